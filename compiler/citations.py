@@ -1,0 +1,101 @@
+"""Documents and the citations that point into them.
+
+A citation must name a document, article, paragraph and item that the ruleset has
+declared: a rule that cites an article the regulation does not have is a compile error,
+because a wrong citation in a violation report is worse than none.
+"""
+
+from __future__ import annotations
+
+from lawcode.compiler import ir
+from lawcode.diagnostics import Diagnostic, did_you_mean, error
+from lawcode.dsl import ast
+
+
+def lower_document(doc: ast.Document, problems: list[Diagnostic]) -> ir.Document:
+    for field in ("title", "issuer", "issued", "in_force", "source"):
+        if getattr(doc, field) is None:
+            problems.append(
+                error("E020", f"document `{doc.key}` has no `{field}`", doc.span, f"add `{field} …` inside the document block")
+            )
+    articles: dict[int, ir.Article] = {}
+    for art in doc.articles:
+        if art.number in articles:
+            problems.append(error("E021", f"{art.unit} {art.number} of `{doc.key}` is declared twice", art.span))
+        paragraphs: dict[int, ir.Paragraph] = {}
+        for para in art.paragraphs:
+            if para.number in paragraphs:
+                problems.append(error("E021", f"paragraph {para.number} of {art.unit} {art.number} is declared twice", para.span))
+            items: dict[int, ir.Item] = {}
+            for it in para.items:
+                if it.number in items:
+                    problems.append(error("E021", f"item {it.number} of paragraph {para.number} is declared twice", it.span))
+                items[it.number] = ir.Item(it.number, it.summary, it.not_applicable, it.span)
+            paragraphs[para.number] = ir.Paragraph(para.number, para.summary, para.not_applicable, items, para.span)
+        articles[art.number] = ir.Article(art.unit, art.number, art.summary, art.not_applicable, paragraphs, art.span)
+    units = {a.unit for a in articles.values()}
+    if len(units) > 1:
+        problems.append(error("E022", f"document `{doc.key}` mixes `article` and `task` numbering", doc.span, "use one unit per document"))
+    return ir.Document(
+        doc.key,
+        doc.title or "",
+        doc.issuer or "",
+        doc.issued,
+        doc.in_force,
+        doc.source or "",
+        articles,
+        doc.span,
+    )
+
+
+def resolve_citation(
+    cite: ast.Citation, documents: dict[str, ir.Document], problems: list[Diagnostic]
+) -> ir.Citation | None:
+    doc = documents.get(cite.document)
+    if doc is None:
+        problems.append(
+            error(
+                "E023",
+                f"unknown document `{cite.document}`",
+                cite.span,
+                did_you_mean(cite.document, documents) or "declare it with `document KEY { … }` or import the file that does",
+            )
+        )
+        return None
+    unit = next(iter({a.unit for a in doc.articles.values()}), "article")
+    written = "task" if cite.unit == "task" else "article"
+    if written != unit:
+        problems.append(
+            error("E024", f"`{doc.key}` is numbered in {unit}s, not {written}s", cite.span, f"write `{doc.key} {'task' if unit == 'task' else 'art'} {cite.article}`")
+        )
+        return None
+    art = doc.articles.get(cite.article)
+    if art is None:
+        numbers = ", ".join(str(n) for n in sorted(doc.articles)) or "none"
+        problems.append(
+            error("E025", f"`{doc.key}` has no {unit} {cite.article}", cite.span, f"its {unit}s are: {numbers}")
+        )
+        return None
+    summary = art.summary
+    if cite.paragraph is not None:
+        para = art.paragraphs.get(cite.paragraph)
+        if para is None:
+            have = ", ".join(str(n) for n in sorted(art.paragraphs)) or "none declared"
+            problems.append(
+                error("E025", f"{unit} {cite.article} of `{doc.key}` has no paragraph {cite.paragraph}", cite.span, f"its paragraphs: {have}")
+            )
+            return None
+        summary = para.summary or summary
+        if cite.item is not None:
+            item = para.items.get(cite.item)
+            if item is None:
+                have = ", ".join(str(n) for n in sorted(para.items)) or "none declared"
+                problems.append(
+                    error("E025", f"paragraph {cite.paragraph} of {unit} {cite.article} has no item {cite.item}", cite.span, f"its items: {have}")
+                )
+                return None
+            summary = item.summary or summary
+    elif cite.item is not None:
+        problems.append(error("E026", "an item is cited without its paragraph", cite.span, "write `para N item M`"))
+        return None
+    return ir.Citation(doc.key, unit, cite.article, cite.paragraph, cite.item, summary, cite.span)

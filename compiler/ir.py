@@ -1,0 +1,391 @@
+"""The compiled program: typed, resolved, backend-neutral.
+
+Every expression node says what it computes, not how Python computes it: operators are
+named by their typed meaning (`date+period`, not `+`), aggregates say which key joins
+them to the outer subject, and missing facts follow SQL's three-valued logic (a missing
+value is NULL; `and`/`or` are Kleene's). That is the contract a SQL generator and the
+reference evaluator both implement, so they can be tested against each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from lawcode.compiler import types as T
+from lawcode.dsl.spans import Span
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: Any  # bool, int, float, str, date, datetime, timedelta, months (int), step index, list
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class AsOf:
+    span: Span
+    type: T.Type = T.DATE
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRef:
+    name: str
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """A bound name: a rule's subject, an aggregate's element, a definition's argument."""
+
+    name: str
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """The snapshot object itself; the base of `policy.caps.x`."""
+
+    span: Span
+    type: T.Type = T.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """`base.path[0].path[1]…`; missing anywhere along the way → missing."""
+
+    base: Expr
+    path: tuple[str, ...]
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """The element of `collection` whose `id` equals `key` (missing if none)."""
+
+    collection: str
+    key: Expr
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """A typed operator or builtin; `name` is its meaning, e.g. `date-period`, `present`.
+
+    The full list, with semantics, is `OPERATORS` below; each backend implements all.
+    """
+
+    name: str
+    args: tuple[Expr, ...]
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    left: Expr
+    right: Expr
+    span: Span
+    type: T.Type = T.BOOL
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    left: Expr
+    right: Expr
+    span: Span
+    type: T.Type = T.BOOL
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Expr
+    span: Span
+    type: T.Type = T.BOOL
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: str  # == != < <= > >=
+    left: Expr
+    right: Expr
+    span: Span
+    type: T.Type = T.BOOL
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    item: Expr
+    container: Expr  # a list literal or a list-typed field
+    span: Span
+    type: T.Type = T.BOOL
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr:
+    items: tuple[Expr, ...]
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Coalesce:
+    value: Expr
+    fallback: Expr
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """An aggregate over a collection (or a list field).
+
+    `keys` are the equi-join conjuncts pulled out of the filter: pairs of (path in the
+    element, expression of the outer scope). A backend evaluates them as an index
+    lookup / GROUP BY join instead of a nested loop; `where` is the rest of the filter.
+    """
+
+    func: str  # count exists sum min max all any
+    var: str
+    source: Expr  # CollectionRef or a list-typed expression
+    keys: tuple[tuple[tuple[str, ...], Expr], ...]
+    where: Expr | None
+    value: Expr | None
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionRef:
+    collection: str
+    span: Span
+    type: T.Type = T.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class DefCall:
+    name: str
+    args: tuple[Expr, ...]
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class StepOf:
+    """A string naming a step (from the snapshot), read as a step of `ladder`."""
+
+    ladder: str
+    value: Expr
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate:
+    """The step an escalation table calls for at `count` (the highest threshold ≤ count)."""
+
+    param: str
+    count: Expr
+    type: T.Type
+    span: Span
+
+
+Expr: TypeAlias = (
+    Const
+    | AsOf
+    | ParamRef
+    | Var
+    | Root
+    | Field
+    | Lookup
+    | Op
+    | And
+    | Or
+    | Not
+    | Compare
+    | Member
+    | ListExpr
+    | Coalesce
+    | If
+    | Aggregate
+    | CollectionRef
+    | DefCall
+    | StepOf
+    | Escalate
+)
+
+# name → (result, meaning). Missing operands give missing, except `present` and `??`.
+OPERATORS: dict[str, str] = {
+    "num+num": "addition",
+    "num-num": "subtraction",
+    "num*num": "multiplication",
+    "num/num": "division; missing when dividing by zero",
+    "neg": "negation (number, duration)",
+    "date+period": "calendar months forward; a day past the month's end clamps to its last day",
+    "date-period": "calendar months back, clamped the same way",
+    "datetime+period": "as date+period on the date part; the time of day is kept",
+    "datetime-period": "as date-period on the date part",
+    "date+duration": "whole days forward (a duration's part below a day is dropped)",
+    "date-duration": "whole days back",
+    "datetime+duration": "exact time forward",
+    "datetime-duration": "exact time back",
+    "date-date": "the duration between two dates",
+    "datetime-datetime": "the duration between two instants",
+    "duration+duration": "sum",
+    "duration-duration": "difference",
+    "period+period": "sum",
+    "period-period": "difference",
+    "duration*num": "scaling",
+    "period*num": "scaling (whole months)",
+    "duration/num": "scaling",
+    "present": "true when the value is there (not missing, not null)",
+    "date": "the UTC calendar date of a datetime",
+    "len": "length of a string or list",
+    "days": "a duration as a number of days (fractional)",
+    "hours": "a duration as a number of hours (fractional)",
+    "months": "a period as a number of months",
+    "abs": "absolute value",
+    "lower": "lower-case string",
+}
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    number: int
+    summary: str | None
+    not_applicable: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    number: int
+    summary: str | None
+    not_applicable: str | None
+    items: dict[int, Item]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    unit: str
+    number: int
+    summary: str | None
+    not_applicable: str | None
+    paragraphs: dict[int, Paragraph]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    key: str
+    title: str
+    issuer: str
+    issued: dt.date | None
+    in_force: dt.date | None
+    source: str
+    articles: dict[int, Article]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    document: str
+    unit: str  # the document's unit word: article or task
+    article: int
+    paragraph: int | None
+    item: int | None
+    summary: str | None  # the most specific summary declared
+    span: Span
+
+    @property
+    def label(self) -> str:
+        text = f"{self.document} {'task' if self.unit == 'task' else 'art'} {self.article}"
+        if self.paragraph is not None:
+            text += f" para {self.paragraph}"
+        if self.item is not None:
+            text += f" item {self.item}"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "article": self.article,
+            "paragraph": self.paragraph,
+            "item": self.item,
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    type: T.Type
+    default: Any
+    source: tuple[str, ...] | None
+    unit: str | None
+    citations: tuple[Citation, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    name: str
+    steps: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    name: str
+    params: tuple[tuple[str, T.Type], ...]
+    body: Expr
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str | None
+    severity: str
+    kind: str  # data | attestation
+    citations: tuple[Citation, ...]
+    in_force_from: dt.date | None
+    in_force_until: dt.date | None
+    collection: str | None  # None: the platform as a whole
+    var: str | None
+    where: Expr | None
+    unless: Expr | None
+    require: Expr
+    message: tuple[str | Expr, ...]
+    span: Span
+
+    def in_force_on(self, day: dt.date) -> bool:
+        if self.in_force_from is not None and day < self.in_force_from:
+            return False
+        return not (self.in_force_until is not None and day > self.in_force_until)
+
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+RULE_KINDS = ("data", "attestation")

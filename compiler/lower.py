@@ -1,0 +1,615 @@
+"""Expressions: resolve names, check types, build IR.
+
+One pass does all three because each needs the others: what `g.member_count` means
+depends on what `g` is, and its type decides which operator `+` becomes. After a
+mistake the node gets the `unknown` type, which every check accepts, so one typo gives
+one diagnostic instead of a cascade.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lawcode.compiler import ir
+from lawcode.compiler import types as T
+from lawcode.compiler.schema import FieldInfo, SnapshotSchema
+from lawcode.diagnostics import Diagnostic, did_you_mean, error
+from lawcode.dsl import ast
+from lawcode.dsl.spans import Span
+
+Env = Mapping[str, T.Type]
+
+BUILTINS: dict[str, str] = {
+    "present": "present(x): true when x is there",
+    "date": "date(t): the UTC date of a datetime",
+    "len": "len(x): length of a string or list",
+    "days": "days(d): a duration in days",
+    "hours": "hours(d): a duration in hours",
+    "months": "months(p): a period in months",
+    "abs": "abs(n): absolute value",
+    "lower": "lower(s): lower-case string",
+}
+
+
+class Context(Protocol):
+    """What expression lowering needs from the program being compiled."""
+
+    schema: SnapshotSchema
+
+    def parameter(self, module: str, name: str) -> ir.Parameter | None: ...
+    def definition(self, module: str, name: str, span: Span) -> ir.Definition | None: ...
+    def definition_params(self, module: str, name: str) -> tuple[ast.DefParam, ...] | None: ...
+    def ladder(self, module: str, name: str) -> ir.Ladder | None: ...
+    def visible_names(self, module: str) -> list[str]: ...
+    def resolve_type(self, module: str, ref: ast.TypeRef) -> T.Type: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _LadderName:
+    """A ladder's name in expression position: only `L.step` and `L(x)` are valid."""
+
+    ladder: ir.Ladder
+    span: Span
+    type: T.Type = T.UNKNOWN
+
+
+class Lowerer:
+    def __init__(self, ctx: Context, module: str, problems: list[Diagnostic]) -> None:
+        self.ctx = ctx
+        self.module = module
+        self.problems = problems
+        self.schema = ctx.schema
+        self.collections = self.schema.collections()
+        self.root_fields = self.schema.properties(self.schema.root)
+
+    # ------------------------------------------------------------ helpers
+    def _err(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.problems.append(error(code, message, span, hint))
+
+    def _unknown(self, span: Span) -> ir.Expr:
+        return ir.Const(None, T.UNKNOWN, span)
+
+    def boolean(self, e: ast.Expr, env: Env, what: str) -> ir.Expr:
+        lowered = self.expr(e, env)
+        if not T.compatible(lowered.type, T.BOOL):
+            self._err("E035", f"{what} must be true or false, but this is a {lowered.type}", e.span)
+            return self._unknown(e.span)
+        return lowered
+
+    # ------------------------------------------------------------ dispatch
+    def expr(self, e: ast.Expr, env: Env) -> ir.Expr:
+        result = self._expr(e, env)
+        if isinstance(result, _LadderName):
+            self._err("E032", f"`{result.ladder.name}` is a ladder, not a value", e.span, f"name a step: `{result.ladder.name}.{result.ladder.steps[0]}`")
+            return self._unknown(e.span)
+        if isinstance(result, ir.CollectionRef):
+            self._err(
+                "E032",
+                f"`{result.collection}` is a whole collection, not a value",
+                e.span,
+                f"aggregate it, e.g. `count(x in {result.collection} where …)`, or look one up: `{result.collection}[id]`",
+            )
+            return self._unknown(e.span)
+        return result
+
+    def _expr(self, e: ast.Expr, env: Env) -> Any:
+        match e:
+            case ast.IntLit(value=v):
+                return ir.Const(v, T.NUMBER, e.span)
+            case ast.DecimalLit(text=text):
+                return ir.Const(float(text), T.NUMBER, e.span)
+            case ast.StringLit(value=v):
+                return ir.Const(v, T.STRING, e.span)
+            case ast.BoolLit(value=v):
+                return ir.Const(v, T.BOOL, e.span)
+            case ast.DateLit(value=v):
+                return ir.Const(v, T.DATE, e.span)
+            case ast.DateTimeLit(value=v):
+                return ir.Const(v, T.DATETIME, e.span)
+            case ast.DurationLit():
+                return duration_const(e)
+            case ast.ListLit(items=items):
+                return self._list(items, e.span, env)
+            case ast.MapLit():
+                self._err("E032", "a `{…: …}` table is only a parameter's default, for an escalation", e.span)
+                return self._unknown(e.span)
+            case ast.Name():
+                return self._name(e, env)
+            case ast.Attribute():
+                return self._attribute(e, env)
+            case ast.Index():
+                return self._index(e, env)
+            case ast.Call():
+                return self._call(e, env)
+            case ast.Negate(operand=operand):
+                inner = self.expr(operand, env)
+                if inner.type not in (T.NUMBER, T.DURATION, T.UNKNOWN):
+                    self._err("E032", f"cannot negate a {inner.type}", e.span)
+                    return self._unknown(e.span)
+                return ir.Op("neg", (inner,), inner.type, e.span)
+            case ast.Not(operand=operand):
+                return ir.Not(self.boolean(operand, env, "the operand of `not`"), e.span)
+            case ast.BoolOp(op=op, left=left, right=right):
+                lhs = self.boolean(left, env, f"each side of `{op}`")
+                rhs = self.boolean(right, env, f"each side of `{op}`")
+                return ir.And(lhs, rhs, e.span) if op == "and" else ir.Or(lhs, rhs, e.span)
+            case ast.Arith():
+                return self._arith(e, env)
+            case ast.Compare():
+                return self._compare(e, env)
+            case ast.Member():
+                return self._member(e, env)
+            case ast.Default(value=value, fallback=fallback):
+                lhs = self.expr(value, env)
+                rhs = self.expr(fallback, env)
+                if not T.compatible(lhs.type, rhs.type):
+                    self._err("E032", f"`??` needs a fallback of the same type: {lhs.type} ?? {rhs.type}", e.span)
+                    return self._unknown(e.span)
+                return ir.Coalesce(lhs, rhs, lhs.type if lhs.type != T.UNKNOWN else rhs.type, e.span)
+            case ast.Conditional(condition=cond, then=then, otherwise=other):
+                c = self.boolean(cond, env, "the condition of `if`")
+                a = self.expr(then, env)
+                b = self.expr(other, env)
+                if not T.compatible(a.type, b.type):
+                    self._err("E032", f"both branches of `if` must have one type: {a.type} vs {b.type}", e.span)
+                    return self._unknown(e.span)
+                return ir.If(c, a, b, a.type if a.type != T.UNKNOWN else b.type, e.span)
+            case ast.Aggregate():
+                return self._aggregate(e, env)
+        raise AssertionError(f"unhandled node {e!r}")  # pragma: no cover
+
+    # ------------------------------------------------------------ names
+    def _name(self, e: ast.Name, env: Env) -> Any:
+        name = e.name
+        if name in env:
+            return ir.Var(name, env[name], e.span)
+        if name == "as_of":
+            return ir.AsOf(e.span)
+        param = self.ctx.parameter(self.module, name)
+        if param is not None:
+            return ir.ParamRef(name, param.type, e.span)
+        params = self.ctx.definition_params(self.module, name)
+        if params is not None:
+            if params:
+                self._err("E033", f"`{name}` takes arguments", e.span, f"call it: `{name}(…)`")
+                return self._unknown(e.span)
+            definition = self.ctx.definition(self.module, name, e.span)
+            if definition is None:
+                return self._unknown(e.span)
+            return ir.DefCall(name, (), definition.type, e.span)
+        ladder = self.ctx.ladder(self.module, name)
+        if ladder is not None:
+            return _LadderName(ladder, e.span)
+        if name in self.collections:
+            return ir.CollectionRef(name, e.span, T.collection_of(name))
+        if name in self.root_fields:
+            info = self.schema.type_of(self.root_fields[name], f"$.{name}")
+            return ir.Field(ir.Root(e.span), (name,), info.type, e.span)
+        candidates = [*env, "as_of", *self.ctx.visible_names(self.module), *self.collections, *self.root_fields]
+        self._err("E030", f"unknown name `{name}`", e.span, did_you_mean(name, candidates))
+        return self._unknown(e.span)
+
+    def _fields_of(self, t: T.Type) -> dict[str, Any] | None:
+        if isinstance(t, T.EntityType):
+            return self.schema.properties(self.collections[t.collection])
+        if isinstance(t, T.RecordType):
+            return self.schema.properties(self.schema.record(t.pointer))
+        return None
+
+    def _attribute(self, e: ast.Attribute, env: Env) -> Any:
+        base = self._expr(e.obj, env)
+        if isinstance(base, _LadderName):
+            steps = base.ladder.steps
+            if e.name not in steps:
+                self._err("E037", f"ladder `{base.ladder.name}` has no step `{e.name}`", e.name_span, did_you_mean(e.name, steps) or f"its steps: {', '.join(steps)}")
+                return self._unknown(e.span)
+            return ir.Const(steps.index(e.name), T.step_of(base.ladder.name), e.span)
+        if isinstance(base, ir.CollectionRef):
+            self._err("E031", f"`{base.collection}` is a collection; it has no field `{e.name}`", e.span, f"look one element up: `{base.collection}[id].{e.name}`")
+            return self._unknown(e.span)
+        if base.type == T.UNKNOWN:
+            return self._unknown(e.span)
+        fields = self._fields_of(base.type)
+        if fields is None:
+            self._err("E031", f"a {base.type} has no fields (reading `.{e.name}`)", e.name_span)
+            return self._unknown(e.span)
+        if e.name not in fields:
+            owner = base.type.collection if isinstance(base.type, T.EntityType) else _record_label(base)
+            self._err(
+                "E031",
+                f"unknown field `{e.name}` on {owner}",
+                e.name_span,
+                did_you_mean(e.name, fields) or f"the snapshot schema declares: {', '.join(sorted(fields)) or 'no fields'}",
+            )
+            return self._unknown(e.span)
+        if isinstance(base, ir.Field) and isinstance(base.type, T.RecordType):
+            path = (*base.path, e.name)
+            info = self.schema.type_of(fields[e.name], f"{base.type.pointer}.{e.name}")
+            return ir.Field(base.base, path, info.type, e.span)
+        pointer = f"{base.type.name}.{e.name}"
+        info = self.schema.type_of(fields[e.name], pointer)
+        return ir.Field(base, (e.name,), info.type, e.span)
+
+    def field_info(self, node: ir.Expr) -> FieldInfo | None:
+        """The schema facts behind a field read (for enum checks)."""
+        if not isinstance(node, ir.Field):
+            return None
+        if isinstance(node.base, ir.Root):
+            props = self.root_fields
+        else:
+            fields = self._fields_of(node.base.type)
+            if fields is None:
+                return None
+            props = fields
+        schema_node: Any = None
+        for part in node.path:
+            if schema_node is not None:
+                props = self.schema.properties(schema_node)
+            schema_node = props.get(part)
+            if schema_node is None:
+                return None
+        return self.schema.type_of(schema_node, "enum-check")
+
+    def _index(self, e: ast.Index, env: Env) -> Any:
+        base = self._expr(e.obj, env)
+        key = self.expr(e.key, env)
+        if isinstance(base, ir.CollectionRef):
+            id_schema = self.schema.properties(self.collections[base.collection]).get("id")
+            if id_schema is None:
+                self._err("E031", f"collection `{base.collection}` has no `id` field to look up by", e.span)
+                return self._unknown(e.span)
+            id_type = self.schema.type_of(id_schema, "id").type
+            if not T.compatible(key.type, id_type):
+                self._err("E032", f"`{base.collection}` ids are {id_type}s, but the key is a {key.type}", e.key.span)
+                return self._unknown(e.span)
+            return ir.Lookup(base.collection, key, T.entity_of(base.collection), e.span)
+        if isinstance(base, ir.ParamRef) and isinstance(base.type, T.EscalationType):
+            if not T.compatible(key.type, T.NUMBER):
+                self._err("E032", f"an escalation is looked up by a count, not a {key.type}", e.key.span)
+                return self._unknown(e.span)
+            return ir.Escalate(base.name, key, T.step_of(base.type.ladder), e.span)
+        if isinstance(base, _LadderName):
+            self._err("E032", f"`{base.ladder.name}` is a ladder; read a step with `{base.ladder.name}.STEP`", e.span)
+        elif base.type != T.UNKNOWN:
+            self._err("E032", f"cannot index a {base.type} with `[…]`", e.span, "`[…]` looks up a collection by id, or an escalation by count")
+        return self._unknown(e.span)
+
+    # ------------------------------------------------------------ calls
+    def _call(self, e: ast.Call, env: Env) -> Any:
+        name = e.func
+        ladder = self.ctx.ladder(self.module, name)
+        if ladder is not None:
+            if len(e.args) != 1:
+                self._err("E033", f"`{name}(…)` reads one string as a step of the ladder", e.span)
+                return self._unknown(e.span)
+            value = self.expr(e.args[0], env)
+            if not T.compatible(value.type, T.STRING):
+                self._err("E032", f"`{name}(…)` reads a step from a string, not a {value.type}", e.args[0].span)
+                return self._unknown(e.span)
+            info = self.field_info(value)
+            if info is not None and info.enum:
+                strays = [v for v in info.enum if v not in ladder.steps]
+                if strays:
+                    self._err(
+                        "E037",
+                        f"the schema allows values that are not steps of `{name}`: {', '.join(map(str, strays))}",
+                        e.args[0].span,
+                        f"the ladder's steps: {', '.join(ladder.steps)}",
+                    )
+            if isinstance(value, ir.Const) and value.value not in ladder.steps:
+                self._err("E037", f"ladder `{name}` has no step `{value.value}`", e.args[0].span, did_you_mean(str(value.value), ladder.steps))
+                return self._unknown(e.span)
+            return ir.StepOf(name, value, T.step_of(name), e.span)
+        params = self.ctx.definition_params(self.module, name)
+        if params is not None:
+            return self._def_call(e, params, env)
+        if name in BUILTINS:
+            return self._builtin(e, env)
+        candidates = [*BUILTINS, *self.ctx.visible_names(self.module)]
+        self._err("E034", f"unknown function `{name}`", e.func_span, did_you_mean(name, candidates))
+        return self._unknown(e.span)
+
+    def _def_call(self, e: ast.Call, params: tuple[ast.DefParam, ...], env: Env) -> ir.Expr:
+        definition = self.ctx.definition(self.module, e.func, e.span)
+        args = tuple(self.expr(a, env) for a in e.args)
+        if len(args) != len(params):
+            self._err("E033", f"`{e.func}` takes {len(params)} argument(s), given {len(args)}", e.span)
+            return self._unknown(e.span)
+        if definition is None:
+            return self._unknown(e.span)
+        for arg, (pname, ptype) in zip(args, definition.params, strict=True):
+            if not T.compatible(arg.type, ptype):
+                self._err("E032", f"argument `{pname}` of `{e.func}` is a {ptype}, given a {arg.type}", arg.span)
+        return ir.DefCall(e.func, args, definition.type, e.span)
+
+    def _builtin(self, e: ast.Call, env: Env) -> ir.Expr:
+        name = e.func
+        args = tuple(self.expr(a, env) for a in e.args)
+        if len(args) != 1:
+            self._err("E033", f"`{name}` takes one argument", e.span, BUILTINS[name])
+            return self._unknown(e.span)
+        (arg,) = args
+        accepts: dict[str, tuple[set[T.Type] | None, T.Type | None]] = {
+            "present": (None, T.BOOL),
+            "date": ({T.DATETIME}, T.DATE),
+            "days": ({T.DURATION}, T.NUMBER),
+            "hours": ({T.DURATION}, T.NUMBER),
+            "months": ({T.PERIOD}, T.NUMBER),
+            "abs": ({T.NUMBER, T.DURATION}, None),
+            "lower": ({T.STRING}, T.STRING),
+            "len": ({T.STRING}, T.NUMBER),
+        }
+        allowed, result = accepts[name]
+        ok = allowed is None or arg.type in allowed or arg.type == T.UNKNOWN
+        if name == "len" and isinstance(arg.type, T.ListType):
+            ok = True
+        if not ok:
+            hint = "convert a date-time with `date(…)` first" if name == "date" and arg.type == T.DATE else BUILTINS[name]
+            self._err("E032", f"`{name}` does not take a {arg.type}", arg.span, hint)
+            return self._unknown(e.span)
+        return ir.Op(name, args, result or arg.type, e.span)
+
+    # ------------------------------------------------------------ operators
+    def _arith(self, e: ast.Arith, env: Env) -> ir.Expr:
+        lhs = self.expr(e.left, env)
+        rhs = self.expr(e.right, env)
+        a, b, op = lhs.type, rhs.type, e.op
+        if T.UNKNOWN in (a, b):
+            return self._unknown(e.span)
+        table: dict[tuple[str, T.Type, T.Type], tuple[str, T.Type, bool]] = {
+            ("+", T.NUMBER, T.NUMBER): ("num+num", T.NUMBER, False),
+            ("-", T.NUMBER, T.NUMBER): ("num-num", T.NUMBER, False),
+            ("*", T.NUMBER, T.NUMBER): ("num*num", T.NUMBER, False),
+            ("/", T.NUMBER, T.NUMBER): ("num/num", T.NUMBER, False),
+            ("+", T.DATE, T.PERIOD): ("date+period", T.DATE, False),
+            ("+", T.PERIOD, T.DATE): ("date+period", T.DATE, True),
+            ("-", T.DATE, T.PERIOD): ("date-period", T.DATE, False),
+            ("+", T.DATETIME, T.PERIOD): ("datetime+period", T.DATETIME, False),
+            ("+", T.PERIOD, T.DATETIME): ("datetime+period", T.DATETIME, True),
+            ("-", T.DATETIME, T.PERIOD): ("datetime-period", T.DATETIME, False),
+            ("+", T.DATE, T.DURATION): ("date+duration", T.DATE, False),
+            ("+", T.DURATION, T.DATE): ("date+duration", T.DATE, True),
+            ("-", T.DATE, T.DURATION): ("date-duration", T.DATE, False),
+            ("+", T.DATETIME, T.DURATION): ("datetime+duration", T.DATETIME, False),
+            ("+", T.DURATION, T.DATETIME): ("datetime+duration", T.DATETIME, True),
+            ("-", T.DATETIME, T.DURATION): ("datetime-duration", T.DATETIME, False),
+            ("-", T.DATE, T.DATE): ("date-date", T.DURATION, False),
+            ("-", T.DATETIME, T.DATETIME): ("datetime-datetime", T.DURATION, False),
+            ("+", T.DURATION, T.DURATION): ("duration+duration", T.DURATION, False),
+            ("-", T.DURATION, T.DURATION): ("duration-duration", T.DURATION, False),
+            ("+", T.PERIOD, T.PERIOD): ("period+period", T.PERIOD, False),
+            ("-", T.PERIOD, T.PERIOD): ("period-period", T.PERIOD, False),
+            ("*", T.DURATION, T.NUMBER): ("duration*num", T.DURATION, False),
+            ("*", T.NUMBER, T.DURATION): ("duration*num", T.DURATION, True),
+            ("/", T.DURATION, T.NUMBER): ("duration/num", T.DURATION, False),
+            ("*", T.PERIOD, T.NUMBER): ("period*num", T.PERIOD, False),
+            ("*", T.NUMBER, T.PERIOD): ("period*num", T.PERIOD, True),
+        }
+        entry = table.get((op, a, b))
+        if entry is None:
+            self._err("E032", f"cannot apply `{op}` to a {a} and a {b}", e.span, _arith_hint(op, a, b))
+            return self._unknown(e.span)
+        name, result, swap = entry
+        args = (rhs, lhs) if swap else (lhs, rhs)
+        if name.startswith("date") and name.endswith("duration") and isinstance(rhs, ir.Const):
+            seconds = rhs.value.total_seconds() if isinstance(rhs.value, dt.timedelta) else 0
+            if seconds % 86400:
+                self._err("E032", "a date moves in whole days; this duration has hours in it", rhs.span, "use a datetime, or a whole number of days")
+        return ir.Op(name, args, result, e.span)
+
+    def _compare(self, e: ast.Compare, env: Env) -> ir.Expr:
+        lhs = self.expr(e.left, env)
+        rhs = self.expr(e.right, env)
+        a, b = lhs.type, rhs.type
+        if not T.compatible(a, b):
+            self._err("E036", f"cannot compare a {a} with a {b}", e.span, _compare_hint(a, b))
+            return self._unknown(e.span)
+        if e.op not in ("==", "!=") and not T.is_ordered(a if a != T.UNKNOWN else b):
+            self._err("E036", f"a {a} has no order; only `==` and `!=` apply", e.span)
+            return self._unknown(e.span)
+        self._check_enum(lhs, rhs)
+        self._check_enum(rhs, lhs)
+        return ir.Compare(e.op, lhs, rhs, e.span)
+
+    def _check_enum(self, field: ir.Expr, value: ir.Expr) -> None:
+        if not isinstance(value, ir.Const) or not isinstance(value.value, str):
+            return
+        info = self.field_info(field)
+        if info is not None and info.enum and value.value not in info.enum:
+            allowed = ", ".join(f'"{v}"' for v in info.enum)
+            self._err(
+                "E039",
+                f'"{value.value}" is never a value of this field; the schema allows {allowed}',
+                value.span,
+                did_you_mean(value.value, [str(v) for v in info.enum]),
+            )
+
+    def _member(self, e: ast.Member, env: Env) -> ir.Expr:
+        item = self.expr(e.item, env)
+        container = self.expr(e.container, env)
+        if container.type == T.UNKNOWN or item.type == T.UNKNOWN:
+            return self._unknown(e.span)
+        if not isinstance(container.type, T.ListType):
+            self._err("E032", f"`in` needs a list on its right, not a {container.type}", e.container.span, "write `x in [\"a\", \"b\"]`, or use exists(…) for a collection")
+            return self._unknown(e.span)
+        if not T.compatible(item.type, container.type.element):
+            self._err("E036", f"a {item.type} is never in a {container.type}", e.span)
+            return self._unknown(e.span)
+        if isinstance(container, ir.ListExpr):
+            for element in container.items:
+                self._check_enum(item, element)
+        node: ir.Expr = ir.Member(item, container, e.span)
+        return ir.Not(node, e.span) if e.negated else node
+
+    def _list(self, items: tuple[ast.Expr, ...], span: Span, env: Env) -> ir.Expr:
+        lowered = tuple(self.expr(i, env) for i in items)
+        element = next((i.type for i in lowered if i.type != T.UNKNOWN), T.UNKNOWN)
+        for i in lowered:
+            if not T.compatible(i.type, element):
+                self._err("E032", f"a list holds one type: {element} and {i.type} are mixed", i.span)
+        return ir.ListExpr(lowered, T.list_of(element), span)
+
+    # ------------------------------------------------------------ aggregates
+    def _aggregate(self, e: ast.Aggregate, env: Env) -> ir.Expr:
+        source = self._expr(e.collection, env)
+        if isinstance(source, ir.CollectionRef):
+            element: T.Type = T.entity_of(source.collection)
+        elif isinstance(source, _LadderName) or not isinstance(source.type, T.ListType):
+            if not (isinstance(source, ir.Const) and source.type == T.UNKNOWN):
+                self._err("E038", f"`{e.func}` runs over a collection or a list; this is not one", e.collection.span, did_you_mean(_text_name(e.collection), self.collections))
+            return self._unknown(e.span)
+        else:
+            element = source.type.element
+        inner = {**env, e.var: element}
+        where = self.boolean(e.where, inner, "a `where` filter") if e.where is not None else None
+        value = self.expr(e.value, inner) if e.value is not None else None
+        func = e.func
+        if func == "count":
+            result: T.Type = T.NUMBER
+        elif func == "exists":
+            result = T.BOOL
+        else:
+            assert value is not None
+            vt = value.type
+            if func in ("all", "any") and not T.compatible(vt, T.BOOL):
+                self._err("E038", f"`{func}` needs a true/false value per element, not a {vt}", value.span)
+                return self._unknown(e.span)
+            if func == "sum" and vt not in (T.NUMBER, T.DURATION, T.UNKNOWN):
+                self._err("E038", f"cannot sum {vt}s", value.span)
+                return self._unknown(e.span)
+            if func in ("min", "max") and not T.is_ordered(vt):
+                self._err("E038", f"{vt}s have no order, so no {func}", value.span)
+                return self._unknown(e.span)
+            result = T.BOOL if func in ("all", "any") else vt
+        keys: tuple[tuple[tuple[str, ...], ir.Expr], ...] = ()
+        if isinstance(source, ir.CollectionRef) and where is not None:
+            keys, where = split_keys(where, e.var)
+        return ir.Aggregate(func, e.var, source, keys, where, value, result, e.span)
+
+
+def split_keys(
+    where: ir.Expr, var: str
+) -> tuple[tuple[tuple[tuple[str, ...], ir.Expr], ...], ir.Expr | None]:
+    """Pull `x.path == outer` conjuncts out of a filter, for index or join evaluation."""
+    keys: list[tuple[tuple[str, ...], ir.Expr]] = []
+    rest: list[ir.Expr] = []
+    for conjunct in _conjuncts(where):
+        if isinstance(conjunct, ir.Compare) and conjunct.op == "==":
+            for inner, outer in ((conjunct.left, conjunct.right), (conjunct.right, conjunct.left)):
+                if (
+                    isinstance(inner, ir.Field)
+                    and isinstance(inner.base, ir.Var)
+                    and inner.base.name == var
+                    and inner.type in (T.STRING, T.NUMBER)
+                    and not references(outer, var)
+                ):
+                    keys.append((inner.path, outer))
+                    break
+            else:
+                rest.append(conjunct)
+        else:
+            rest.append(conjunct)
+    residual: ir.Expr | None = None
+    for conjunct in rest:
+        residual = conjunct if residual is None else ir.And(residual, conjunct, residual.span.cover(conjunct.span))
+    return tuple(keys), residual
+
+
+def _conjuncts(e: ir.Expr) -> Iterator[ir.Expr]:
+    if isinstance(e, ir.And):
+        yield from _conjuncts(e.left)
+        yield from _conjuncts(e.right)
+    else:
+        yield e
+
+
+def children(e: ir.Expr) -> tuple[ir.Expr, ...]:
+    """The direct sub-expressions of an IR node, in evaluation order."""
+    match e:
+        case ir.Field(base=base):
+            return (base,)
+        case ir.Lookup(key=key):
+            return (key,)
+        case ir.Op(args=args) | ir.DefCall(args=args):
+            return args
+        case ir.And(left=a, right=b) | ir.Or(left=a, right=b) | ir.Compare(left=a, right=b):
+            return (a, b)
+        case ir.Not(operand=a):
+            return (a,)
+        case ir.Member(item=a, container=b):
+            return (a, b)
+        case ir.ListExpr(items=items):
+            return items
+        case ir.Coalesce(value=a, fallback=b):
+            return (a, b)
+        case ir.If(condition=c, then=a, otherwise=b):
+            return (c, a, b)
+        case ir.Aggregate(source=s, keys=keys, where=w, value=v):
+            out = [s, *(outer for _, outer in keys)]
+            out += [x for x in (w, v) if x is not None]
+            return tuple(out)
+        case ir.StepOf(value=v):
+            return (v,)
+        case ir.Escalate(count=c):
+            return (c,)
+    return ()
+
+
+def walk(e: ir.Expr) -> Iterator[ir.Expr]:
+    yield e
+    for child in children(e):
+        yield from walk(child)
+
+
+def references(e: ir.Expr, var: str) -> bool:
+    return any(isinstance(node, ir.Var) and node.name == var for node in walk(e))
+
+
+def duration_const(e: ast.DurationLit) -> ir.Const:
+    unit, n = e.unit, e.amount
+    if unit == "years":
+        return ir.Const(12 * n, T.PERIOD, e.span)
+    if unit == "months":
+        return ir.Const(n, T.PERIOD, e.span)
+    seconds = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}[unit]
+    return ir.Const(dt.timedelta(seconds=n * seconds), T.DURATION, e.span)
+
+
+def _record_label(base: ir.Expr) -> str:
+    if isinstance(base, ir.Field):
+        return "`" + ".".join(base.path) + "`"
+    return "this record"
+
+
+def _text_name(e: ast.Expr) -> str:
+    return e.name if isinstance(e, ast.Name) else ""
+
+
+def _arith_hint(op: str, a: T.Type, b: T.Type) -> str | None:
+    kinds = {a, b}
+    if kinds == {T.DURATION, T.PERIOD}:
+        return "months and days do not add up to one length; apply each to a date in turn: `as_of - 6 months - 3 days`"
+    if kinds == {T.DATE, T.DATETIME}:
+        return "convert the date-time with `date(…)` first"
+    if T.STRING in kinds:
+        return "strings do not take arithmetic"
+    if a == T.NUMBER and b in (T.DURATION, T.PERIOD) and op in "+-":
+        return f"give the number a unit: `{'6 months' if b == T.PERIOD else '15 days'}`"
+    return None
+
+
+def _compare_hint(a: T.Type, b: T.Type) -> str | None:
+    kinds = {a, b}
+    if kinds == {T.DATE, T.DATETIME}:
+        return "convert the date-time with `date(…)`, or compare two date-times"
+    if kinds == {T.DURATION, T.PERIOD}:
+        return "a period's length in days depends on where it starts; compare dates instead: `start + 6 months <= end`"
+    if T.NUMBER in kinds and (T.DURATION in kinds or T.PERIOD in kinds):
+        return "give the number a unit, e.g. `15 days`, or convert with `days(…)`"
+    if T.STRING in kinds and any(isinstance(t, T.StepType) for t in kinds):
+        step = next(t for t in kinds if isinstance(t, T.StepType))
+        return f"read the string as a step: `{step.ladder}(…)`"
+    return None

@@ -1,0 +1,120 @@
+"""The snapshot's JSON Schema, read as a type environment.
+
+The compiler checks every field path a ruleset reads against this schema, so a typo in
+a field name is a compile error with a suggestion, not a silent "missing" at run time.
+Top-level arrays of objects are collections (subjects of `for each`, sources of
+aggregates); other top-level properties (`as_of`, `policy`, …) are reachable by name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lawcode.compiler import types as T
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    type: T.Type
+    schema: JSON
+    enum: tuple[Any, ...] | None
+
+
+@dataclass(slots=True)
+class SnapshotSchema:
+    """Wraps a JSON Schema document; resolves local `$ref`s on demand."""
+
+    document: JSON
+    path: str | None = None
+    _records: dict[str, JSON] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> SnapshotSchema:
+        with path.open(encoding="utf-8") as handle:
+            return cls(json.load(handle), str(path))
+
+    # -- structure
+    def resolve(self, node: JSON) -> JSON:
+        seen = 0
+        while "$ref" in node and seen < 32:
+            ref = node["$ref"]
+            if not isinstance(ref, str) or not ref.startswith("#/"):
+                raise ValueError(f"only local $ref is supported, got {ref!r}")
+            target: Any = self.document
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            seen += 1
+        return node
+
+    def properties(self, node: JSON) -> dict[str, JSON]:
+        node = self.resolve(node)
+        props: dict[str, JSON] = dict(node.get("properties", {}))
+        for sub in node.get("allOf", []):
+            props.update(self.properties(sub))
+        return props
+
+    @property
+    def root(self) -> JSON:
+        return self.resolve(self.document)
+
+    def collections(self) -> dict[str, JSON]:
+        """Top-level arrays of objects, name → element schema."""
+        found: dict[str, JSON] = {}
+        for name, prop in self.properties(self.root).items():
+            prop = self.resolve(prop)
+            if _types(prop) == {"array"}:
+                items = self.resolve(prop.get("items", {}))
+                if "object" in _types(items):
+                    found[name] = items
+        return found
+
+    def record(self, pointer: str) -> JSON:
+        return self._records[pointer]
+
+    def type_of(self, node: JSON, pointer: str) -> FieldInfo:
+        """The lawcode type of a schema node; `pointer` names nested records."""
+        node = self.resolve(node)
+        kinds = _types(node) - {"null"}
+        enum = tuple(node["enum"]) if isinstance(node.get("enum"), list) else None
+        if "const" in node:
+            enum = (node["const"],)
+        if kinds == {"string"}:
+            fmt = node.get("format")
+            t = {
+                "date": T.DATE,
+                "date-time": T.DATETIME,
+                "duration": T.DURATION,
+            }.get(fmt or "", T.STRING)
+            if node.get("x-lawcode-type") == "period":
+                t = T.PERIOD
+            return FieldInfo(t, node, enum)
+        if kinds <= {"integer", "number"} and kinds:
+            return FieldInfo(T.NUMBER, node, enum)
+        if kinds == {"boolean"}:
+            return FieldInfo(T.BOOL, node, enum)
+        if kinds == {"object"}:
+            self._records[pointer] = node
+            return FieldInfo(T.RecordType(f"record {pointer}", pointer), node, None)
+        if kinds == {"array"}:
+            element = self.type_of(node.get("items", {}), pointer + "/items")
+            return FieldInfo(T.list_of(element.type), node, element.enum)
+        return FieldInfo(T.UNKNOWN, node, enum)
+
+
+def _types(node: JSON) -> set[str]:
+    kind = node.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {k for k in kind if isinstance(k, str)}
+    if "properties" in node:
+        return {"object"}
+    if "enum" in node and all(isinstance(v, str) for v in node["enum"]):
+        return {"string"}
+    return set()

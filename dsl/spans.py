@@ -1,0 +1,41 @@
+"""Source positions.
+
+Every AST node, IR node and diagnostic carries a `Span`, so that any message about a
+ruleset (a type error, a violation, an explain tree) can point at the exact text that
+caused it. Lines and columns are 1-based, as editors show them; `end_column` is
+exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+    def cover(self, other: Span) -> Span:
+        """The smallest span holding both (used for binary expressions)."""
+        start = min((self.line, self.column), (other.line, other.column))
+        end = max((self.end_line, self.end_column), (other.end_line, other.end_column))
+        return Span(self.file, start[0], start[1], end[0], end[1])
+
+
+NO_SPAN = Span("<builtin>", 1, 1, 1, 1)
