@@ -39,3 +39,18 @@ class Span:
 
 
 NO_SPAN = Span("<builtin>", 1, 1, 1, 1)
+
+
+def text_at(sources: dict[str, str], span: Span) -> str:
+    """The source text a span covers (one line per line, joined by spaces)."""
+    text = sources.get(span.file)
+    if text is None:
+        return ""
+    lines = text.splitlines()[span.line - 1 : span.end_line]
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return lines[0][span.column - 1 : span.end_column - 1]
+    lines[0] = lines[0][span.column - 1 :]
+    lines[-1] = lines[-1][: span.end_column - 1]
+    return " ".join(line.strip() for line in lines)

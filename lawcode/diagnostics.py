@@ -30,6 +30,7 @@ class Diagnostic:
     hint: str | None = None
     level: Level = Level.ERROR
     notes: tuple[tuple[str, Span | None], ...] = field(default=())
+    where: str | None = None  # for input without spans: "snapshot.json /users/3/id"
 
     @property
     def is_error(self) -> bool:
@@ -37,7 +38,7 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         if self.span is None:
-            return ("", 0, 0, self.code)
+            return (self.where or "", 0, 0, self.code)
         return (self.span.file, self.span.line, self.span.column, self.code)
 
     def to_json(self) -> dict[str, object]:
@@ -47,6 +48,7 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
             "span": self.span.to_json() if self.span else None,
+            "where": self.where,
             "notes": [
                 {"message": text, "span": span.to_json() if span else None}
                 for text, span in self.notes
@@ -54,7 +56,7 @@ class Diagnostic:
         }
 
     def render(self, sources: Mapping[str, str] | None = None) -> str:
-        where = f"{self.span}: " if self.span else ""
+        where = f"{self.span}: " if self.span else (f"{self.where}: " if self.where else "")
         lines = [f"{where}{self.level.value}[{self.code}]: {self.message}"]
         if self.span is not None and sources and self.span.file in sources:
             lines.extend(_snippet(sources[self.span.file], self.span))

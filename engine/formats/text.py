@@ -1,0 +1,97 @@
+"""The terminal report: violations grouped by document and article, then a summary.
+
+Rendered with rich; colour only when the console is a terminal (rich decides, and
+honours NO_COLOR), so piping to a file gives plain text.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from lawcode.compiler import Program
+from lawcode.compiler.ir import Citation
+from lawcode.engine.report import Report, Violation
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def render(report: Report, program: Program, *, color: bool | None = None, width: int = 100) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=color is False, width=width, highlight=False, soft_wrap=True)
+    write(console, report, program)
+    return buffer.getvalue()
+
+
+def write(console: Console, report: Report, program: Program) -> None:
+    console.print(Text(f"lawcode check · as of {report.as_of.isoformat()} · snapshot {report.snapshot}", style="bold"))
+    grouped: dict[str, dict[str, list[Violation]]] = defaultdict(lambda: defaultdict(list))
+    for v in report.violations:
+        grouped[v.citation.document][_article(v.citation)].append(v)
+    for doc_key in sorted(grouped):
+        doc = program.documents.get(doc_key)
+        console.print()
+        console.print(Text(f"{doc_key} — {doc.title if doc else ''}", style="bold underline"))
+        for article in sorted(grouped[doc_key], key=_article_order):
+            items = grouped[doc_key][article]
+            summary = items[0].citation.summary or ""
+            console.print(Text.assemble(("  " + article, "bold"), ("  " + summary, "dim")))
+            for v in items:
+                subject = f"{v.subject.collection} {v.subject.id}" if v.subject else "platform"
+                line = Text("    ")
+                line.append(f"{v.severity:<8}", style=SEVERITY_STYLE.get(v.severity, ""))
+                line.append(f" {v.rule}", style="bold")
+                line.append(f"  [{subject}]  ")
+                line.append(v.message)
+                console.print(line)
+    if report.undetermined:
+        console.print()
+        console.print(Text("Undetermined (a needed fact is missing)", style="bold magenta"))
+        for u in report.undetermined:
+            subject = f"{u.subject.collection} {u.subject.id}" if u.subject else "platform"
+            missing = ", ".join(u.missing[:3]) + (" …" if len(u.missing) > 3 else "")
+            console.print(Text(f"    {u.rule}  [{subject}]  missing: {missing or 'unknown'}"))
+    if report.not_in_force:
+        console.print()
+        console.print(Text("Not in force on this date", style="bold"))
+        for n in report.not_in_force:
+            start = n.in_force_from.isoformat() if n.in_force_from else "…"
+            end = n.in_force_until.isoformat() if n.in_force_until else "…"
+            console.print(Text(f"    {n.rule}  ({start} – {end})", style="dim"))
+    console.print()
+    summary = report.summary
+    table = Table(title="Summary", show_header=True, header_style="bold")
+    table.add_column("status")
+    table.add_column("rules in force", justify="right")
+    table.add_column("subjects checked", justify="right")
+    table.add_column("violations", justify="right")
+    table.add_column("undetermined", justify="right")
+    table.add_column("not in force", justify="right")
+    status_style = {"compliant": "green", "violations": "red", "undetermined": "magenta"}[summary["status"]]
+    table.add_row(
+        Text(summary["status"], style=status_style),
+        str(summary["rules_in_force"]),
+        str(summary["subjects_checked"]),
+        str(summary["violations"]),
+        str(summary["undetermined"]),
+        str(summary["not_in_force"]),
+    )
+    console.print(table)
+
+
+def _article(c: Citation) -> str:
+    unit = "task" if c.unit == "task" else "art"
+    label = f"{unit} {c.article}"
+    if c.paragraph is not None:
+        label += f" para {c.paragraph}"
+    if c.item is not None:
+        label += f" item {c.item}"
+    return label
+
+
+def _article_order(label: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in label.split() if p.isdigit())

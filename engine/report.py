@@ -1,0 +1,167 @@
+"""What a check produces: violations, undetermined subjects, rules not in force.
+
+`Report.to_json()` is the documented, stable contract (docs/api.md); every backend
+produces the same report for the same ruleset and snapshot, in the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from lawcode.compiler import ir
+
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    collection: str
+    id: Any
+    pointer: str
+    position: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"collection": self.collection, "id": self.id, "pointer": self.pointer}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A value the decision read: the expression as written, its value, where it came from."""
+
+    expr: str
+    value: Any
+    pointer: str | None
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"expr": self.expr, "value": self.value, "pointer": self.pointer}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    title: str | None
+    severity: str
+    kind: str
+    citations: tuple[ir.Citation, ...]
+    subject: Subject | None
+    message: str
+    evidence: tuple[Evidence, ...]
+    source: dict[str, Any]
+
+    @property
+    def citation(self) -> ir.Citation:
+        return self.citations[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "severity": self.severity,
+            "kind": self.kind,
+            "citation": self.citation.to_json(),
+            "citations": [c.to_json() for c in self.citations],
+            "subject": self.subject.to_json() if self.subject else None,
+            "message": self.message,
+            "evidence": [e.to_json() for e in self.evidence],
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Undetermined:
+    rule: str
+    severity: str
+    citations: tuple[ir.Citation, ...]
+    subject: Subject | None
+    missing: tuple[str, ...]
+    message: str
+
+    @property
+    def citation(self) -> ir.Citation:
+        return self.citations[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "citation": self.citation.to_json(),
+            "subject": self.subject.to_json() if self.subject else None,
+            "missing": list(self.missing),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NotInForce:
+    rule: str
+    citations: tuple[ir.Citation, ...]
+    in_force_from: dt.date | None
+    in_force_until: dt.date | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "citation": self.citations[0].to_json(),
+            "in_force_from": self.in_force_from.isoformat() if self.in_force_from else None,
+            "in_force_until": self.in_force_until.isoformat() if self.in_force_until else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    as_of: dt.date
+    snapshot: str
+    rulesets: tuple[str, ...]
+    rules: tuple[ir.Rule, ...]
+    violations: tuple[Violation, ...]
+    undetermined: tuple[Undetermined, ...]
+    not_in_force: tuple[NotInForce, ...]
+    subjects_checked: int
+    backend: str = "python"
+    documents: dict[str, ir.Document] = field(default_factory=dict)
+
+    @property
+    def compliant(self) -> bool:
+        return not self.violations and not self.undetermined
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        by_severity = Counter(v.severity for v in self.violations)
+        by_document = Counter(v.citation.document for v in self.violations)
+        status = "violations" if self.violations else ("undetermined" if self.undetermined else "compliant")
+        return {
+            "status": status,
+            "rules": len(self.rules),
+            "rules_in_force": len(self.rules) - len(self.not_in_force),
+            "not_in_force": len(self.not_in_force),
+            "subjects_checked": self.subjects_checked,
+            "violations": len(self.violations),
+            "undetermined": len(self.undetermined),
+            "by_severity": {s: by_severity[s] for s in reversed(ir.SEVERITIES) if by_severity[s]},
+            "by_document": dict(sorted(by_document.items())),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lawcode_report": REPORT_VERSION,
+            "as_of": self.as_of.isoformat(),
+            "snapshot": self.snapshot,
+            "rulesets": list(self.rulesets),
+            "violations": [v.to_json() for v in self.violations],
+            "undetermined": [u.to_json() for u in self.undetermined],
+            "not_in_force": [n.to_json() for n in self.not_in_force],
+            "summary": self.summary,
+        }
+
+    def to_json(self, *, indent: bool = True) -> str:
+        option = orjson.OPT_INDENT_2 if indent else 0
+        return orjson.dumps(self.to_dict(), option=option).decode()

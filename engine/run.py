@@ -1,0 +1,132 @@
+"""Evaluate every rule in force over its subjects and assemble the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lawcode.compiler import ir
+from lawcode.compiler.graph import reads
+from lawcode.compiler.program import Program
+from lawcode.dsl.spans import text_at
+from lawcode.engine import values
+from lawcode.engine.evaluate import Evaluator, TraceNode, TracingEvaluator, iter_nodes, resolve_parameters
+from lawcode.engine.report import Evidence, NotInForce, Report, Subject, Undetermined, Violation
+from lawcode.engine.snapshot import Entity, Snapshot
+
+MAX_MISSING = 20
+
+
+def evaluate(program: Program, snapshot: Snapshot, rulesets: tuple[str, ...] = ()) -> Report:
+    params, origins = resolve_parameters(program, snapshot)
+    fast = Evaluator(program, snapshot, params)
+    tracer = TracingEvaluator(program, snapshot, params, origins)
+    violations: list[Violation] = []
+    undetermined: list[Undetermined] = []
+    not_in_force: list[NotInForce] = []
+    checked = 0
+    for rule in program.rules:
+        if not rule.in_force_on(snapshot.as_of):
+            not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until))
+            continue
+        subjects: list[Entity | None]
+        if rule.collection is None:
+            subjects = [None]
+        else:
+            subjects = [Entity(rule.collection, i, item) for i, item in enumerate(snapshot.collection(rule.collection))]
+        for entity in subjects:
+            checked += 1
+            env: dict[str, Any] = {rule.var: entity} if rule.var else {}
+            outcome = decide(fast, rule, env)
+            if outcome is True:
+                continue
+            subject = Subject(entity.collection, entity.id, entity.pointer, entity.index) if entity else None
+            message = render_message(fast, rule, env)
+            traces = [tracer.trace(part, env) for part in _parts(rule)]
+            if outcome is False:
+                violations.append(
+                    Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(program, traces), _source(rule))
+                )
+            else:
+                missing = [p for t in traces for n in iter_nodes(t) for p in n.missing]
+                undetermined.append(
+                    Undetermined(rule.id, rule.severity, rule.citations, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message)
+                )
+    return Report(
+        as_of=snapshot.as_of,
+        snapshot=snapshot.name,
+        rulesets=rulesets,
+        rules=program.rules,
+        violations=tuple(sorted(violations, key=_order)),
+        undetermined=tuple(sorted(undetermined, key=_order)),
+        not_in_force=tuple(sorted(not_in_force, key=lambda n: n.rule)),
+        subjects_checked=checked,
+        documents=program.documents,
+    )
+
+
+def decide(ev: Evaluator, rule: ir.Rule, env: dict[str, Any]) -> bool | None:
+    """True: satisfied; False: violated; None: undetermined (Kleene, as in SQL)."""
+    applies = True if rule.where is None else ev.eval(rule.where, env)
+    if applies is False:
+        return True
+    exempt = False if rule.unless is None else ev.eval(rule.unless, env)
+    if exempt is True:
+        return True
+    ok = ev.eval(rule.require, env)
+    if ok is True:
+        return True
+    if applies is True and exempt is False and ok is False:
+        return False
+    return None
+
+
+def _parts(rule: ir.Rule) -> list[ir.Expr]:
+    return [e for e in (rule.where, rule.unless, rule.require) if e is not None]
+
+
+def render_message(ev: Evaluator, rule: ir.Rule, env: dict[str, Any]) -> str:
+    out = []
+    for part in rule.message:
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            out.append(values.display(ev.eval(part, env), part.type, ev.ladders))
+    return "".join(out)
+
+
+def evidence(program: Program, traces: list[TraceNode]) -> tuple[Evidence, ...]:
+    """The facts behind a decision: fields, parameters, aggregates and as_of it read."""
+    ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
+    seen: set[tuple[str, str | None]] = set()
+    out: list[Evidence] = []
+    for trace in traces:
+        for node in iter_nodes(trace):
+            expr = node.expr
+            if not isinstance(expr, ir.Field | ir.ParamRef | ir.AsOf | ir.Aggregate | ir.Lookup | ir.Escalate):
+                continue
+            if isinstance(expr, ir.Lookup) and node.note is None:
+                continue
+            if isinstance(expr, ir.Field) and isinstance(expr.type, _NON_VALUES):
+                continue
+            text = text_at(program.sources, expr.span)
+            key = (text, node.pointer)
+            if key in seen:
+                continue
+            seen.add(key)
+            value = None if isinstance(expr, ir.Lookup) else values.to_json(node.value, expr.type, ladders)
+            out.append(Evidence(text, value, node.pointer, node.note))
+    return tuple(out)
+
+
+def _source(rule: ir.Rule) -> dict[str, Any]:
+    return {"file": rule.span.file, "line": rule.span.line, "column": rule.span.column}
+
+
+def _order(item: Violation | Undetermined) -> tuple[str, int]:
+    return (item.rule, item.subject.position if item.subject else -1)
+
+
+from lawcode.compiler import types as _T  # noqa: E402
+
+_NON_VALUES = (_T.RecordType, _T.EntityType)
+__all__ = ["decide", "evaluate", "evidence", "reads", "render_message"]

@@ -1,0 +1,225 @@
+"""Platform state snapshots: load, validate, index.
+
+A snapshot is parsed once (orjson) and validated against the ruleset's JSON Schema with
+the same date, date-time and duration parsers the evaluator uses, so a value the
+schema accepts is a value the rules can read. Every problem is reported at once, each
+with the JSON pointer of the bad value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from lawcode.compiler.schema import SnapshotSchema
+from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.spans import Span
+from lawcode.engine import values
+
+DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: beyond that, the python backend is the wrong tool
+MAX_REPORTED_ERRORS = 200
+
+
+def pointer(*parts: str | int) -> str:
+    """RFC 6901: `~` → `~0`, `/` → `~1`."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+class Entity:
+    """One element of a collection, with where it sits in the snapshot."""
+
+    __slots__ = ("collection", "data", "index")
+
+    def __init__(self, collection: str, index: int, data: dict[str, Any]) -> None:
+        self.collection = collection
+        self.index = index
+        self.data = data
+
+    @property
+    def pointer(self) -> str:
+        return pointer(self.collection, self.index)
+
+    @property
+    def id(self) -> Any:
+        value = self.data.get("id")
+        return value if value is not None else f"#{self.index}"
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+
+    @checker.checks("date", raises=ValueError)
+    def _date(value: object) -> bool:
+        return not isinstance(value, str) or bool(values.parse_date(value))
+
+    @checker.checks("date-time", raises=ValueError)
+    def _datetime(value: object) -> bool:
+        return not isinstance(value, str) or bool(values.parse_datetime(value))
+
+    @checker.checks("duration", raises=ValueError)
+    def _duration(value: object) -> bool:
+        return not isinstance(value, str) or values.parse_duration(value) is not None
+
+    return checker
+
+
+class Snapshot:
+    def __init__(self, data: dict[str, Any], name: str = "<snapshot>") -> None:
+        self.data = data
+        self.name = name
+        try:
+            self.as_of: dt.date = values.parse_date(data.get("as_of"))  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            self.as_of = dt.date.min  # reported by validate()
+        self._id_index: dict[str, dict[Any, int]] = {}
+        self._key_index: dict[tuple[str, tuple[tuple[str, ...], ...]], tuple[dict[tuple[Any, ...], list[int]], list[int]]] = {}
+
+    # -- loading
+    @classmethod
+    def load(
+        cls,
+        source: str | os.PathLike[str] | bytes | Mapping[str, Any],
+        schema: SnapshotSchema | None = None,
+        *,
+        name: str | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> Snapshot:
+        if isinstance(source, Mapping):
+            data: Any = dict(source)
+            label = name or "<snapshot>"
+        else:
+            if isinstance(source, bytes):
+                raw, label = source, name or "<snapshot>"
+            else:
+                path = Path(source)
+                label = name or str(source)
+                try:
+                    size = path.stat().st_size
+                except OSError as exc:
+                    raise LawcodeError([Diagnostic("S001", f"cannot read the snapshot: {exc.strerror or exc}", where=label)]) from None
+                if size > max_bytes:
+                    raise LawcodeError([_too_big(label, size, max_bytes)])
+                raw = path.read_bytes()
+            if len(raw) > max_bytes:
+                raise LawcodeError([_too_big(label, len(raw), max_bytes)])
+            data = parse_json(raw, label)
+        if not isinstance(data, dict):
+            raise LawcodeError([Diagnostic("S003", f"a snapshot is a JSON object, not {type(data).__name__}", where=label, hint='start it with {"as_of": "YYYY-MM-DD", …}')])
+        snapshot = cls(data, label)
+        if schema is not None:
+            snapshot.validate(schema)
+        elif snapshot.as_of == dt.date.min:
+            raise LawcodeError([Diagnostic("S004", "the snapshot has no `as_of` date", where=f"{label} /as_of", hint='add "as_of": "YYYY-MM-DD"')])
+        return snapshot
+
+    def validate(self, schema: SnapshotSchema) -> None:
+        validator = Draft202012Validator(schema.document, format_checker=_format_checker())
+        problems: list[Diagnostic] = []
+        errors = sorted(validator.iter_errors(self.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        for err in errors[:MAX_REPORTED_ERRORS]:
+            problems.append(_schema_problem(err, self.name))
+        if len(errors) > MAX_REPORTED_ERRORS:
+            problems.append(Diagnostic("S010", f"… and {len(errors) - MAX_REPORTED_ERRORS} more schema errors", where=self.name))
+        if not problems:
+            try:
+                values.parse_date(self.data.get("as_of"))  # type: ignore[arg-type]
+            except (ValueError, TypeError):
+                problems.append(Diagnostic("S004", "the snapshot has no valid `as_of` date", where=f"{self.name} /as_of", hint='add "as_of": "YYYY-MM-DD" and require it in the schema'))
+        if problems:
+            raise LawcodeError(problems)
+
+    # -- access
+    def collection(self, name: str) -> list[Any]:
+        items = self.data.get(name)
+        return items if isinstance(items, list) else []
+
+    def lookup(self, collection: str, key: Any) -> Entity | None:
+        index = self._id_index.get(collection)
+        if index is None:
+            index = {}
+            for i, item in enumerate(self.collection(collection)):
+                if isinstance(item, dict) and item.get("id") is not None:
+                    index.setdefault(_hashable(item["id"]), i)
+            self._id_index[collection] = index
+        position = index.get(_hashable(key))
+        if position is None:
+            return None
+        return Entity(collection, position, self.collection(collection)[position])
+
+    def keyed(
+        self, collection: str, paths: tuple[tuple[str, ...], ...]
+    ) -> tuple[dict[tuple[Any, ...], list[int]], list[int]]:
+        """Element positions by the values at `paths`, and those missing a key value."""
+        cache_key = (collection, paths)
+        found = self._key_index.get(cache_key)
+        if found is None:
+            index: dict[tuple[Any, ...], list[int]] = {}
+            unknown: list[int] = []
+            for i, item in enumerate(self.collection(collection)):
+                key = tuple(_hashable(dig(item, p)) for p in paths)
+                if any(k is None for k in key):
+                    unknown.append(i)
+                else:
+                    index.setdefault(key, []).append(i)
+            found = (index, unknown)
+            self._key_index[cache_key] = found
+        return found
+
+
+def dig(obj: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, bool):  # keep true distinct from 1
+        return ("bool", value)
+    if isinstance(value, list | dict):
+        return None
+    return value
+
+
+def parse_json(raw: bytes, label: str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        line = getattr(exc, "lineno", 1) or 1
+        col = getattr(exc, "colno", 1) or 1
+        reason = str(exc).split(":")[0]
+        raise LawcodeError(
+            [Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", Span(label, line, col, line, col + 1), "check for a missing comma or quote near this place")]
+        ) from None
+
+
+def _too_big(label: str, size: int, limit: int) -> Diagnostic:
+    return Diagnostic(
+        "S005",
+        f"the snapshot is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.0f} MB",
+        where=label,
+        hint="raise the limit with --max-snapshot-mb, or split the snapshot",
+    )
+
+
+def _schema_problem(err: ValidationError, label: str) -> Diagnostic:
+    where = pointer(*err.absolute_path) or "/"
+    message = err.message
+    if len(message) > 300:
+        message = message[:300] + "…"
+    hint = None
+    if err.validator == "required":
+        hint = "add the field, or make it optional in the schema"
+    elif err.validator == "format":
+        hint = {"date": "dates are YYYY-MM-DD", "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z", "duration": "durations are ISO 8601, e.g. P6M or P15D"}.get(str(err.validator_value))
+    elif err.validator == "additionalProperties":
+        hint = "remove the field, or declare it in the schema"
+    return Diagnostic("S010", message, where=f"{label} {where}", hint=hint)

@@ -1,0 +1,198 @@
+"""Runtime values: parsing snapshot strings, calendar arithmetic, display.
+
+The end-of-month rule: adding or subtracting months moves the calendar month and keeps
+the day of the month; when that day does not exist in the target month, it becomes the
+month's last day. So 2024-08-31 − 6 months = 2024-02-29, and 2023-03-31 + 1 month =
+2023-04-30. It is the rule of Java's `plusMonths`, PostgreSQL, DuckDB and most legal
+drafting conventions, and the SQL backends reproduce it exactly.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from typing import Any
+
+from lawcode.compiler import types as T
+
+UTC = dt.timezone.utc
+
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    if not 1 <= year <= 9999:
+        raise OverflowError("date out of range")
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def parse_date(text: str) -> dt.date:
+    if not isinstance(text, str) or len(text) != 10:
+        raise ValueError(f"not a date: {text!r}")
+    return dt.date.fromisoformat(text)
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """RFC 3339 date-time; a value without an offset is taken as UTC."""
+    if not isinstance(text, str) or "T" not in text.upper():
+        raise ValueError(f"not a date-time: {text!r}")
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_duration(text: str) -> tuple[int, dt.timedelta]:
+    """ISO 8601 duration → (calendar months, exact part)."""
+    match = _ISO_DURATION.fullmatch(text) if isinstance(text, str) else None
+    if match is None or text in ("P", "PT") or text.endswith("T"):
+        raise ValueError(f"not an ISO 8601 duration: {text!r}")
+    g = {k: v for k, v in match.groupdict().items() if v is not None}
+    months = int(g.get("years", 0)) * 12 + int(g.get("months", 0))
+    exact = dt.timedelta(
+        weeks=int(g.get("weeks", 0)),
+        days=int(g.get("days", 0)),
+        hours=int(g.get("hours", 0)),
+        minutes=int(g.get("minutes", 0)),
+        seconds=float(g.get("seconds", 0)),
+    )
+    return months, exact
+
+
+def as_period(text: str) -> int:
+    months, exact = parse_duration(text)
+    if exact:
+        raise ValueError(f"{text!r} is not a whole number of months or years")
+    return months
+
+
+def as_duration(text: str) -> dt.timedelta:
+    months, exact = parse_duration(text)
+    if months:
+        raise ValueError(f"{text!r} has months or years, which have no fixed length; use days")
+    return exact
+
+
+def convert(raw: Any, t: T.Type) -> Any:
+    """A JSON value read as type `t`; None when absent, null or of the wrong shape."""
+    if raw is None:
+        return None
+    try:
+        if t == T.DATE:
+            return parse_date(raw)
+        if t == T.DATETIME:
+            return parse_datetime(raw)
+        if t == T.DURATION:
+            return as_duration(raw)
+        if t == T.PERIOD:
+            return as_period(raw)
+        if t == T.NUMBER:
+            return raw if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+        if t == T.STRING:
+            return raw if isinstance(raw, str) else None
+        if t == T.BOOL:
+            return raw if isinstance(raw, bool) else None
+        if isinstance(t, T.ListType):
+            if not isinstance(raw, list):
+                return None
+            return [convert(x, t.element) for x in raw]
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return raw
+
+
+# ---------------------------------------------------------------- display
+
+
+def format_duration(value: dt.timedelta) -> str:
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    for amount, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"), (secs, "second")):
+        if amount:
+            parts.append(f"{amount} {unit}{'s' if amount != 1 else ''}")
+    return sign + (" ".join(parts) if parts else "0 days")
+
+
+def iso_duration(value: dt.timedelta) -> str:
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    time = "".join(f"{n}{u}" for n, u in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
+    return f"{sign}P{days}D" + (f"T{time}" if time else "") if days or not time else f"{sign}PT{time}"
+
+
+def format_number(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def display(value: Any, t: T.Type, ladders: dict[str, tuple[str, ...]]) -> str:
+    """How a value reads inside a message."""
+    if value is None:
+        return "(missing)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if t == T.DATETIME and isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if t == T.DATE and isinstance(value, dt.date):
+        return value.isoformat()
+    if t == T.DURATION and isinstance(value, dt.timedelta):
+        return format_duration(value)
+    if t == T.PERIOD:
+        years, months = divmod(int(value), 12)
+        if months == 0 and years:
+            return f"{years} year{'s' if years != 1 else ''}"
+        return f"{int(value)} month{'s' if value != 1 else ''}"
+    if isinstance(t, T.StepType):
+        return ladders[t.ladder][value]
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, list):
+        element = t.element if isinstance(t, T.ListType) else T.UNKNOWN
+        return "[" + ", ".join(display(v, element, ladders) for v in value) + "]"
+    return str(value)
+
+
+def to_json(value: Any, t: T.Type, ladders: dict[str, tuple[str, ...]]) -> Any:
+    """A value as it appears in the JSON report (stable across backends)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if t == T.DATETIME and isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return iso_duration(value)
+    if t == T.PERIOD:
+        return f"P{int(value)}M"
+    if isinstance(t, T.StepType):
+        return ladders[t.ladder][value]
+    if isinstance(t, T.EscalationType):
+        return {str(k): ladders[t.ladder][v] for k, v in value}
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, list | tuple):
+        element = t.element if isinstance(t, T.ListType) else T.UNKNOWN
+        return [to_json(v, element, ladders) for v in value]
+    if isinstance(t, T.EntityType) and hasattr(value, "pointer"):
+        return value.pointer
+    return value

@@ -1,0 +1,90 @@
+"""The embedding API: load a ruleset once, evaluate many snapshots.
+
+    import lawcode
+    ruleset = lawcode.load_ruleset("rulesets/cac")
+    report = ruleset.evaluate("snapshot.json")
+    for v in report.violations:
+        print(v.rule, v.citation.label, v.message)
+
+Every user mistake (ruleset or snapshot) raises `lawcode.LawcodeError`, which carries
+all diagnostics with their spans.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lawcode.compiler import Program, compile_paths, compile_text
+from lawcode.compiler.modules import display
+from lawcode.diagnostics import Diagnostic
+from lawcode.engine import Report, Snapshot, evaluate
+from lawcode.engine.snapshot import DEFAULT_MAX_BYTES
+
+SnapshotInput = Mapping[str, Any] | str | os.PathLike[str] | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    """A compiled ruleset. Immutable and thread-safe: compile once, evaluate many."""
+
+    program: Program
+    paths: tuple[str, ...]
+
+    @property
+    def rules(self) -> tuple[Any, ...]:
+        return self.program.rules
+
+    @property
+    def documents(self) -> dict[str, Any]:
+        return self.program.documents
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self.program.warnings
+
+    @property
+    def graph(self) -> Any:
+        """The dependency graph (`networkx.DiGraph`); see `lawcode.compiler.graph`."""
+        return self.program.graph
+
+    def load_snapshot(self, snapshot: SnapshotInput, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Snapshot:
+        """Parse and validate a snapshot against this ruleset's schema."""
+        if isinstance(snapshot, Snapshot):
+            return snapshot
+        if isinstance(snapshot, str) and snapshot.lstrip().startswith("{"):
+            snapshot = snapshot.encode()
+        return Snapshot.load(snapshot, self.program.schema, max_bytes=max_bytes)
+
+    def evaluate(self, snapshot: SnapshotInput | Snapshot, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+        """Check a snapshot (a dict, a JSON path, JSON bytes/text) and return the report."""
+        loaded = self.load_snapshot(snapshot, max_bytes=max_bytes)
+        return evaluate(self.program, loaded, self.paths)
+
+
+def load_ruleset(
+    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> Ruleset:
+    """Compile a ruleset from files/folders, or from ruleset text.
+
+    A `Path`, a sequence, or a string naming an existing file or folder is read from
+    disk; any other string is ruleset text, whose relative paths (`schema`, `import`)
+    start from `base_dir` (default: the working directory).
+    """
+    if isinstance(source, str) and not _is_path(source):
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+        return Ruleset(compile_text(source, "<input>", base), ("<input>",))
+    items = [source] if isinstance(source, str | os.PathLike) else list(source)
+    paths = [Path(p) for p in items]
+    return Ruleset(compile_paths(paths), tuple(display(p) for p in paths))
+
+
+def _is_path(text: str) -> bool:
+    if "\n" in text or "{" in text or len(text) > 4096:
+        return False
+    return Path(text).exists() or text.endswith(".law")

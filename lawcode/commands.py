@@ -1,0 +1,1 @@
+"""Commands beyond check/lint, each in its own module, registered here in one place."""
