@@ -44,6 +44,7 @@ class Context(Protocol):
     def definition_params(self, module: str, name: str) -> tuple[ast.DefParam, ...] | None: ...
     def ladder(self, module: str, name: str) -> ir.Ladder | None: ...
     def visible_names(self, module: str) -> list[str]: ...
+    def import_hint(self, module: str, name: str) -> str | None: ...
     def resolve_type(self, module: str, ref: ast.TypeRef) -> T.Type: ...
 
 
@@ -189,7 +190,8 @@ class Lowerer:
             info = self.schema.type_of(self.root_fields[name], f"$.{name}")
             return ir.Field(ir.Root(e.span), (name,), info.type, e.span)
         candidates = [*env, "as_of", *self.ctx.visible_names(self.module), *self.collections, *self.root_fields]
-        self._err("E030", f"unknown name `{name}`", e.span, did_you_mean(name, candidates))
+        hint = self.ctx.import_hint(self.module, name) or did_you_mean(name, candidates)
+        self._err("E030", f"unknown name `{name}`", e.span, hint)
         return self._unknown(e.span)
 
     def _fields_of(self, t: T.Type) -> dict[str, Any] | None:
@@ -309,7 +311,8 @@ class Lowerer:
         if name in BUILTINS:
             return self._builtin(e, env)
         candidates = [*BUILTINS, *self.ctx.visible_names(self.module)]
-        self._err("E034", f"unknown function `{name}`", e.func_span, did_you_mean(name, candidates))
+        hint = self.ctx.import_hint(self.module, name) or did_you_mean(name, candidates)
+        self._err("E034", f"unknown function `{name}`", e.func_span, hint)
         return self._unknown(e.span)
 
     def _def_call(self, e: ast.Call, params: tuple[ast.DefParam, ...], env: Env) -> ir.Expr:

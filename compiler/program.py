@@ -156,10 +156,12 @@ class Compiler:
     def visible_names(self, module: str) -> list[str]:
         return [n for n in self.symbols if self._visible(module, n)]
 
-    def _not_imported(self, module: str, name: str, span: Span) -> None:
+    def import_hint(self, module: str, name: str) -> str | None:
+        """For a name declared in a file this module does not import: how to import it."""
         sym = self.symbols.get(name)
         if sym is not None and self._visible(module, name) is None:
-            self.problems.append(error("E030", f"`{name}` is declared in `{sym.module}`, which this file does not import", span, f'add `import "{_relative(module, sym.module)}"`'))
+            return f'`{name}` is declared in `{sym.module}`: add `import "{_relative(module, sym.module)}"`'
+        return None
 
     # ------------------------------------------------------------ types
     def resolve_type(self, module: str, ref: ast.TypeRef) -> T.Type:
@@ -361,6 +363,7 @@ class Compiler:
             subject = decl.subject
             if subject.collection not in lower.collections:
                 problems.append(error("E052", f"unknown collection `{subject.collection}`", subject.collection_span, did_you_mean(subject.collection, lower.collections) or f"collections: {', '.join(lower.collections) or 'none in the schema'}"))
+                env[subject.var] = T.UNKNOWN  # the rest of the rule is still checked, without a cascade
             else:
                 collection, var = subject.collection, subject.var
                 env[var] = T.entity_of(collection)

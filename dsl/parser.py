@@ -137,9 +137,10 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
     if token.type == "$END":
-        lines = text.splitlines() or [""]
+        lines = text.rstrip().splitlines() or [""]
         span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
-        found = "the end of the file"
+        expected = sorted({_describe_terminal(t) for t in exc.expected})
+        return error("E002", f"the file ends too early; expected {_one_of(expected)}", span, "a `{` may be missing its `}`")
     else:
         end_col = (token.end_column or column + len(str(token)))
         span = Span(path, line, column, token.end_line or line, end_col)
@@ -151,6 +152,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
 
 
 def _one_of(items: list[str]) -> str:
+    # Punctuation first: a missing `}` or `)` is the likeliest fix and must not hide behind "…".
+    items = sorted(items, key=lambda s: (s[1:2].isalnum() or not s.startswith("`"), s))
     if len(items) == 1:
         return items[0]
     if len(items) > 8:
