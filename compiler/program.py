@@ -22,7 +22,7 @@ from lawcode.compiler.graph import build_graph
 from lawcode.compiler.lower import Lowerer
 from lawcode.compiler.modules import Loaded, display
 from lawcode.compiler.schema import SnapshotSchema
-from lawcode.diagnostics import Diagnostic, Level, LawcodeError, did_you_mean, error
+from lawcode.diagnostics import Diagnostic, LawcodeError, Level, did_you_mean, error
 from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
 
@@ -223,7 +223,7 @@ class Compiler:
         if isinstance(ptype, T.EscalationType):
             ladder = self.ladders.get(ptype.ladder)
             if not isinstance(decl.default, ast.MapLit) or ladder is None:
-                self.problems.append(error("E017", f"an escalation's default is a table `{{count: step, …}}`", decl.default.span, f"e.g. `{{1: {ladder.steps[0] if ladder else 'first_step'}, 3: …}}`"))
+                self.problems.append(error("E017", "an escalation's default is a table `{count: step, …}`", decl.default.span, f"e.g. `{{1: {ladder.steps[0] if ladder else 'first_step'}, 3: …}}`"))
                 return ()
             table: list[tuple[int, int]] = []
             for key, value in decl.default.entries:

@@ -3,4 +3,4 @@
 from lawcode.dsl.parser import parse_expression, parse_module
 from lawcode.dsl.spans import Span
 
-__all__ = ["parse_expression", "parse_module", "Span"]
+__all__ = ["Span", "parse_expression", "parse_module"]

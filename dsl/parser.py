@@ -28,7 +28,7 @@ from lawcode.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
 
-__all__ = ["parse_module", "parse_expression"]
+__all__ = ["parse_expression", "parse_module"]
 
 DURATION_UNITS = {
     "year": "years",
@@ -157,7 +157,7 @@ def _one_of(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     if len(items) > 8:
-        items = items[:8] + ["…"]
+        items = [*items[:8], "…"]
     return "one of " + ", ".join(items)
 
 
@@ -610,10 +610,10 @@ class _Builder(Transformer[Token, Any]):
     def datetime_lit(self, meta: Any, c: list[Any]) -> ast.DateTimeLit:
         text = str(c[0])
         try:
-            value = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+            value = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
         except ValueError:
             self.diagnostics.append(error("E004", f"`{text}` is not a valid date-time", self._s(meta)))
-            value = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)
+            value = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
         return ast.DateTimeLit(text, value, self._s(meta))
 
     def duration_lit(self, meta: Any, c: list[Any]) -> ast.DurationLit:

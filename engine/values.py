@@ -16,7 +16,7 @@ from typing import Any
 
 from lawcode.compiler import types as T
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 _ISO_DURATION = re.compile(
     r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import DATA
 
 import lawcode
+from helpers import DATA
 
 MINI = DATA / "mini" / "mini.law"
 SNAPSHOT = DATA / "mini" / "violations.json"

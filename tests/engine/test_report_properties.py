@@ -6,11 +6,11 @@ import copy
 import datetime as dt
 from typing import Any
 
-from helpers import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lawcode
+from helpers import DATA
 
 RULESET = lawcode.load_ruleset(DATA / "mini" / "mini.law")
 

@@ -11,9 +11,9 @@ import copy
 from typing import Any
 
 import pytest
-from helpers import DATA
 
 import lawcode
+from helpers import DATA
 
 HEADER = f'schema "{DATA / "mini" / "snapshot.schema.json"}"\nimport "{DATA / "mini" / "documents.law"}"\n'
 

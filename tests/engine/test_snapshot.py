@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import DATA
 
 import lawcode
+from helpers import DATA
 from lawcode.engine.snapshot import Snapshot, pointer
 
 RULESET = DATA / "mini" / "mini.law"

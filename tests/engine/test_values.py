@@ -58,8 +58,8 @@ def test_period_and_duration_do_not_mix() -> None:
 
 
 def test_datetimes_are_utc() -> None:
-    assert values.parse_datetime("2024-05-01T10:00:00+08:00") == dt.datetime(2024, 5, 1, 2, tzinfo=dt.timezone.utc)
-    assert values.parse_datetime("2024-05-01T10:00:00") == dt.datetime(2024, 5, 1, 10, tzinfo=dt.timezone.utc)
+    assert values.parse_datetime("2024-05-01T10:00:00+08:00") == dt.datetime(2024, 5, 1, 2, tzinfo=dt.UTC)
+    assert values.parse_datetime("2024-05-01T10:00:00") == dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)
     with pytest.raises(ValueError):
         values.parse_datetime("2024-05-01")
 
