@@ -94,7 +94,8 @@ class Lowerer:
                 f"aggregate it, e.g. `count(x in {result.collection} where …)`, or look one up: `{result.collection}[id]`",
             )
             return self._unknown(e.span)
-        return result
+        lowered: ir.Expr = result
+        return lowered
 
     def _expr(self, e: ast.Expr, env: Env) -> Any:
         match e:

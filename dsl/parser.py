@@ -114,7 +114,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        at = exc.pos_in_stream or 0
+        char = text[at] if at < len(text) else ""
         hint = None
         if char == "'":
             hint = 'strings take double quotes: "like this"'

@@ -53,21 +53,25 @@ class Entity:
 
 
 def _format_checker() -> FormatChecker:
+    """The engine's own parsers decide what a valid date, date-time or duration is."""
     checker = FormatChecker(formats=())
-
-    @checker.checks("date", raises=ValueError)
-    def _date(value: object) -> bool:
-        return not isinstance(value, str) or bool(values.parse_date(value))
-
-    @checker.checks("date-time", raises=ValueError)
-    def _datetime(value: object) -> bool:
-        return not isinstance(value, str) or bool(values.parse_datetime(value))
-
-    @checker.checks("duration", raises=ValueError)
-    def _duration(value: object) -> bool:
-        return not isinstance(value, str) or values.parse_duration(value) is not None
-
+    parsers: dict[str, Any] = {
+        "date": values.parse_date,
+        "date-time": values.parse_datetime,
+        "duration": values.parse_duration,
+    }
+    for name, parse in parsers.items():
+        checker.checks(name, raises=ValueError)(_accepts(parse))
     return checker
+
+
+def _accepts(parse: Any) -> Any:
+    def check(value: object) -> bool:
+        if isinstance(value, str):
+            parse(value)
+        return True
+
+    return check
 
 
 class Snapshot:

@@ -163,7 +163,7 @@ def display(value: Any, t: T.Type, ladders: dict[str, tuple[str, ...]]) -> str:
             return f"{years} year{'s' if years != 1 else ''}"
         return f"{int(value)} month{'s' if value != 1 else ''}"
     if isinstance(t, T.StepType):
-        return ladders[t.ladder][value]
+        return str(ladders[t.ladder][value])
     if isinstance(value, int | float):
         return format_number(value)
     if isinstance(value, list):

@@ -24,7 +24,7 @@ from lawcode.diagnostics import Diagnostic
 from lawcode.engine import Report, Snapshot, evaluate
 from lawcode.engine.snapshot import DEFAULT_MAX_BYTES
 
-SnapshotInput = Mapping[str, Any] | str | os.PathLike[str] | bytes
+SnapshotInput = Mapping[str, Any] | str | os.PathLike[str] | bytes | Snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ class Ruleset:
             snapshot = snapshot.encode()
         return Snapshot.load(snapshot, self.program.schema, max_bytes=max_bytes)
 
-    def evaluate(self, snapshot: SnapshotInput | Snapshot, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+    def evaluate(self, snapshot: SnapshotInput, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
         """Check a snapshot (a dict, a JSON path, JSON bytes/text) and return the report."""
         loaded = self.load_snapshot(snapshot, max_bytes=max_bytes)
         return evaluate(self.program, loaded, self.paths)

@@ -67,7 +67,8 @@ def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None
     else:
         click.echo(text, nl=False)
     threshold = SEVERITIES.index(fail_on)
-    failing = [v for v in (*report.violations, *report.undetermined) if SEVERITIES.index(v.severity) >= threshold]
+    severities = [v.severity for v in report.violations] + [u.severity for u in report.undetermined]
+    failing = [s for s in severities if SEVERITIES.index(s) >= threshold]
     sys.exit(EXIT_FAIL if failing else EXIT_OK)
 
 
