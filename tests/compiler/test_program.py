@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-from helpers import DATA
 
 import lawcode
+from helpers import DATA
 from lawcode.compiler import compile_paths, compile_text, ir
 from lawcode.compiler import types as T
 
