@@ -258,6 +258,9 @@ class Document:
     source: str | None
     articles: tuple[Article, ...]
     span: Span
+    # (keyword, span) of each header line as written, in source order: where the
+    # formatter puts back the comments that sat above or beside them
+    clauses: tuple[tuple[str, Span], ...] = ()
 
 
 # ---------------------------------------------------------------- declarations
@@ -304,6 +307,7 @@ class Parameter:
     source_span: Span | None
     unit: str | None
     span: Span
+    clauses: tuple[tuple[str, Span], ...] = ()  # (keyword, span) as written, for the formatter
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +369,7 @@ class Rule:
     unless: tuple[Expr, ...]
     message: Template | None
     span: Span
+    clauses: tuple[tuple[str, Span], ...] = ()  # (keyword, span) as written, for the formatter
 
 
 Declaration: TypeAlias = Import | SchemaDecl | Document | Parameter | Definition | Ladder | Rule

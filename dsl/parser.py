@@ -288,11 +288,13 @@ class _Builder(Transformer[Token, Any]):
     def document(self, meta: Any, c: list[Any]) -> ast.Document:
         fields: dict[str, Any] = {}
         articles: list[ast.Article] = []
+        clauses: list[tuple[str, Span]] = []
         for entry in c[1:]:
             if isinstance(entry, ast.Article):
                 articles.append(entry)
             else:
                 name, value, span = entry
+                clauses.append((name, span))
                 if name in fields:
                     self.diagnostics.append(error("E005", f"`{name}` is given twice in document `{c[0]}`", span))
                 fields[name] = value
@@ -305,6 +307,7 @@ class _Builder(Transformer[Token, Any]):
             source=fields.get("source"),
             articles=tuple(articles),
             span=self._s(meta),
+            clauses=tuple(clauses),
         )
 
     def doc_title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -373,8 +376,10 @@ class _Builder(Transformer[Token, Any]):
         source_span: Span | None = None
         unit: str | None = None
         seen: set[str] = set()
+        written: list[tuple[str, Span]] = []
         for clause in clauses:
             kind = "cites" if isinstance(clause, tuple) and (not clause or isinstance(clause[0], ast.Citation)) else clause[0]
+            written.append((kind, _cover(clause) if kind == "cites" else clause[-1]))
             if kind in seen:
                 self.diagnostics.append(
                     error("E005", f"parameter `{name}` has two `{kind}` clauses", self._s(meta), "keep one")
@@ -386,13 +391,13 @@ class _Builder(Transformer[Token, Any]):
                 source, source_span = clause[1], clause[2]
             else:
                 unit = clause[1]
-        return ast.Parameter(str(name), type_, default, citations, source, source_span, unit, self._s(meta))
+        return ast.Parameter(str(name), type_, default, citations, source, source_span, unit, self._s(meta), tuple(written))
 
     def param_from(self, meta: Any, c: list[Any]) -> tuple[str, tuple[str, ...], Span]:
         return ("from", c[0], self._s(meta))
 
-    def param_unit(self, meta: Any, c: list[Any]) -> tuple[str, str]:
-        return ("unit", self._str(c[0]))
+    def param_unit(self, meta: Any, c: list[Any]) -> tuple[str, str, Span]:
+        return ("unit", self._str(c[0]), self._s(meta))
 
     def field_path(self, meta: Any, c: list[Any]) -> tuple[str, ...]:
         return tuple(str(t) for t in c)
@@ -430,11 +435,14 @@ class _Builder(Transformer[Token, Any]):
         requires: list[ast.Expr] = []
         unless: list[ast.Expr] = []
         citations: list[ast.Citation] = []
+        written: list[tuple[str, Span]] = []
         for clause in c[1:]:
             if isinstance(clause, tuple) and (not clause or isinstance(clause[0], ast.Citation)):
                 citations.extend(clause)
+                written.append(("cites", _cover(clause)))
                 continue
             kind, value, span = clause
+            written.append((kind, span))
             if kind == "require":
                 requires.append(value)
             elif kind == "unless":
@@ -465,6 +473,7 @@ class _Builder(Transformer[Token, Any]):
             unless=tuple(unless),
             message=message[0] if message else None,
             span=self._s(meta),
+            clauses=tuple(written),
         )
 
     def rule_title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -643,6 +652,11 @@ class _Builder(Transformer[Token, Any]):
 
     def aggregate_fn(self, meta: Any, c: list[Any]) -> str:
         return str(c[0])
+
+
+def _cover(citations: tuple[ast.Citation, ...]) -> Span:
+    """The span of a `cites` clause: from its first citation to its last."""
+    return citations[0].span.cover(citations[-1].span)
 
 
 _CLAUSE_WORD = {
