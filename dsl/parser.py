@@ -44,8 +44,11 @@ DURATION_UNITS = {
 @cache
 def _lark() -> Lark:
     grammar = resources.files("lawcode.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    # cache=True keeps the built LALR tables in the temp folder, keyed by the grammar's
+    # hash: building them takes ~0.3 s, loading them ~0.02 s.
     return Lark(
         grammar,
+        cache=True,
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
