@@ -1,0 +1,217 @@
+"""The Starlette application: the page, its static files, and the JSON API.
+
+Handlers stay thin: cap and parse the body, validate it against the OpenAPI request
+schema, pick the ruleset folder from the catalog, and hand the job to a worker process.
+Every failure a client can cause has its own status and a JSON body
+`{"error", "message", "diagnostics"}`; a 500 only ever means a bug in lawcode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lawcode.playground import openapi
+from lawcode.playground.catalog import Catalog, NotListed
+from lawcode.playground.limits import Limits
+from lawcode.playground.workers import JobTimeout, PoolBusy, WorkerFailed, WorkerPool
+
+STATIC = Path(__file__).resolve().parent / "static"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+# The page loads only its own files; CodeMirror injects <style> elements, hence inline styles.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+REQUEST_SCHEMAS = {"lint": "LintRequest", "evaluate": "EvaluateRequest", "graph": "GraphRequest", "explain": "ExplainRequest"}
+
+
+class ApiError(Exception):
+    """A client error, answered as `{"error", "message", "diagnostics"}` with its status."""
+
+    def __init__(self, status: int, error: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message, self.extra = status, error, message, extra
+
+    def response(self) -> JSONResponse:
+        body = {"error": self.error, "message": self.message, "diagnostics": [], **self.extra}
+        headers = {"Retry-After": "1"} if self.status == 503 else None
+        return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+class SecurityHeaders:
+    """Adds the CSP and friends to every response (pure ASGI, so streaming is untouched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class TrustedHosts:
+    """Refuses requests whose Host is not ours (a DNS-rebinding page cannot reach the API)."""
+
+    def __init__(self, app: ASGIApp, allowed: Sequence[str]) -> None:
+        self.app = app
+        self.allowed = set(allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "*" not in self.allowed:
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in self.allowed:
+                response = JSONResponse({"error": "invalid_request", "message": f"unknown host `{host}`", "diagnostics": []}, status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The body as JSON, refused before it is read when it is too large."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", f"send the request as application/json, not `{content_type or 'nothing'}`")
+    declared = request.headers.get("content-length")
+    too_large = ApiError(413, "too_large", f"the request body is over the limit of {limit / 1048576:g} MiB", limit=limit)
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "malformed_json", f"the request body is not valid JSON: {exc}") from None
+
+
+def create_app(
+    limits: Limits | None = None,
+    folders: Sequence[Path] = (),
+    allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
+) -> Starlette:
+    """The playground app; `folders` are ruleset folders offered beside the bundled ones."""
+    limits = limits or Limits()
+    pool = WorkerPool(limits.workers, limits.timeout_seconds)
+    validators = {job: openapi.validator(name) for job, name in REQUEST_SCHEMAS.items()}
+    extra = tuple(Path(f).resolve() for f in folders)
+    spec = openapi.document()
+
+    def catalog() -> Catalog:
+        return Catalog.discover(extra)
+
+    async def run_job(job: str, request: Request) -> Response:
+        body = await read_json(request, limits.max_body_bytes)
+        problems = sorted(validators[job].iter_errors(body), key=lambda e: list(map(str, e.path)))
+        if problems:
+            first = problems[0]
+            where = "/".join(map(str, first.absolute_path)) or "the body"
+            raise ApiError(422, "invalid_request", f"{where}: {first.message}")
+        try:
+            folder = catalog().folder(body.get("folder"))
+        except NotListed as exc:
+            raise ApiError(422, "invalid_request", str(exc)) from None
+        kwargs = {k: v for k, v in body.items() if k != "folder"}
+        kwargs.update(folder_id=folder.id, folder_path=str(folder.path))
+        if job != "graph":
+            kwargs["max_bytes"] = limits.max_body_bytes
+        try:
+            status, payload = await anyio.to_thread.run_sync(pool.run, job, kwargs)
+        except JobTimeout:
+            raise ApiError(503, "timeout", f"stopped after the time limit of {limits.timeout_seconds:g} s", limit=limits.timeout_seconds) from None
+        except PoolBusy:
+            raise ApiError(503, "busy", "every worker stayed busy for the whole time limit; try again") from None
+        except WorkerFailed as exc:
+            raise ApiError(503, "worker_failed", f"the worker process failed ({exc}); try again") from None
+        return Response(payload, status_code=status, media_type="application/json")
+
+    def endpoint(job: str) -> Any:
+        async def handle(request: Request) -> Response:
+            return await run_job(job, request)
+
+        handle.__name__ = job
+        return handle
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    async def examples(request: Request) -> Response:
+        return JSONResponse(catalog().to_json())
+
+    async def example_file(request: Request) -> Response:
+        folder, name = request.path_params["folder"], request.path_params["name"]
+        try:
+            text = catalog().read(folder, name)
+        except NotListed as exc:
+            raise ApiError(404, "not_found", str(exc)) from None
+        return JSONResponse({"folder": folder, "name": name, "text": text})
+
+    async def openapi_json(request: Request) -> Response:
+        return JSONResponse(spec)
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return exc.response()
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = "not_found" if exc.status_code == 404 else "invalid_request"
+        return JSONResponse({"error": code, "message": str(exc.detail), "diagnostics": []}, status_code=exc.status_code)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": "internal", "message": f"internal error in lawcode ({type(exc).__name__}); please report it", "diagnostics": []}, status_code=500)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pool.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(pool.close)
+
+    routes = [
+        Route("/", index),
+        Route("/openapi.json", openapi_json),
+        Route("/api/examples", examples),
+        Route("/api/examples/{folder}/{name:path}", example_file),
+        *(Route(f"/api/{job}", endpoint(job), methods=["POST"]) for job in REQUEST_SCHEMAS),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
+    )
+    app.add_middleware(TrustedHosts, allowed=allowed_hosts)
+    app.add_middleware(SecurityHeaders)
+    app.state.limits = limits
+    return app
