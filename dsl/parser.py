@@ -538,7 +538,9 @@ class _Builder(Transformer[Token, Any]):
                 if text:
                     parts.append("".join(text))
                     text = []
-                hole = raw[i + 1 : close]
+                # A string literal inside a placeholder is written with escaped quotes
+                # (`{status(\"x\")}`), since the message itself is a string.
+                hole = raw[i + 1 : close].replace('\\"', '"')
                 shift = (line, base_col + i + 1)
                 try:
                     tree = _lark().parse(hole, start="expr")
