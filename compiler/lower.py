@@ -398,7 +398,7 @@ class Lowerer:
             return self._unknown(e.span)
         name, result, swap = entry
         args = (rhs, lhs) if swap else (lhs, rhs)
-        if name.startswith("date") and name.endswith("duration") and isinstance(rhs, ir.Const):
+        if name in ("date+duration", "date-duration") and isinstance(rhs, ir.Const):
             seconds = rhs.value.total_seconds() if isinstance(rhs.value, dt.timedelta) else 0
             if seconds % 86400:
                 self._err("E032", "a date moves in whole days; this duration has hours in it", rhs.span, "use a datetime, or a whole number of days")
