@@ -1,0 +1,127 @@
+"""Columnar evaluation: the same compiled Program, evaluated by SQL (DuckDB, Spark).
+
+    from lawcode.engine.sql import evaluate
+    report = evaluate(program, "snapshot.json", backend="duckdb")
+
+produces the same `Report` as `lawcode.engine.evaluate` (violations, undetermined
+subjects with their missing pointers, rules not in force, evidence with values and
+JSON pointers, messages, order). The modules, in pipeline order:
+
+- `inputs.py`: which form a snapshot argument is (JSON, JSON Lines dir, Parquet dir);
+- `tables.py`: the table layout the JSON Schema implies;
+- `validate.py`: schema checks in SQL, with JSON pointers;
+- `duckdb_backend.py` / `spark_backend.py`: load into tables, run queries;
+- `generate.py` (+ `dialects.py`): IR → sqlglot trees, one query per rule;
+- `report.py` (+ `lazy.py`): result rows → the reference `Report`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from jsonschema import Draft202012Validator
+
+from lawcode.compiler.program import Program
+from lawcode.compiler.schema import SnapshotSchema
+from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.engine import values
+from lawcode.engine.evaluate import resolve_parameters
+from lawcode.engine.report import Report
+from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _format_checker, _schema_problem
+from lawcode.engine.sql.dialects import Target
+from lawcode.engine.sql.generate import Generator, Unsupported
+from lawcode.engine.sql.inputs import Source, detect, size_of
+from lawcode.engine.sql.lazy import LazySnapshot
+from lawcode.engine.sql.report import Assembler
+from lawcode.engine.sql.tables import Layout, layout
+
+BACKENDS = ("auto", "python", "duckdb", "spark")
+AUTO_PYTHON_MAX_BYTES = 32 * 1024 * 1024  # below this, JSON goes to the python backend under `auto`
+
+
+class Backend(Protocol):
+    name: str
+    target: Target
+
+    def load(self, source: Source, layout: Layout, schema: SnapshotSchema) -> Any: ...
+    def query(self, select: Any) -> list[tuple[Any, ...]]: ...
+    def close(self) -> None: ...
+
+
+def choose(source: str | os.PathLike[str] | bytes | Mapping[str, Any], backend: str) -> str:
+    """`auto`: python for small JSON, duckdb for large JSON and for columnar input."""
+    if backend != "auto":
+        return backend
+    if isinstance(source, Mapping | bytes):
+        return "python"
+    found = detect(source)
+    if found.form == "json" and size_of(found) <= AUTO_PYTHON_MAX_BYTES:
+        return "python"
+    return "duckdb"
+
+
+def make_backend(name: str, *, spark_master: str | None = None, threads: int | None = None) -> Backend:
+    if name == "duckdb":
+        from lawcode.engine.sql.duckdb_backend import DuckDBBackend
+
+        return DuckDBBackend(threads=threads)
+    if name == "spark":
+        from lawcode.engine.sql.spark_backend import SparkBackend
+
+        return SparkBackend(master=spark_master)
+    raise ValueError(f"unknown SQL backend {name!r}")
+
+
+def evaluate(
+    program: Program,
+    snapshot: str | os.PathLike[str] | bytes | Mapping[str, Any],
+    *,
+    backend: str = "duckdb",
+    rulesets: tuple[str, ...] = (),
+    name: str | None = None,
+    spark_master: str | None = None,
+    engine: Backend | None = None,
+) -> Report:
+    """Evaluate `program` over a snapshot with a SQL backend; the report equals the python backend's."""
+    source = detect(snapshot, name)
+    owned = engine is None
+    runner = engine or make_backend(backend, spark_master=spark_master)
+    try:
+        tables = layout(program.schema)
+        loaded = runner.load(source, tables, program.schema)
+        root = validate_root(program.schema, loaded.root, loaded.present, tables, source.label)
+        lazy = LazySnapshot(root, source.label, runner, tables, loaded.lengths)
+        params, origins = resolve_parameters(program, lazy)
+        generator = Generator(program, tables, lazy, params, origins, runner.target)
+        try:
+            return Assembler(program, generator, runner, lazy, params, origins).report(source.label, rulesets, loaded.lengths, runner.name)
+        except Unsupported as exc:
+            where = f"{exc.span.file}:{exc.span.line}:{exc.span.column}" if exc.span else None
+            raise LawcodeError([Diagnostic("E090", f"the {runner.name} backend cannot evaluate this ruleset: {exc}", where=where, hint="use --backend python")]) from None
+    finally:
+        if owned:
+            runner.close()
+
+
+def validate_root(schema: SnapshotSchema, root: dict[str, Any], present: set[str], tables: Layout, label: str) -> dict[str, Any]:
+    """The scalar parts, validated by jsonschema exactly as the python backend does (collections aside)."""
+    document = dict(root)
+    for name in present:
+        document[name] = []
+    validator = Draft202012Validator(schema.document, format_checker=_format_checker())
+    errors = [e for e in validator.iter_errors(document) if not (e.absolute_path and e.absolute_path[0] in tables.collections)]
+    errors.sort(key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    problems = [_schema_problem(e, label) for e in errors[:MAX_REPORTED_ERRORS]]
+    if not problems:
+        try:
+            values.parse_date(root.get("as_of"))  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            problems.append(Diagnostic("S004", "the snapshot has no valid `as_of` date", where=f"{label} /as_of", hint='add "as_of": "YYYY-MM-DD" and require it in the schema'))
+    if problems:
+        raise LawcodeError(problems)
+    return root
+
+
+__all__ = ["BACKENDS", "Unsupported", "choose", "evaluate", "make_backend"]

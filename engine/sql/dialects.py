@@ -1,0 +1,185 @@
+"""What differs between the SQL targets, as sqlglot expression builders.
+
+The generator builds one tree per rule; the few operations whose spelling *or meaning*
+differs between DuckDB and Spark SQL are asked of a `Target`. Each method returns a
+sqlglot expression, never SQL text, and each is pinned by the differential tests:
+
+| operation | DuckDB | Spark |
+|---|---|---|
+| date ± months (end-of-month clamp) | `d + to_months(n)` (a TIMESTAMP, cast back) | `add_months(d, n)` (Spark 3+ clamps like Java's plusMonths) |
+| date-time ± months | `t + to_months(n)` | `t + make_ym_interval(0, n)` |
+| date-time ± microseconds | `t + to_microseconds(n)` | `timestamp_micros(unix_micros(t) + n)` |
+| date − date in days | `d1 - d2` | `datediff(d1, d2)` |
+| instant as microseconds | `epoch_us(t)` | `unix_micros(t)` |
+| truncate a double to an integer | `CAST(trunc(x) AS BIGINT)` (DuckDB casts round) | `CAST(x AS BIGINT)` |
+| round half to even | `round_even(x, 0)` | `bround(x, 0)` |
+| ordered sum of doubles (Python's `sum` adds in order) | `sum(x ORDER BY pos)` | sort a collected list, fold it |
+| lower-case | Python's `str.lower` as a UDF (full Unicode mapping) | `lower` (Java's, `Locale.ROOT`) |
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+US_PER_DAY = 86_400_000_000
+
+
+def fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def paren(e: exp.Expression) -> exp.Expression:
+    return e if isinstance(e, exp.Paren | exp.Column | exp.Literal | exp.Null | exp.Boolean | exp.Anonymous | exp.Cast) else exp.Paren(this=e)
+
+
+def cast(e: exp.Expression, to: str) -> exp.Expression:
+    return exp.Cast(this=e, to=exp.DataType.build(to))
+
+
+def num(value: int | float) -> exp.Expression:
+    if isinstance(value, int):
+        literal = exp.Literal.number(abs(value))
+        return exp.Neg(this=literal) if value < 0 else literal
+    return cast(exp.Literal.string(repr(value)), "DOUBLE")
+
+
+class Target:
+    """A SQL dialect the generator writes for."""
+
+    name = "duckdb"
+    sqlglot_dialect = "duckdb"
+
+    def add_months_date(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
+        return cast(exp.Add(this=paren(d), expression=fn("to_months", n)), "DATE")
+
+    def add_months_ts(self, t: exp.Expression, n: exp.Expression) -> exp.Expression:
+        return exp.Add(this=paren(t), expression=fn("to_months", n))
+
+    def add_days(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
+        return exp.Add(this=paren(d), expression=paren(n))
+
+    def add_micros(self, t: exp.Expression, us: exp.Expression) -> exp.Expression:
+        return exp.Add(this=paren(t), expression=fn("to_microseconds", us))
+
+    def days_between(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        return exp.Sub(this=paren(a), expression=paren(b))
+
+    def epoch_us(self, t: exp.Expression) -> exp.Expression:
+        return fn("epoch_us", t)
+
+    def trunc_int(self, x: exp.Expression) -> exp.Expression:
+        return cast(fn("trunc", x), "BIGINT")
+
+    def round_even_int(self, x: exp.Expression) -> exp.Expression:
+        return cast(fn("round_even", x, exp.Literal.number(0)), "BIGINT")
+
+    def lower(self, s: exp.Expression) -> exp.Expression:
+        return fn("lawcode_lower", s)
+
+    def length(self, s: exp.Expression) -> exp.Expression:
+        return fn("length", s)
+
+    def list_length(self, items: exp.Expression) -> exp.Expression:
+        return fn("len", items)
+
+    def list_contains(self, items: exp.Expression, item: exp.Expression) -> exp.Expression:
+        """Kleene membership in a list value: NULL when absent but the list holds a NULL."""
+        has_null = exp.GT(this=fn("len", items), expression=fn("list_count", items))
+        return exp.Case(
+            ifs=[
+                exp.If(this=exp.Or(this=exp.Is(this=item, expression=exp.Null()), expression=exp.Is(this=items, expression=exp.Null())), true=exp.Null()),
+                exp.If(this=fn("list_contains", items, item), true=exp.true()),
+                exp.If(this=has_null, true=exp.Null()),
+            ],
+            default=exp.false(),
+        )
+
+    def ordered_sum(self, value: exp.Expression, order: exp.Expression) -> exp.Expression:
+        return exp.Sum(this=exp.Order(this=value, expressions=[exp.Ordered(this=order)]))
+
+    def list_filter_count(self, items: exp.Expression, var: str, cond: exp.Expression) -> exp.Expression:
+        lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
+        return fn("len", fn("list_filter", items, lam))
+
+    def list_values(self, items: exp.Expression, var: str, cond: exp.Expression, value: exp.Expression) -> exp.Expression:
+        lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
+        val = exp.Lambda(this=value, expressions=[exp.to_identifier(var)])
+        return fn("list_transform", fn("list_filter", items, lam), val)
+
+    def list_reduce(self, items: exp.Expression, func: str) -> exp.Expression:
+        return fn({"sum": "list_sum", "min": "list_min", "max": "list_max"}[func], items)
+
+    def array(self, items: list[exp.Expression]) -> exp.Expression:
+        return exp.Array(expressions=items)
+
+
+class SparkTarget(Target):
+    name = "spark"
+    sqlglot_dialect = "spark"
+
+    def add_months_date(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
+        return fn("add_months", d, cast(n, "INT"))
+
+    def add_months_ts(self, t: exp.Expression, n: exp.Expression) -> exp.Expression:
+        return exp.Add(this=paren(t), expression=fn("make_ym_interval", exp.Literal.number(0), cast(n, "INT")))
+
+    def add_days(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
+        return fn("date_add", d, cast(n, "INT"))
+
+    def add_micros(self, t: exp.Expression, us: exp.Expression) -> exp.Expression:
+        return fn("timestamp_micros", exp.Add(this=fn("unix_micros", t), expression=paren(us)))
+
+    def days_between(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        return fn("datediff", a, b)
+
+    def epoch_us(self, t: exp.Expression) -> exp.Expression:
+        return fn("unix_micros", t)
+
+    def trunc_int(self, x: exp.Expression) -> exp.Expression:
+        return cast(x, "BIGINT")
+
+    def round_even_int(self, x: exp.Expression) -> exp.Expression:
+        return cast(fn("bround", x, exp.Literal.number(0)), "BIGINT")
+
+    def lower(self, s: exp.Expression) -> exp.Expression:
+        return fn("lower", s)
+
+    def list_length(self, items: exp.Expression) -> exp.Expression:
+        return exp.Case(ifs=[exp.If(this=exp.Is(this=items, expression=exp.Null()), true=exp.Null())], default=fn("size", items))
+
+    def list_contains(self, items: exp.Expression, item: exp.Expression) -> exp.Expression:
+        # Spark's array_contains is already Kleene: NULL when not found and a NULL is present.
+        return fn("array_contains", items, item)
+
+    def ordered_sum(self, value: exp.Expression, order: exp.Expression) -> exp.Expression:
+        pairs = fn("array_sort", fn("collect_list", fn("struct", exp.Alias(this=order, alias=exp.to_identifier("o")), exp.Alias(this=value, alias=exp.to_identifier("v")))))
+        acc, x = exp.to_identifier("acc"), exp.to_identifier("x")
+        step = exp.Lambda(
+            this=exp.Add(this=exp.column("acc"), expression=exp.Dot(this=exp.column("x"), expression=exp.to_identifier("v"))),
+            expressions=[acc, x],
+        )
+        return fn("aggregate", pairs, cast(exp.Literal.number(0), "DOUBLE"), step)
+
+    def list_filter_count(self, items: exp.Expression, var: str, cond: exp.Expression) -> exp.Expression:
+        lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
+        return fn("size", fn("filter", items, lam))
+
+    def list_values(self, items: exp.Expression, var: str, cond: exp.Expression, value: exp.Expression) -> exp.Expression:
+        lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
+        val = exp.Lambda(this=value, expressions=[exp.to_identifier(var)])
+        return fn("transform", fn("filter", items, lam), val)
+
+    def list_reduce(self, items: exp.Expression, func: str) -> exp.Expression:
+        if func == "min":
+            return fn("array_min", items)
+        if func == "max":
+            return fn("array_max", items)
+        acc, x = exp.to_identifier("acc"), exp.to_identifier("x")
+        step = exp.Lambda(this=exp.Add(this=exp.column("acc"), expression=exp.column("x")), expressions=[acc, x])
+        return fn("aggregate", items, cast(exp.Literal.number(0), "DOUBLE"), step)
+
+    def array(self, items: list[exp.Expression]) -> exp.Expression:
+        return fn("array", *items)
+
+
+TARGETS: dict[str, Target] = {"duckdb": Target(), "spark": SparkTarget()}

@@ -1,0 +1,887 @@
+"""IR → SQL: one query per rule, as sqlglot expression trees.
+
+A rule over a collection becomes
+
+    SELECT s.__pos, <outcome>, <subject id>, <message values>, <evidence probes>
+    FROM t_<collection> AS s
+      LEFT JOIN <lookup by id> …            -- users[g.creator_id]: first element with that id
+      LEFT JOIN <keyed aggregate> …          -- GROUP BY the element's key, joined on the outer key
+      CROSS JOIN <unkeyed aggregate> …        -- one row
+    WHERE NOT <satisfied>
+
+and only the violated and undetermined subjects come back. Everything a report needs
+about them is a column: the decision, each message value, and for each node the
+reference tracer would record (fields, parameters, `as_of`, aggregates, lookups,
+escalations: see `engine/run.py:evidence`) whether the trace reaches it, its value and
+what its JSON pointer is made of. "Reaches" mirrors the reference evaluator's
+short-circuits exactly: `a and b` reads `b` only when `a` is not false, `if` reads one
+branch, `x ?? y` reads `y` only when `x` is missing.
+
+Semantics (CONTRIBUTING.md): SQL NULL is missing; SQL's AND/OR/NOT are Kleene's;
+`if` is `CASE WHEN c THEN a WHEN NOT c THEN b END` (a missing condition gives missing);
+aggregates are folded from partial counts so that a missing filter (including an
+element whose join key is missing) makes count/sum/min/max missing and
+exists/any/all Kleene, as `Evaluator.fold` does.
+
+Sub-expressions that read nothing of the collections (parameters, `as_of`, the policy,
+literals) are evaluated by the reference evaluator itself and inlined as literals, so
+calendar arithmetic on them is Python's by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from lawcode.compiler import ir
+from lawcode.compiler import types as T
+from lawcode.compiler.lower import children
+from lawcode.compiler.program import Program
+from lawcode.dsl.spans import Span
+from lawcode.engine.evaluate import Evaluator
+from lawcode.engine.snapshot import Snapshot, pointer
+from lawcode.engine.sql.dialects import US_PER_DAY, Target, cast, num, paren
+from lawcode.engine.sql.tables import POS, Layout
+
+_HOUR_US = 3_600_000_000
+
+
+class Unsupported(Exception):
+    """A construct the SQL backends do not evaluate (the python backend does)."""
+
+    def __init__(self, message: str, span: Span | None = None) -> None:
+        super().__init__(message)
+        self.span = span
+
+
+# ---------------------------------------------------------------- values and probes
+
+
+@dataclass(frozen=True, slots=True)
+class Val:
+    """An IR expression's value as SQL. An entity value is its position in its collection."""
+
+    sql: exp.Expression
+    type: T.Type
+    entity: str | None = None  # the collection, when the value is an entity
+    alias: str | None = None  # a table alias whose row is that entity (fields read directly)
+    const: Any = None  # the Python value, when the expression is closed (reads no collection)
+    closed: bool = False
+
+
+@dataclass(slots=True)
+class Probe:
+    """One node of the reference trace: which columns say whether it was reached and what it read."""
+
+    kind: str  # field | static | lookup | aggregate | escalate | group
+    expr: ir.Expr
+    visit: int = -1  # column index: was the node reached
+    value: int = -1  # column index of the value (field, aggregate, escalate)
+    base: int = -1  # field: column index of the base entity's position (None: base missing)
+    collection: str | None = None  # field on an entity / lookup / aggregate source
+    suffix: str = ""  # field: pointer below the entity
+    static_value: Any = None  # static: the value; field on the snapshot root: the value
+    static_pointer: str | None = None
+    static_note: str | None = None
+    key: int = -1  # lookup: the key value; aggregate: "all outer keys present"
+    count: int = -1  # aggregate: elements matched by the key (or all of them)
+    env: dict[str, tuple[int, T.Type, str | None]] = field(default_factory=dict)  # aggregate: outer bindings
+    outer_keys: list[int] = field(default_factory=list)  # aggregate: outer key values
+    source: int = -1  # aggregate over a list: the list value
+    name: str = ""  # group: the 0-argument definition whose body these probes trace
+    items: list[Probe] = field(default_factory=list)  # group members
+
+
+@dataclass(slots=True)
+class RuleQuery:
+    rule: ir.Rule
+    select: exp.Expression
+    columns: list[tuple[str, T.Type]]  # output column → type of the value it carries
+    outcome: int
+    position: int
+    subject_id: int
+    message: list[str | tuple[ir.Expr, Any] | int]  # text, a closed value, or a column index
+    probes: list[list[Probe]]  # per part traced: where, unless, require (those present)
+
+
+# ---------------------------------------------------------------- scopes
+
+
+class Scope:
+    """One FROM clause being built: a base table plus the joins its expressions need."""
+
+    def __init__(self, gen: Generator, base: exp.Expression, alias: str) -> None:
+        self.gen = gen
+        self.base = base
+        self.alias = alias
+        self.joins: list[exp.Join] = []
+        self.cache: dict[str, Any] = {}
+
+    def from_(self, select: exp.Select) -> exp.Select:
+        select = select.from_(exp.alias_(self.base, self.alias, table=True) if not isinstance(self.base, exp.Table) else _aliased(self.base, self.alias))
+        for join in self.joins:
+            select = select.join(join)
+        return select
+
+
+def _aliased(table: exp.Table, alias: str) -> exp.Table:
+    table = table.copy()
+    table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    return table
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col(alias: str, name: str) -> exp.Column:
+    return exp.Column(this=ident(name), table=exp.to_identifier(alias))
+
+
+def is_null(e: exp.Expression) -> exp.Expression:
+    return exp.Is(this=paren(e), expression=exp.Null())
+
+
+def not_null(e: exp.Expression) -> exp.Expression:
+    return exp.Not(this=is_null(e))
+
+
+def and_(*items: exp.Expression) -> exp.Expression:
+    out = items[0]
+    for item in items[1:]:
+        out = exp.And(this=paren(out), expression=paren(item))
+    return out
+
+
+def or_(*items: exp.Expression) -> exp.Expression:
+    out = items[0]
+    for item in items[1:]:
+        out = exp.Or(this=paren(out), expression=paren(item))
+    return out
+
+
+def not_(e: exp.Expression) -> exp.Expression:
+    return exp.Not(this=paren(e))
+
+
+def is_true(e: exp.Expression) -> exp.Expression:
+    return exp.Coalesce(this=paren(e), expressions=[exp.false()])
+
+
+def is_false(e: exp.Expression) -> exp.Expression:
+    return exp.Coalesce(this=not_(e), expressions=[exp.false()])
+
+
+def not_false(e: exp.Expression) -> exp.Expression:
+    return exp.Coalesce(this=paren(e), expressions=[exp.true()])
+
+
+def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in whens], default=default)
+
+
+def count_if(cond: exp.Expression) -> exp.Expression:
+    return exp.Sum(this=case((cond, exp.Literal.number(1)), default=exp.Literal.number(0)))
+
+
+def zero(e: exp.Expression) -> exp.Expression:
+    return exp.Coalesce(this=e, expressions=[exp.Literal.number(0)])
+
+
+def gt0(e: exp.Expression) -> exp.Expression:
+    return exp.GT(this=zero(e), expression=exp.Literal.number(0))
+
+
+# ---------------------------------------------------------------- the generator
+
+
+class Generator:
+    """Generates the queries of one Program for one snapshot's scalar part and one target."""
+
+    def __init__(self, program: Program, layout: Layout, root: Snapshot, params: dict[str, Any], origins: dict[str, str | None], target: Target) -> None:
+        self.program = program
+        self.layout = layout
+        self.root = root
+        self.params = params
+        self.origins = origins
+        self.target = target
+        self.ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
+        self.python = Evaluator(program, root, params)
+        self._names = itertools.count()
+        self._closed: dict[int, bool] = {}
+        self.columns: list[tuple[exp.Expression, T.Type]] = []
+
+    # ------------------------------------------------------------ helpers
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}{next(self._names)}"
+
+    def table(self, collection: str) -> exp.Table:
+        if collection not in self.layout.collections:
+            raise Unsupported(f"collection `{collection}` has no table (its elements are not objects of scalar fields)")
+        return exp.Table(this=ident(self.layout.collections[collection].table))
+
+    def emit(self, sql: exp.Expression, t: T.Type) -> int:
+        """Add an output column; returns its index."""
+        self.columns.append((self.output(sql, t), t))
+        return len(self.columns) - 1
+
+    def output(self, sql: exp.Expression, t: T.Type) -> exp.Expression:
+        """Date-times leave SQL as microseconds since the epoch (no driver time-zone games)."""
+        if t == T.DATETIME:
+            return self.target.epoch_us(sql)
+        if isinstance(t, T.ListType) and t.element == T.DATETIME:
+            raise Unsupported("lists of date-times are not supported by the SQL backends")
+        return sql
+
+    def literal(self, value: Any, t: T.Type) -> exp.Expression:
+        if value is None:
+            return exp.Null()
+        if isinstance(value, bool):
+            return exp.true() if value else exp.false()
+        if isinstance(t, T.StepType) or t == T.PERIOD:
+            return num(int(value))
+        if isinstance(value, dt.datetime):
+            naive = value.astimezone(dt.UTC).replace(tzinfo=None)
+            return cast(exp.Literal.string(naive.isoformat(sep=" ")), "TIMESTAMP")
+        if isinstance(value, dt.date):
+            return cast(exp.Literal.string(value.isoformat()), "DATE")
+        if isinstance(value, dt.timedelta):
+            return num(_micros(value))
+        if isinstance(value, int | float):
+            return num(value)
+        if isinstance(value, str):
+            return exp.Literal.string(value)
+        if isinstance(value, list | tuple):
+            element = t.element if isinstance(t, T.ListType) else T.UNKNOWN
+            return self.target.array([self.literal(v, element) for v in value])
+        raise Unsupported(f"a {t} value cannot be written in SQL")
+
+    def closed(self, node: ir.Expr) -> bool:
+        """True when the expression reads nothing of the collections (nor a bound variable)."""
+        key = id(node)
+        found = self._closed.get(key)
+        if found is None:
+            found = self._is_closed(node)
+            self._closed[key] = found
+        return found
+
+    def _is_closed(self, node: ir.Expr) -> bool:
+        if isinstance(node, ir.Var | ir.Lookup | ir.CollectionRef | ir.Aggregate):
+            return False
+        if isinstance(node, ir.DefCall) and not self.closed(self.program.definitions[node.name].body):
+            return False
+        return all(self.closed(child) for child in children(node))
+
+    # ------------------------------------------------------------ rules
+    def rule(self, rule: ir.Rule) -> RuleQuery:
+        self.columns = []
+        if rule.collection is None:
+            base: exp.Expression = exp.select(exp.alias_(exp.Literal.number(0), POS, quoted=True)).subquery()
+            scope = Scope(self, base, "s")
+            env: dict[str, Val] = {}
+        else:
+            scope = Scope(self, self.table(rule.collection), "s")
+            assert rule.var is not None
+            env = {rule.var: Val(col("s", POS), T.entity_of(rule.collection), rule.collection, "s")}
+        position = self.emit(col("s", POS), T.NUMBER)
+        probes: list[list[Probe]] = []
+        values: dict[str, Val] = {}
+        for name, part in (("where", rule.where), ("unless", rule.unless), ("require", rule.require)):
+            if part is None:
+                continue
+            sink: list[Probe] = []
+            values[name] = self.expr(part, env, scope, Trace(sink, exp.true()))
+            probes.append(sink)
+        where = values["where"].sql if "where" in values else exp.true()
+        unless = values["unless"].sql if "unless" in values else exp.false()
+        require = values["require"].sql
+        satisfied = or_(is_false(where), is_true(unless), is_true(require))
+        violated = and_(is_true(where), is_false(unless), is_false(require))
+        outcome = case((violated, exp.Literal.number(1)), default=exp.Literal.number(2))
+        outcome_index = self.emit(outcome, T.NUMBER)
+        subject_id = self.emit(self._subject_id(rule), T.UNKNOWN)
+        message: list[str | tuple[ir.Expr, Any] | int] = []
+        for piece in rule.message:
+            if isinstance(piece, str):
+                message.append(piece)
+                continue
+            val = self.expr(piece, env, scope, None)
+            if val.closed:
+                message.append((piece, val.const))
+            else:
+                if val.entity is not None:
+                    raise Unsupported("a message shows an entity itself; show one of its fields", piece.span)
+                message.append(self.emit(val.sql, piece.type))
+        select = exp.select(*[exp.alias_(sql, f"c{i}", quoted=True) for i, (sql, _) in enumerate(self.columns)])
+        select = scope.from_(select).where(not_(satisfied)).order_by(col("s", POS))
+        return RuleQuery(rule, select, [(f"c{i}", t) for i, (_, t) in enumerate(self.columns)], outcome_index, position, subject_id, message, probes)
+
+    def _subject_id(self, rule: ir.Rule) -> exp.Expression:
+        if rule.collection is None:
+            return exp.Null()
+        coll = self.layout.collections.get(rule.collection)
+        column = coll.column(("id",)) if coll else None
+        if column is None or column.kind not in ("string", "integer", "number") or column.is_record:
+            return exp.Null()
+        return col("s", "id")
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, node: ir.Expr, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        if self.closed(node) and not isinstance(node, ir.Const):
+            if trace is not None:
+                self._closed_probes(node, env, scope, trace)
+            value = self.python.eval(node, {})
+            return Val(self._closed_literal(value, node.type), node.type, const=value, closed=True)
+        handler = getattr(self, "_" + type(node).__name__.lower())
+        val: Val = handler(node, env, scope, trace)
+        return val
+
+    def _closed_literal(self, value: Any, t: T.Type) -> exp.Expression:
+        if isinstance(t, T.EscalationType):
+            return exp.Null()  # only `Escalate` reads it, from the resolved parameters
+        if isinstance(t, T.RecordType):
+            return exp.true() if value is not None else exp.Null()
+        return self.literal(value, t)
+
+    def _closed_probes(self, node: ir.Expr, env: dict[str, Val], scope: Scope, trace: Trace) -> None:
+        """The trace of a closed sub-expression still records its parameters, `as_of`, policy fields."""
+        handler = getattr(self, "_" + type(node).__name__.lower())
+        handler(node, env, scope, trace)
+
+    def _const(self, node: ir.Const, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        return Val(self._closed_literal(node.value, node.type), node.type, const=node.value, closed=True)
+
+    def _asof(self, node: ir.AsOf, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        if trace is not None:
+            trace.add(Probe("static", node, static_value=self.root.as_of, static_pointer="/as_of"), self)
+        return Val(self.literal(self.root.as_of, T.DATE), T.DATE, const=self.root.as_of, closed=True)
+
+    def _paramref(self, node: ir.ParamRef, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        value = self.params[node.name]
+        if trace is not None:
+            origin = self.origins.get(node.name)
+            note = "declared by the platform" if origin else "ruleset default"
+            trace.add(Probe("static", node, static_value=value, static_pointer=origin, static_note=note), self)
+        return Val(self._closed_literal(value, node.type), node.type, const=value, closed=True)
+
+    def _var(self, node: ir.Var, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        return env[node.name]
+
+    def _root(self, node: ir.Root, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        raise Unsupported("the snapshot itself is not a value", node.span)
+
+    def _collectionref(self, node: ir.CollectionRef, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        raise Unsupported("a whole collection is not a value", node.span)
+
+    def _field(self, node: ir.Field, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        if isinstance(node.base, ir.Root):
+            value = self.python.eval(node, {})
+            if trace is not None:
+                trace.add(Probe("static", node, static_value=value, static_pointer=pointer(*node.path)), self)
+            return Val(self._closed_literal(value, node.type), node.type, const=value, closed=True)
+        probe = Probe("field", node) if trace is not None else None
+        if trace is not None and probe is not None:
+            trace.add(probe, self)
+        base = self.expr(node.base, env, scope, trace)
+        if base.entity is None:
+            raise Unsupported(f"reading a field of a {base.type} value", node.span)
+        collection = self.layout.collections.get(base.entity)
+        column = collection.column(node.path) if collection else None
+        if column is None:
+            raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} has a type the SQL backends do not read", node.span)
+        alias = base.alias or self._row_by_position(base, scope)
+        sql: exp.Expression = col(alias, column.name)
+        if probe is not None:
+            probe.collection = base.entity
+            probe.suffix = pointer(*node.path)
+            probe.base = self.emit(base.sql, T.NUMBER)
+            probe.value = self.emit(sql, node.type)
+        return Val(sql, node.type)
+
+    def _row_by_position(self, base: Val, scope: Scope) -> str:
+        assert base.entity is not None
+        key = f"row:{base.entity}:{base.sql.sql()}"
+        if key not in scope.cache:
+            alias = self.fresh("r")
+            scope.joins.append(
+                exp.Join(this=_aliased(self.table(base.entity), alias), kind="LEFT", on=exp.EQ(this=col(alias, POS), expression=base.sql))
+            )
+            scope.cache[key] = alias
+        alias_name: str = scope.cache[key]
+        return alias_name
+
+    def _lookup(self, node: ir.Lookup, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        probe = Probe("lookup", node, collection=node.collection) if trace is not None else None
+        if trace is not None and probe is not None:
+            trace.add(probe, self)
+        key = self.expr(node.key, env, scope, trace)
+        collection = self.layout.collections.get(node.collection)
+        if collection is None or collection.column(("id",)) is None:
+            raise Unsupported(f"collection `{node.collection}` has no readable `id`", node.span)
+        cache_key = f"lookup:{node.collection}:{key.sql.sql()}"
+        if cache_key not in scope.cache:
+            index, row = self.fresh("k"), self.fresh("l")
+            ids = (
+                exp.select(exp.alias_(col("i", "id"), "k", quoted=True), exp.alias_(exp.Min(this=col("i", POS)), "p", quoted=True))
+                .from_(_aliased(self.table(node.collection), "i"))
+                .where(not_null(col("i", "id")))
+                .group_by(col("i", "id"))
+            )
+            scope.joins.append(exp.Join(this=exp.alias_(ids.subquery(), index, table=True), kind="LEFT", on=exp.EQ(this=col(index, "k"), expression=key.sql)))
+            scope.joins.append(exp.Join(this=_aliased(self.table(node.collection), row), kind="LEFT", on=exp.EQ(this=col(row, POS), expression=col(index, "p"))))
+            scope.cache[cache_key] = (index, row)
+        index, row = scope.cache[cache_key]
+        found = col(index, "p")
+        if probe is not None:
+            probe.key = self.emit(key.sql, node.key.type)
+            probe.base = self.emit(found, T.NUMBER)
+        return Val(found, node.type, node.collection, row)
+
+    # -- logic
+    def _and(self, node: ir.And, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        a = self.expr(node.left, env, scope, trace)
+        b = self.expr(node.right, env, scope, trace.under(not_false(a.sql)) if trace else None)
+        return Val(and_(a.sql, b.sql), T.BOOL)
+
+    def _or(self, node: ir.Or, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        a = self.expr(node.left, env, scope, trace)
+        b = self.expr(node.right, env, scope, trace.under(not_false(not_(a.sql))) if trace else None)
+        return Val(or_(a.sql, b.sql), T.BOOL)
+
+    def _not(self, node: ir.Not, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        a = self.expr(node.operand, env, scope, trace)
+        return Val(not_(a.sql), T.BOOL)
+
+    def _compare(self, node: ir.Compare, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        a = self.expr(node.left, env, scope, trace)
+        b = self.expr(node.right, env, scope, trace)
+        kind = node.left.type if node.left.type != T.UNKNOWN else node.right.type
+        if isinstance(kind, T.ListType | T.RecordType | T.EntityType | T.EscalationType) or a.entity or b.entity:
+            raise Unsupported(f"comparing {kind} values", node.span)
+        ops = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+        return Val(ops[node.op](this=paren(a.sql), expression=paren(b.sql)), T.BOOL)
+
+    def _member(self, node: ir.Member, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        item = self.expr(node.item, env, scope, trace)
+        if isinstance(node.container, ir.ListExpr):
+            items = [self.expr(i, env, scope, trace) for i in node.container.items]
+            if not items:
+                return Val(case((is_null(item.sql), exp.Null()), default=exp.false()), T.BOOL)
+            return Val(exp.In(this=paren(item.sql), expressions=[i.sql for i in items]), T.BOOL)
+        container = self.expr(node.container, env, scope, trace)
+        return Val(self.target.list_contains(container.sql, item.sql), T.BOOL)
+
+    def _listexpr(self, node: ir.ListExpr, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        items = [self.expr(i, env, scope, trace) for i in node.items]
+        return Val(self.target.array([i.sql for i in items]), node.type)
+
+    def _coalesce(self, node: ir.Coalesce, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        a = self.expr(node.value, env, scope, trace)
+        b = self.expr(node.fallback, env, scope, trace.under(is_null(a.sql)) if trace else None)
+        if a.entity or b.entity:
+            raise Unsupported("`??` on entities", node.span)
+        return Val(exp.Coalesce(this=a.sql, expressions=[b.sql]), node.type)
+
+    def _if(self, node: ir.If, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        c = self.expr(node.condition, env, scope, trace)
+        a = self.expr(node.then, env, scope, trace.under(is_true(c.sql)) if trace else None)
+        b = self.expr(node.otherwise, env, scope, trace.under(is_false(c.sql)) if trace else None)
+        if (a.entity or b.entity) and a.entity != b.entity:
+            raise Unsupported("`if` choosing between entities", node.span)
+        sql = case((paren(c.sql), a.sql), (not_(c.sql), b.sql))
+        return Val(sql, node.type, a.entity)
+
+    # -- operators
+    def _op(self, node: ir.Op, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        args = [self.expr(a, env, scope, trace) for a in node.args]
+        if node.name == "present":
+            return Val(not_null(args[0].sql), T.BOOL)
+        return Val(self.operator(node, [a.sql for a in args]), node.type)
+
+    def operator(self, node: ir.Op, args: list[exp.Expression]) -> exp.Expression:
+        tg = self.target
+        a = args[0]
+        b = args[1] if len(args) > 1 else None
+        name = node.name
+        if name in ("num+num", "duration+duration", "period+period"):
+            return exp.Add(this=paren(a), expression=paren(b))
+        if name in ("num-num", "duration-duration", "period-period"):
+            return exp.Sub(this=paren(a), expression=paren(b))
+        if name == "num*num":
+            return exp.Mul(this=paren(a), expression=paren(b))
+        if name == "num/num":
+            assert b is not None
+            return exp.Div(this=cast(a, "DOUBLE"), expression=exp.Nullif(this=paren(b), expression=exp.Literal.number(0)))
+        if name == "neg":
+            return exp.Neg(this=paren(a))
+        if name in ("date+period", "date-period"):
+            assert b is not None
+            months = b if name.endswith("+period") else exp.Neg(this=paren(b))
+            return _in_range(tg.add_months_date(a, months), "DATE")
+        if name in ("datetime+period", "datetime-period"):
+            assert b is not None
+            months = b if name.endswith("+period") else exp.Neg(this=paren(b))
+            return _in_range(tg.add_months_ts(a, months), "TIMESTAMP")
+        if name in ("date+duration", "date-duration"):
+            assert b is not None
+            days = tg.trunc_int(exp.Div(this=cast(b, "DOUBLE"), expression=num(US_PER_DAY)))
+            return _in_range(tg.add_days(a, days if name == "date+duration" else exp.Neg(this=paren(days))), "DATE")
+        if name in ("datetime+duration", "datetime-duration"):
+            assert b is not None
+            return _in_range(tg.add_micros(a, b if name == "datetime+duration" else exp.Neg(this=paren(b))), "TIMESTAMP")
+        if name == "date-date":
+            assert b is not None
+            return exp.Mul(this=paren(tg.days_between(a, b)), expression=num(US_PER_DAY))
+        if name == "datetime-datetime":
+            assert b is not None
+            return exp.Sub(this=tg.epoch_us(a), expression=tg.epoch_us(b))
+        if name == "duration*num":
+            return tg.round_even_int(exp.Mul(this=paren(a), expression=paren(b)))
+        if name == "duration/num":
+            assert b is not None
+            return tg.round_even_int(exp.Div(this=cast(a, "DOUBLE"), expression=exp.Nullif(this=paren(b), expression=exp.Literal.number(0))))
+        if name == "period*num":
+            return tg.trunc_int(exp.Mul(this=paren(a), expression=paren(b)))
+        if name == "date":
+            return cast(a, "DATE")
+        if name == "len":
+            if isinstance(node.args[0].type, T.ListType):
+                return tg.list_length(a)
+            return tg.length(a)
+        if name == "days":
+            return exp.Div(this=cast(a, "DOUBLE"), expression=num(US_PER_DAY))
+        if name == "hours":
+            return exp.Div(this=cast(a, "DOUBLE"), expression=num(_HOUR_US))
+        if name == "months":
+            return a
+        if name == "abs":
+            return exp.Abs(this=a)
+        if name == "lower":
+            return tg.lower(a)
+        raise Unsupported(f"operator {name}", node.span)
+
+    # -- definitions and ladders
+    def _defcall(self, node: ir.DefCall, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        definition = self.program.definitions[node.name]
+        if not definition.params:
+            if trace is None:
+                return self.expr(definition.body, {}, scope, None)
+            group = Probe("group", node, name=node.name)
+            trace.add(group, self)
+            return self.expr(definition.body, {}, scope, Trace(group.items, exp.true()))
+        args = {name: self.expr(arg, env, scope, trace) for (name, _), arg in zip(definition.params, node.args, strict=True)}
+        return self.expr(definition.body, args, scope, trace)
+
+    def _stepof(self, node: ir.StepOf, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        value = self.expr(node.value, env, scope, trace)
+        steps = self.ladders[node.ladder]
+        return Val(exp.Case(this=paren(value.sql), ifs=[exp.If(this=exp.Literal.string(s), true=num(i)) for i, s in enumerate(steps)]), node.type)
+
+    def _escalate(self, node: ir.Escalate, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        origin = self.origins.get(node.param)
+        note = f"{node.param}: " + ("declared by the platform" if origin else "ruleset default")
+        probe = Probe("escalate", node, static_pointer=origin, static_note=note) if trace is not None else None
+        if trace is not None and probe is not None:
+            trace.add(probe, self)
+        count = self.expr(node.count, env, scope, trace)
+        table = sorted(self.params[node.param], reverse=True)
+        if table:
+            sql: exp.Expression = case(*[(exp.GTE(this=paren(count.sql), expression=num(t)), num(i)) for t, i in table])
+        else:
+            sql = exp.Null()
+        if probe is not None:
+            probe.value = self.emit(sql, node.type)
+        return Val(sql, node.type)
+
+    # -- aggregates
+    def _aggregate(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        probe = Probe("aggregate", node) if trace is not None else None
+        if trace is not None and probe is not None:
+            trace.add(probe, self)
+        outer = [self.expr(expr, env, scope, trace) for _, expr in node.keys]
+        if not isinstance(node.source, ir.CollectionRef):
+            return self._list_aggregate(node, env, scope, trace, probe)
+        collection = node.source.collection
+        free = free_vars(node.where, self.program) | free_vars(node.value, self.program)
+        free.discard(node.var)
+        known = and_(*[not_null(o.sql) for o in outer]) if outer else exp.true()
+        if free:
+            value, count = self._correlated(node, env, outer)
+        else:
+            value, count = self._grouped(node, scope, outer)
+        sql = case((known, value)) if outer else value
+        if probe is not None:
+            probe.collection = collection
+            probe.key = self.emit(known, T.BOOL)
+            probe.value = self.emit(sql, node.type)
+            probe.count = self.emit(count, T.NUMBER)
+            probe.outer_keys = [self.emit(o.sql, expr.type) for o, (_, expr) in zip(outer, node.keys, strict=True)]
+            for name in sorted(free):
+                bound = env[name]
+                probe.env[name] = (self.emit(bound.sql, bound.type if bound.entity is None else T.NUMBER), bound.type, bound.entity)
+        return Val(sql, node.type)
+
+    def _element_scope(self, node: ir.Aggregate, outer_env: dict[str, Val]) -> tuple[Scope, dict[str, Val]]:
+        assert isinstance(node.source, ir.CollectionRef)
+        collection = node.source.collection
+        alias = self.fresh("e")
+        inner = Scope(self, self.table(collection), alias)
+        env = dict(outer_env)
+        env[node.var] = Val(col(alias, POS), T.entity_of(collection), collection, alias)
+        return inner, env
+
+    def _filter_value(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope) -> tuple[exp.Expression, exp.Expression | None]:
+        f = self.expr(node.where, env, scope, None).sql if node.where is not None else exp.true()
+        v = self.expr(node.value, env, scope, None).sql if node.value is not None else None
+        return f, v
+
+    def _key_columns(self, node: ir.Aggregate, alias: str) -> list[exp.Expression]:
+        assert isinstance(node.source, ir.CollectionRef)
+        collection = self.layout.collections[node.source.collection]
+        out = []
+        for path, _ in node.keys:
+            column = collection.column(path)
+            if column is None:
+                raise Unsupported(f"join key `{'.'.join(path)}` has a type the SQL backends do not read", node.span)
+            out.append(col(alias, column.name))
+        return out
+
+    def _partials(self, node: ir.Aggregate, f: exp.Expression, v: exp.Expression | None, order: exp.Expression, forced: bool) -> dict[str, exp.Expression]:
+        """Aggregate states that combine by addition (and min/max), from which `fold` is recomputed."""
+        func = node.func
+        if forced:  # elements whose join key is missing: a filter that is not false is unknown
+            out = {"n_n": count_if(not_false(f))}
+            if func == "any":
+                assert v is not None
+                out["a_nf"] = count_if(and_(not_false(f), not_false(v)))
+            if func == "all":
+                out["l_bad"] = count_if(not_false(f))
+            return out
+        out = {"n_t": count_if(is_true(f)), "n_n": count_if(is_null(f))}
+        if func == "any":
+            assert v is not None
+            out["a_tt"] = count_if(is_true(and_(f, v)))
+            out["a_nf"] = count_if(and_(not_false(f), not_false(v)))
+        elif func == "all":
+            assert v is not None
+            out["l_tf"] = count_if(is_true(and_(f, not_(v))))
+            out["l_bad"] = count_if(and_(not_false(f), or_(is_null(f), not_(is_true(v)))))
+        elif func in ("sum", "min", "max"):
+            assert v is not None
+            out["n_vn"] = count_if(and_(is_true(f), is_null(v)))
+            picked = case((is_true(f), v))
+            if func == "sum":
+                if node.type == T.NUMBER and not self.integral(node.value):
+                    out["agg"] = self.target.ordered_sum(picked, order)
+                else:
+                    out["agg"] = exp.Sum(this=picked)
+            else:
+                out["agg"] = (exp.Min if func == "min" else exp.Max)(this=picked)
+        return out
+
+    def _final(self, node: ir.Aggregate, p: dict[str, exp.Expression]) -> exp.Expression:
+        func = node.func
+        n_n = p["n_n"]
+        if func == "count":
+            return case((gt0(n_n), exp.Null()), default=zero(p["n_t"]))
+        if func == "exists":
+            return case((gt0(p["n_t"]), exp.true()), (gt0(n_n), exp.Null()), default=exp.false())
+        if func == "any":
+            return case((gt0(p["a_tt"]), exp.true()), (gt0(p["a_nf"]), exp.Null()), default=exp.false())
+        if func == "all":
+            return case((gt0(p["l_tf"]), exp.false()), (gt0(p["l_bad"]), exp.Null()), default=exp.true())
+        unknown = or_(gt0(n_n), gt0(p["n_vn"]))
+        if func == "sum":
+            empty = num(0)
+            return case((unknown, exp.Null()), default=exp.Coalesce(this=p["agg"], expressions=[empty]))
+        return case((unknown, exp.Null()), default=p["agg"])
+
+    def _grouped(self, node: ir.Aggregate, scope: Scope, outer: list[Val]) -> tuple[exp.Expression, exp.Expression]:
+        """An aggregate whose filter reads only the element: GROUP BY the key, join on the outer key."""
+        assert isinstance(node.source, ir.CollectionRef)
+        cache_key = f"agg:{id(node)}:{':'.join(o.sql.sql() for o in outer)}"
+        if cache_key in scope.cache:
+            found: tuple[exp.Expression, exp.Expression] = scope.cache[cache_key]
+            return found
+        inner, env = self._element_scope(node, {})
+        f, v = self._filter_value(node, env, inner)
+        keys = self._key_columns(node, inner.alias)
+        partials = self._partials(node, f, v, col(inner.alias, POS), forced=False)
+        name = self.fresh("a")
+        items = [exp.alias_(k, f"k{i}", quoted=True) for i, k in enumerate(keys)]
+        items += [exp.alias_(e, n, quoted=True) for n, e in partials.items()]
+        items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True))
+        grouped = inner.from_(exp.select(*items))
+        if keys:
+            grouped = grouped.where(and_(*[not_null(k) for k in keys])).group_by(*keys)
+            on = and_(*[exp.EQ(this=col(name, f"k{i}"), expression=paren(o.sql)) for i, o in enumerate(outer)])
+            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True), kind="LEFT", on=on))
+        else:
+            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True), kind="CROSS"))
+        refs = {n: col(name, n) for n in partials}
+        if keys:
+            unknown_scope, unknown_env = self._element_scope(node, {})
+            uf, uv = self._filter_value(node, unknown_env, unknown_scope)
+            ukeys = self._key_columns(node, unknown_scope.alias)
+            forced = self._partials(node, uf, uv, col(unknown_scope.alias, POS), forced=True)
+            uname = self.fresh("u")
+            unknown_rows = unknown_scope.from_(exp.select(*[exp.alias_(e, n, quoted=True) for n, e in forced.items()])).where(or_(*[is_null(k) for k in ukeys]))
+            scope.joins.append(exp.Join(this=exp.alias_(unknown_rows.subquery(), uname, table=True), kind="CROSS"))
+            for n in forced:
+                refs[n] = exp.Add(this=zero(refs[n]), expression=zero(col(uname, n))) if n in refs else zero(col(uname, n))
+        result = (self._final(node, refs), zero(col(name, "n_all")))
+        scope.cache[cache_key] = result
+        return result
+
+    def _correlated(self, node: ir.Aggregate, env: dict[str, Val], outer: list[Val]) -> tuple[exp.Expression, exp.Expression]:
+        """An aggregate whose filter also reads the outer row: a correlated scalar subquery."""
+        inner, inner_env = self._element_scope(node, env)
+        f, v = self._filter_value(node, inner_env, inner)
+        keys = self._key_columns(node, inner.alias)
+        if keys:
+            matched = and_(*[exp.EQ(this=k, expression=paren(o.sql)) for k, o in zip(keys, outer, strict=True)])
+            missing = or_(*[is_null(k) for k in keys])
+            f = case((missing, case((is_false(f), exp.false()))), default=f)
+            rows = or_(matched, missing)
+        else:
+            matched = rows = exp.true()
+        partials = self._partials(node, f, v, col(inner.alias, POS), forced=False)
+        value = inner.from_(exp.select(self._final(node, partials))).where(rows).subquery()
+        counted = exp.select(exp.Count(this=exp.Star())).from_(_aliased(self.table(node.source.collection), inner.alias))  # type: ignore[union-attr]
+        if keys:
+            counted = counted.where(matched)
+        return value, counted.subquery()
+
+    def _list_aggregate(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, trace: Trace | None, probe: Probe | None) -> Val:
+        source = self.expr(node.source, env, scope, trace)
+        for part in (node.where, node.value):
+            if part is not None and any(isinstance(n, ir.Aggregate | ir.Lookup) for n in walk_inlined(part, self.program)):
+                raise Unsupported("an aggregate over a list whose filter reads other collections", node.span)
+        element = source.type.element if isinstance(source.type, T.ListType) else T.UNKNOWN
+        inner = dict(env)
+        var = f"x_{node.var}"
+        inner[node.var] = Val(exp.column(var), element)
+        f = self.expr(node.where, inner, scope, None).sql if node.where is not None else exp.true()
+        v = self.expr(node.value, inner, scope, None).sql if node.value is not None else None
+        tg = self.target
+        items = source.sql
+
+        def n(cond: exp.Expression) -> exp.Expression:
+            return tg.list_filter_count(items, var, cond)
+
+        func = node.func
+        if func == "count":
+            value = case((gt0(n(is_null(f))), exp.Null()), default=n(is_true(f)))
+        elif func == "exists":
+            value = case((gt0(n(is_true(f))), exp.true()), (gt0(n(is_null(f))), exp.Null()), default=exp.false())
+        elif func == "any":
+            assert v is not None
+            value = case((gt0(n(is_true(and_(f, v)))), exp.true()), (gt0(n(and_(not_false(f), not_false(v)))), exp.Null()), default=exp.false())
+        elif func == "all":
+            assert v is not None
+            value = case((gt0(n(is_true(and_(f, not_(v))))), exp.false()), (gt0(n(and_(not_false(f), or_(is_null(f), not_(is_true(v)))))), exp.Null()), default=exp.true())
+        else:
+            assert v is not None
+            unknown = or_(gt0(n(is_null(f))), gt0(n(and_(is_true(f), is_null(v)))))
+            reduced = tg.list_reduce(tg.list_values(items, var, is_true(f), v), func)
+            if func == "sum":
+                reduced = exp.Coalesce(this=reduced, expressions=[num(0)])
+            value = case((unknown, exp.Null()), default=reduced)
+        sql = case((is_null(items), exp.Null()), default=value)
+        if probe is not None:
+            probe.value = self.emit(sql, node.type)
+            probe.key = self.emit(not_null(items), T.BOOL)
+            probe.source = self.emit(items, source.type)
+            free = free_vars(node.where, self.program) | free_vars(node.value, self.program)
+            free.discard(node.var)
+            for name in sorted(free):
+                bound = env[name]
+                probe.env[name] = (self.emit(bound.sql, bound.type if bound.entity is None else T.NUMBER), bound.type, bound.entity)
+        return Val(sql, node.type)
+
+    def integral(self, node: ir.Expr | None) -> bool:
+        """True when a number expression always holds whole numbers (its sum is exact in any order)."""
+        match node:
+            case ir.Const(value=v):
+                return isinstance(v, int) and not isinstance(v, bool)
+            case ir.Field(base=base, path=path) if not isinstance(base, ir.Root):
+                entity = base.type.collection if isinstance(base.type, T.EntityType) else None
+                collection = self.layout.collections.get(entity) if entity else None
+                column = collection.column(path) if collection else None
+                return column is not None and column.kind == "integer"
+            case ir.Aggregate(func="count"):
+                return True
+            case ir.Aggregate(func="sum" | "min" | "max", value=v):
+                return self.integral(v)
+            case ir.Op(name="num+num" | "num-num" | "num*num" | "neg" | "abs" | "len" | "months", args=args):
+                return all(self.integral(a) or a.type != T.NUMBER for a in args)
+            case ir.Coalesce(value=a, fallback=b) | ir.If(then=a, otherwise=b):
+                return self.integral(a) and self.integral(b)
+            case ir.DefCall(name=name):
+                return self.integral(self.program.definitions[name].body)
+        return False
+
+
+def _in_range(e: exp.Expression, kind: str) -> exp.Expression:
+    """Python's dates stop at year 9999 (OverflowError → missing); so do ours."""
+    low = cast(exp.Literal.string("0001-01-01"), kind)
+    high = cast(exp.Literal.string("9999-12-31 23:59:59.999999" if kind == "TIMESTAMP" else "9999-12-31"), kind)
+    return case((exp.Between(this=paren(e), low=low, high=high), e))
+
+
+def _micros(value: dt.timedelta) -> int:
+    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+
+
+@dataclass(slots=True)
+class Trace:
+    """Where probes go, and the condition under which the current node is reached."""
+
+    sink: list[Probe]
+    visit: exp.Expression
+
+    def under(self, condition: exp.Expression) -> Trace:
+        return Trace(self.sink, and_(self.visit, condition) if not isinstance(self.visit, exp.Boolean) else condition)
+
+    def add(self, probe: Probe, gen: Generator) -> None:
+        probe.visit = gen.emit(self.visit, T.BOOL)
+        self.sink.append(probe)
+
+
+def free_vars(node: ir.Expr | None, program: Program) -> set[str]:
+    """Variables an expression reads from its surroundings (definitions see only their arguments)."""
+    if node is None:
+        return set()
+    if isinstance(node, ir.Var):
+        return {node.name}
+    if isinstance(node, ir.DefCall):
+        out: set[str] = set()
+        for arg in node.args:
+            out |= free_vars(arg, program)
+        return out
+    if isinstance(node, ir.Aggregate):
+        out = set()
+        for _, expr in node.keys:
+            out |= free_vars(expr, program)
+        out |= free_vars(node.source, program)
+        inner = free_vars(node.where, program) | free_vars(node.value, program)
+        inner.discard(node.var)
+        return out | inner
+    out = set()
+    for child in children(node):
+        out |= free_vars(child, program)
+    return out
+
+
+def walk_inlined(node: ir.Expr, program: Program) -> Iterator[ir.Expr]:
+    """Every node, with definition bodies expanded."""
+    yield node
+    if isinstance(node, ir.DefCall):
+        yield from walk_inlined(program.definitions[node.name].body, program)
+    for child in children(node):
+        yield from walk_inlined(child, program)

@@ -1,0 +1,216 @@
+"""Result rows → `engine.report.Report`, byte-identical to the python backend's.
+
+The SQL says which subjects are violated or undetermined and returns, per subject, the
+message values and the trace probes (see `generate.py`). Here they become the same
+`TraceNode`s the reference tracer builds, and the reference code formats them:
+`engine.run.evidence` picks and de-duplicates evidence, `values.display` renders
+message values, `values.to_json` the evidence values. What SQL does not compute — the
+sample of missing pointers behind an unknown aggregate — is computed by the reference
+tracer itself on a `LazySnapshot` (`lazy.py`).
+
+Definitions without arguments are traced by the reference only the first time the
+report reads them (its tracer caches their value); `seen` reproduces that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from lawcode.compiler import ir
+from lawcode.compiler import types as T
+from lawcode.compiler.program import Program
+from lawcode.engine import values
+from lawcode.engine.evaluate import TraceNode, TracingEvaluator, iter_nodes
+from lawcode.engine.report import NotInForce, Report, Subject, Undetermined, Violation
+from lawcode.engine.run import MAX_MISSING, _order, _source, evidence
+from lawcode.engine.snapshot import Entity, Snapshot, pointer
+from lawcode.engine.sql.generate import Generator, Probe, RuleQuery
+from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
+
+Row = tuple[Any, ...]
+
+
+def from_sql(value: Any, t: T.Type) -> Any:
+    """A SQL result value as the reference evaluator's Python value of type `t`."""
+    if value is None:
+        return None
+    if t == T.DATETIME:
+        return EPOCH + dt.timedelta(microseconds=int(value))
+    if t == T.DURATION:
+        return dt.timedelta(microseconds=int(value))
+    if t == T.DATE and isinstance(value, dt.datetime):
+        return value.date()
+    if t == T.PERIOD or isinstance(t, T.StepType):
+        return int(value)
+    if isinstance(t, T.RecordType):
+        return {} if value else None
+    if isinstance(t, T.ListType):
+        return [from_sql(v, t.element) for v in value]
+    if t == T.NUMBER and not isinstance(value, int | float):
+        return float(value)  # DECIMAL from an integer division, say
+    return value
+
+
+class Assembler:
+    def __init__(self, program: Program, generator: Generator, engine: Engine, lazy: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None]) -> None:
+        self.program = program
+        self.generator = generator
+        self.engine = engine
+        self.lazy = lazy
+        self.params = params
+        self.origins = origins
+        self.ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
+        self.seen: set[str] = set()
+
+    def report(self, snapshot_name: str, rulesets: tuple[str, ...], lengths: dict[str, int], backend: str) -> Report:
+        root: Snapshot = self.lazy
+        violations: list[Violation] = []
+        undetermined: list[Undetermined] = []
+        not_in_force: list[NotInForce] = []
+        checked = 0
+        for rule in self.program.rules:
+            if not rule.in_force_on(root.as_of):
+                not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until))
+                continue
+            checked += 1 if rule.collection is None else lengths.get(rule.collection, 0)
+            query = self.generator.rule(rule)
+            for row in self.engine.query(query.select):
+                self._subject(query, row, violations, undetermined)
+        return Report(
+            as_of=root.as_of,
+            snapshot=snapshot_name,
+            rulesets=rulesets,
+            rules=self.program.rules,
+            violations=tuple(sorted(violations, key=_order)),
+            undetermined=tuple(sorted(undetermined, key=_order)),
+            not_in_force=tuple(sorted(not_in_force, key=lambda n: n.rule)),
+            subjects_checked=checked,
+            backend=backend,
+            documents=self.program.documents,
+        )
+
+    def _subject(self, query: RuleQuery, row: Row, violations: list[Violation], undetermined: list[Undetermined]) -> None:
+        rule = query.rule
+        subject = None
+        position = int(row[query.position])
+        if rule.collection is not None:
+            raw_id = row[query.subject_id]
+            sid = raw_id if raw_id is not None else f"#{position}"
+            subject = Subject(rule.collection, sid, pointer(rule.collection, position), position)
+        message = self._message(query, row)
+        root = TraceNode(ir.Const(None, T.UNKNOWN, rule.span))
+        for probes in query.probes:
+            root.children.extend(self._nodes(probes, row))
+        if row[query.outcome] == 1:
+            violations.append(
+                Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(self.program, [root]), _source(rule))
+            )
+        else:
+            missing = [p for n in iter_nodes(root) for p in n.missing]
+            undetermined.append(Undetermined(rule.id, rule.severity, rule.citations, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message))
+
+    def _message(self, query: RuleQuery, row: Row) -> str:
+        out = []
+        for piece in query.message:
+            if isinstance(piece, str):
+                out.append(piece)
+            elif isinstance(piece, tuple):
+                expr, value = piece
+                out.append(values.display(value, expr.type, self.ladders))
+            else:
+                expr_type = query.columns[piece][1]
+                out.append(values.display(from_sql(row[piece], expr_type), expr_type, self.ladders))
+        return "".join(out)
+
+    # ------------------------------------------------------------ traces
+    def _nodes(self, probes: list[Probe], row: Row) -> Iterator[TraceNode]:
+        for probe in probes:
+            if not row[probe.visit]:
+                continue
+            if probe.kind == "group":
+                if probe.name in self.seen:
+                    continue
+                self.seen.add(probe.name)
+                yield from self._nodes(probe.items, row)
+                continue
+            yield self._node(probe, row)
+
+    def _node(self, probe: Probe, row: Row) -> TraceNode:
+        expr = probe.expr
+        node = TraceNode(expr)
+        if probe.kind == "static":
+            node.value, node.pointer, node.note = probe.static_value, probe.static_pointer, probe.static_note
+            if isinstance(expr, ir.Field) and node.value is None:
+                node.missing.append(node.pointer or "")
+        elif probe.kind == "field":
+            base = row[probe.base]
+            if base is not None:
+                assert probe.collection is not None
+                node.pointer = pointer(probe.collection, int(base)) + probe.suffix
+                node.value = from_sql(row[probe.value], expr.type)
+                if node.value is None:
+                    node.missing.append(node.pointer)
+        elif probe.kind == "lookup":
+            assert isinstance(expr, ir.Lookup)
+            key = from_sql(row[probe.key], expr.key.type)
+            if key is not None:
+                found = row[probe.base]
+                if found is None:
+                    node.note = f"no element of {expr.collection} has id {key!r}"
+                    node.missing.append(pointer(expr.collection) + f"?id={key}")
+                else:
+                    node.pointer = pointer(expr.collection, int(found))
+        elif probe.kind == "escalate":
+            node.value = from_sql(row[probe.value], expr.type)
+            node.pointer, node.note = probe.static_pointer, probe.static_note
+        elif probe.kind == "aggregate":
+            self._aggregate(probe, row, node)
+        return node
+
+    def _aggregate(self, probe: Probe, row: Row, node: TraceNode) -> None:
+        expr = probe.expr
+        assert isinstance(expr, ir.Aggregate)
+        if not row[probe.key]:
+            return  # an outer key (or the list) is missing: the reference stops before noting anything
+        node.value = from_sql(row[probe.value], expr.type)
+        if isinstance(expr.source, ir.CollectionRef):
+            count = int(row[probe.count])
+            node.pointer = pointer(expr.source.collection)
+            node.note = f"{count} element(s) matched the key" if expr.keys else f"{count} element(s)"
+        if node.value is not None:
+            return
+        env: dict[str, Any] = {}
+        for name, (index, t, entity) in probe.env.items():
+            value = row[index]
+            if entity is not None:
+                env[name] = None if value is None else Entity(entity, int(value), self.lazy.collection(entity)[int(value)])
+            else:
+                env[name] = from_sql(value, t)
+        tracer = TracingEvaluator(self.program, self.lazy, self.params, self.origins)
+        elements: Any
+        if isinstance(expr.source, ir.CollectionRef):
+            elements = self._candidates(expr, [from_sql(row[i], e.type) for i, (_, e) in zip(probe.outer_keys, expr.keys, strict=True)])
+        else:
+            elements = from_sql(row[probe.source], expr.source.type)
+        node.missing.extend(tracer._missing_in(expr, env, elements))
+        if not node.missing and isinstance(expr.source, ir.CollectionRef):
+            node.missing.append(pointer(expr.source.collection))
+
+    def _candidates(self, expr: ir.Aggregate, outer: list[Any]) -> Iterator[Entity]:
+        """The reference's candidates, in its order: key matches, then elements with a missing key."""
+        assert isinstance(expr.source, ir.CollectionRef)
+        name = expr.source.collection
+        rows = self.lazy.collection(name)
+        if not expr.keys:
+            for i, item in enumerate(rows):
+                yield Entity(name, i, item)
+            return
+        from lawcode.engine.snapshot import _hashable
+
+        index, unknown = self.lazy.keyed(name, tuple(p for p, _ in expr.keys))
+        for i in index.get(tuple(_hashable(v) for v in outer), []):
+            yield Entity(name, i, rows[i])
+        for i in unknown:
+            yield Entity(name, i, rows[i])

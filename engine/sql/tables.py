@@ -1,0 +1,175 @@
+"""The snapshot as tables: one per collection, one column per field a rule can read.
+
+The JSON Schema that types a ruleset also fixes the table layout, so every backend and
+every input form (JSON, JSON Lines, Parquet) agrees on it:
+
+- a collection `users` becomes table `t_users` with `__pos` (the element's index in the
+  JSON array, so pointers `/users/17/…` and report order match the reference) and one
+  column per scalar leaf, named by its path (`info.name` for a field of a nested object);
+- a nested object also gets a presence column named by its own path (TRUE when the
+  object is there), which is all `present(g.info)` needs;
+- dates are DATE, date-times TIMESTAMP (the UTC instant), durations BIGINT
+  microseconds, periods BIGINT months, numbers BIGINT (`integer`) or DOUBLE, lists of
+  scalars LIST/ARRAY;
+- the scalar parts of the snapshot (`as_of`, `policy`, …) are tiny: they stay JSON and are
+  read in Python (parameters are resolved by the reference code, then inlined as literals).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lawcode.compiler import types as T
+from lawcode.compiler.schema import SnapshotSchema
+
+POS = "__pos"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One leaf (or nested-object presence flag) of a collection's elements."""
+
+    path: tuple[str, ...]
+    type: T.Type  # the lawcode type rules read it as; RecordType for presence flags
+    kind: str  # JSON kind: string integer number boolean object array
+    element_kind: str | None  # for arrays of scalars
+    schema: dict[str, Any]
+    nullable: bool  # the schema admits null
+    required: bool  # required in its parent object
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def is_record(self) -> bool:
+        return self.kind == "object"
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    name: str
+    columns: tuple[Column, ...]
+    schema: dict[str, Any]
+
+    def column(self, path: tuple[str, ...]) -> Column | None:
+        for column in self.columns:
+            if column.path == path:
+                return column
+        return None
+
+    @property
+    def table(self) -> str:
+        return table_name(self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    collections: dict[str, Collection]
+    scalars: tuple[str, ...]  # top-level properties that are not collections
+    required_root: tuple[str, ...]
+
+
+def table_name(collection: str) -> str:
+    return f"t_{collection}"
+
+
+def _kinds(node: dict[str, Any]) -> set[str]:
+    kind = node.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {k for k in kind if isinstance(k, str)}
+    if "properties" in node:
+        return {"object"}
+    if "enum" in node and all(isinstance(v, str) for v in node["enum"]):
+        return {"string"}
+    return set()
+
+
+def layout(schema: SnapshotSchema) -> Layout:
+    """The tables a schema implies (deterministic: schema property order)."""
+    collections = schema.collections()
+    root = schema.root
+    found: dict[str, Collection] = {}
+    for name, element in collections.items():
+        columns: list[Column] = []
+        _columns(schema, element, (), columns, f"{name}")
+        found[name] = Collection(name, tuple(columns), element)
+    scalars = tuple(p for p in schema.properties(root) if p not in collections)
+    required = tuple(r for r in root.get("required", []) if isinstance(r, str))
+    return Layout(found, scalars, required)
+
+
+def _columns(schema: SnapshotSchema, node: dict[str, Any], prefix: tuple[str, ...], out: list[Column], pointer: str) -> None:
+    node = schema.resolve(node)
+    required = set(node.get("required", []))
+    for field, sub in schema.properties(node).items():
+        sub = schema.resolve(sub)
+        kinds = _kinds(sub)
+        nullable = "null" in kinds or not kinds
+        kinds -= {"null"}
+        path = (*prefix, field)
+        info = schema.type_of(sub, f"{pointer}.{'.'.join(path)}")
+        if kinds == {"object"}:
+            out.append(Column(path, info.type, "object", None, sub, nullable, field in required))
+            _columns(schema, sub, path, out, pointer)
+            continue
+        if kinds == {"array"}:
+            items = schema.resolve(sub.get("items", {}))
+            element = _kinds(items) - {"null"}
+            ekind = next(iter(element)) if len(element) == 1 and element <= {"string", "integer", "number", "boolean"} else None
+            if ekind is None:
+                continue  # arrays of objects or mixed arrays: not readable by the SQL backends
+            out.append(Column(path, info.type, "array", ekind, sub, nullable, field in required))
+            continue
+        if kinds == {"integer", "number"}:
+            kinds = {"number"}
+        if len(kinds) != 1 or not kinds <= {"string", "integer", "number", "boolean"}:
+            continue  # untyped or mixed-type fields: not readable by the SQL backends
+        out.append(Column(path, info.type, next(iter(kinds)), None, sub, nullable, field in required))
+
+
+def sql_type(column: Column) -> str:
+    """The typed-table column type (DuckDB spelling; the Spark backend maps it)."""
+    if column.is_record:
+        return "BOOLEAN"
+    if column.kind == "array":
+        return scalar_sql_type(column.element_kind or "string", T.UNKNOWN) + "[]"
+    return scalar_sql_type(column.kind, column.type)
+
+
+def scalar_sql_type(kind: str, t: T.Type) -> str:
+    if t == T.DATE:
+        return "DATE"
+    if t == T.DATETIME:
+        return "TIMESTAMP"
+    if t in (T.DURATION, T.PERIOD):
+        return "BIGINT"
+    return {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}[kind]
+
+
+def raw_type(schema: SnapshotSchema, node: dict[str, Any]) -> str:
+    """The JSON-level DuckDB type used to read a property straight from JSON text."""
+    node = schema.resolve(node)
+    kinds = _kinds(node) - {"null"}
+    if kinds == {"integer", "number"}:
+        kinds = {"number"}
+    if kinds == {"object"}:
+        props = schema.properties(node)
+        if not props:
+            return "JSON"
+        inner = ", ".join(f'"{_escape(k)}" {raw_type(schema, v)}' for k, v in props.items())
+        return f"STRUCT({inner})"
+    if kinds == {"array"}:
+        return raw_type(schema, node.get("items", {})) + "[]"
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+        if kind in ("string", "integer", "number", "boolean"):
+            return {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}[kind]
+    return "JSON"
+
+
+def _escape(name: str) -> str:
+    return name.replace('"', '""')
