@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from lawcode.api import Ruleset, load_ruleset
+from lawcode.api import Ruleset
+from lawcode.compiler import compile_text
 from lawcode.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import Snapshot
 from lawcode.playground import explain as explaining
@@ -60,9 +61,14 @@ def _forms(path: Path) -> list[str]:
 
 @functools.lru_cache(maxsize=8)
 def _compile(text: str, folder_id: str, folder_path: str) -> Ruleset:
-    """Compile once per distinct text: lint-as-you-type, evaluate and explain share it."""
+    """Compile once per distinct text: lint-as-you-type, evaluate and explain share it.
+
+    Not `lawcode.load_ruleset(text, base_dir=…)`: it takes a string naming an existing
+    file or folder for a path, so the text `""` or `/etc/passwd` would be read from disk.
+    Text from a browser is always text.
+    """
     check_paths(text, INPUT, Path(folder_path), folder_id)
-    return load_ruleset(text, base_dir=folder_path)
+    return Ruleset(compile_text(text, INPUT, Path(folder_path)), (INPUT,))
 
 
 def diagnostics_json(diagnostics: Iterable[Diagnostic], source: str, folder: Folder) -> list[dict[str, Any]]:

@@ -4,8 +4,10 @@ import { h, replace, showValue } from "./dom.js";
 
 const SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"];
 
-export function citationLabel(c) {
-  let text = `${c.document} art ${c.article}`;
+/** As `Citation.label` writes it: `groups-2017 art 8 para 1` (`task` for documents counted in tasks). */
+export function citationLabel(c, documents) {
+  const unit = documents?.[c.document]?.articles?.[String(c.article)]?.unit === "task" ? "task" : "art";
+  let text = `${c.document} ${unit} ${c.article}`;
   if (c.paragraph != null) text += ` para ${c.paragraph}`;
   if (c.item != null) text += ` item ${c.item}`;
   return text;
@@ -29,8 +31,9 @@ export function citationDetails(c, documents) {
 function citationCell(c, documents) {
   const details = citationDetails(c, documents);
   const source = documents?.[c.document]?.source;
-  return h("details", { className: "citation", title: details.join("\n") },
-    h("summary", { text: citationLabel(c) }),
+  // Opening the citation is not a request to explain the row it sits in.
+  return h("details", { className: "citation", title: details.join("\n"), on: { click: (ev) => ev.stopPropagation() } },
+    h("summary", { text: citationLabel(c, documents) }),
     details.map((line) => h("div", { text: line })),
     source ? h("div", { className: "muted", text: source }) : null);
 }
@@ -100,7 +103,7 @@ export function renderReport(root, report, actions) {
 
   const notInForce = report.not_in_force.length
     ? h("ul", { className: "not-in-force", attrs: { "data-testid": "not-in-force" } }, report.not_in_force.map((n) => h("li", {},
-      h("code", { text: n.rule }), ` — ${citationLabel(n.citation)} — in force `,
+      h("code", { text: n.rule }), ` — ${citationLabel(n.citation, report.documents)} — in force `,
       n.in_force_from ? `from ${n.in_force_from}` : "", n.in_force_until ? ` until ${n.in_force_until}` : "")))
     : h("p", { className: "muted", text: "Every rule is in force on this date." });
 
