@@ -140,8 +140,13 @@ def create_app(
             folder = catalog().folder(body.get("folder"))
         except NotListed as exc:
             raise ApiError(422, "invalid_request", str(exc)) from None
-        kwargs = {k: v for k, v in body.items() if k != "folder"}
-        kwargs.update(folder_id=folder.id, folder_path=str(folder.path))
+        files = [f.name for f in folder.rulesets]
+        path = body.get("path")
+        if path is not None and path not in files:
+            raise ApiError(422, "invalid_request", f"`{path}` is not a ruleset file of `{folder.id}`; files: {', '.join(files)}")
+        kwargs = {k: v for k, v in body.items() if k not in ("folder", "path")}
+        others = tuple(name for name in files if name != path) if path is not None else ()
+        kwargs["source"] = {"folder_id": folder.id, "folder_path": str(folder.path), "path": path, "others": others}
         if job != "graph":
             kwargs["max_bytes"] = limits.max_body_bytes
         try:

@@ -18,8 +18,8 @@ from lawcode.dsl import ast, parse_module
 CODE = "P001"
 
 
-def check_paths(text: str, name: str, folder: Path, folder_id: str) -> None:
-    """Raise `LawcodeError` if the text's schema/import paths leave `folder`."""
+def check_paths(text: str, name: str, base: Path, folder: Path, folder_id: str) -> None:
+    """Raise `LawcodeError` if the text's schema/import paths, relative to `base`, leave `folder`."""
     try:
         module = parse_module(text, name)
     except LawcodeError:
@@ -29,7 +29,7 @@ def check_paths(text: str, name: str, folder: Path, folder_id: str) -> None:
     for decl in module.declarations:
         if not isinstance(decl, ast.Import | ast.SchemaDecl):
             continue
-        target = (root / decl.path).resolve()
+        target = (base / decl.path).resolve()
         if target == root or not target.is_relative_to(root):
             what = "import" if isinstance(decl, ast.Import) else "schema"
             problems.append(

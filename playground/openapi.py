@@ -31,6 +31,11 @@ _FOLDER = {
     "description": "Id of the ruleset folder (from /api/examples) that the text's `schema` and `import` paths are relative to; null or absent: the default folder.",
 }
 _RULESET = {"type": "string", "description": "Ruleset text (the lawcode DSL)."}
+_PATH = {
+    "anyOf": [_STR, {"type": "null"}],
+    "description": "The folder's file (as listed by /api/examples) that the text is the new content of: it is compiled "
+    "with the folder's other files, and the report covers the rules written in it. Null or absent: the text is compiled alone.",
+}
 _SNAPSHOT = {
     "anyOf": [{"type": "string"}, {"type": "object"}],
     "description": "The platform snapshot: JSON text (diagnostics then point into it) or a JSON object.",
@@ -41,19 +46,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "required": ["ruleset"],
         "additionalProperties": False,
-        "properties": {"ruleset": _RULESET, "folder": _FOLDER, "snapshot": {**_SNAPSHOT, "anyOf": [*_SNAPSHOT["anyOf"], {"type": "null"}]}},
+        "properties": {"ruleset": _RULESET, "folder": _FOLDER, "path": _PATH, "snapshot": {**_SNAPSHOT, "anyOf": [*_SNAPSHOT["anyOf"], {"type": "null"}]}},
     },
     "EvaluateRequest": {
         "type": "object",
         "required": ["ruleset", "snapshot"],
         "additionalProperties": False,
-        "properties": {"ruleset": _RULESET, "folder": _FOLDER, "snapshot": _SNAPSHOT},
+        "properties": {"ruleset": _RULESET, "folder": _FOLDER, "path": _PATH, "snapshot": _SNAPSHOT},
     },
     "GraphRequest": {
         "type": "object",
         "required": ["ruleset"],
         "additionalProperties": False,
-        "properties": {"ruleset": _RULESET, "folder": _FOLDER},
+        "properties": {"ruleset": _RULESET, "folder": _FOLDER, "path": _PATH},
     },
     "ExplainRequest": {
         "type": "object",
@@ -62,6 +67,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "ruleset": _RULESET,
             "folder": _FOLDER,
+            "path": _PATH,
             "snapshot": _SNAPSHOT,
             "rule": {"type": "string", "description": "The rule id."},
             "subject": {**_nullable(_STR), "description": "JSON pointer of the subject (`/groups/0`, as in a report); null for a rule `on platform`."},

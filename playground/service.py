@@ -10,14 +10,19 @@ to the ruleset folder (`cac/shared.law`), not as server paths.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from lawcode.api import Ruleset
-from lawcode.compiler import compile_text
+from lawcode.compiler.modules import display, load
+from lawcode.compiler.program import Compiler
 from lawcode.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import Snapshot
 from lawcode.playground import explain as explaining
@@ -29,26 +34,48 @@ Outcome = tuple[int, dict[str, Any]]
 _WHERE = re.compile(r"^\S+ (/.*)?$")
 
 
-class Folder:
-    """The ruleset folder a request's text belongs to, and how to show paths inside it."""
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a request's text belongs: a ruleset folder and, usually, the file it stands for.
 
-    def __init__(self, folder_id: str, path: str) -> None:
-        self.id = folder_id
-        self.path = Path(path).resolve()
+    A folder is one ruleset (`lawcode check rulesets/cac`): its files cite each other's
+    documents and share modules. So text standing for `forum-2017.law` is compiled with
+    the folder's other files, as that file's new content, and the report covers the
+    rules written in it (every rule of the folder when it has none, as for a shared
+    module). Text that stands for no file is compiled alone, its `schema` and `import`
+    paths relative to the folder.
+    """
+
+    folder_id: str
+    folder_path: str
+    path: str | None = None
+    others: tuple[str, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        return Path(self.folder_path).resolve()
+
+    @property
+    def input_name(self) -> str:
+        """How the compiler names the text (the edited file's display path, or `<input>`)."""
+        return INPUT if self.path is None else display(self.root / self.path)
 
     def show_file(self, file: str) -> str:
+        """`<input>` for the text, `cac/common/x.law` for the folder's files: never a server path."""
+        if file == self.input_name:
+            return INPUT
         if file.startswith("<"):
             return file
         try:
-            return f"{self.id}/{Path(file).resolve().relative_to(self.path).as_posix()}"
+            return f"{self.folder_id}/{Path(file).resolve().relative_to(self.root).as_posix()}"
         except ValueError:
             return file
 
     def show_text(self, text: str | None) -> str | None:
         if text is None:
             return None
-        for form in _forms(self.path):
-            text = text.replace(form, self.id)
+        for form in _forms(self.root):
+            text = text.replace(form, self.folder_id)
         return text
 
 
@@ -60,18 +87,26 @@ def _forms(path: Path) -> list[str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _compile(text: str, folder_id: str, folder_path: str) -> Ruleset:
+def _compile(text: str, source: Source) -> Ruleset:
     """Compile once per distinct text: lint-as-you-type, evaluate and explain share it.
 
     Not `lawcode.load_ruleset(text, base_dir=…)`: it takes a string naming an existing
     file or folder for a path, so the text `""` or `/etc/passwd` would be read from disk.
     Text from a browser is always text.
     """
-    check_paths(text, INPUT, Path(folder_path), folder_id)
-    return Ruleset(compile_text(text, INPUT, Path(folder_path)), (INPUT,))
+    root = source.root
+    base = root if source.path is None else (root / source.path).resolve().parent
+    check_paths(text, source.input_name, base, root, source.folder_id)
+    entries = [root / other for other in source.others]
+    program = Compiler(load(entries=entries, texts=[(source.input_name, text, base)])).compile()
+    own = tuple(rule for rule in program.rules if rule.span.file == source.input_name)
+    if own and len(own) < len(program.rules):
+        program = dataclasses.replace(program, rules=own)
+    label = INPUT if source.path is None else f"{source.folder_id}/{source.path}"
+    return Ruleset(program, (label,))
 
 
-def diagnostics_json(diagnostics: Iterable[Diagnostic], source: str, folder: Folder) -> list[dict[str, Any]]:
+def diagnostics_json(diagnostics: Iterable[Diagnostic], source: str, folder: Source) -> list[dict[str, Any]]:
     """`Diagnostic.to_json()`, plus which editor it belongs to and, for snapshots, the pointer."""
     out = []
     for d in diagnostics:
@@ -91,12 +126,16 @@ def diagnostics_json(diagnostics: Iterable[Diagnostic], source: str, folder: Fol
     return out
 
 
-def _rejected(kind: str, message: str, error: LawcodeError, folder: Folder) -> Outcome:
+def _rejected(kind: str, message: str, error: LawcodeError, folder: Source) -> Outcome:
     return 422, {"error": kind, "message": message, "diagnostics": diagnostics_json(error.diagnostics, kind.removeprefix("invalid_"), folder)}
 
 
-def _ruleset(text: str, folder: Folder) -> Ruleset:
-    return _compile(text, folder.id, str(folder.path))
+def _source(raw: dict[str, Any]) -> Source:
+    return Source(raw["folder_id"], raw["folder_path"], raw.get("path"), tuple(raw.get("others", ())))
+
+
+def _ruleset(text: str, folder: Source) -> Ruleset:
+    return _compile(text, folder)
 
 
 def _snapshot(ruleset: Ruleset, snapshot: str | dict[str, Any], max_bytes: int) -> Snapshot:
@@ -106,9 +145,9 @@ def _snapshot(ruleset: Ruleset, snapshot: str | dict[str, Any], max_bytes: int) 
     return Snapshot.load(snapshot.encode("utf-8"), ruleset.program.schema, name=SNAPSHOT, max_bytes=max_bytes)
 
 
-def lint(ruleset: str, folder_id: str, folder_path: str, snapshot: str | dict[str, Any] | None = None, max_bytes: int = 1 << 30) -> Outcome:
+def lint(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any] | None = None, max_bytes: int = 1 << 30) -> Outcome:
     """Every diagnostic of the ruleset, and of the snapshot when one is given and the ruleset compiles."""
-    folder = Folder(folder_id, folder_path)
+    folder = _source(source)
     try:
         compiled = _ruleset(ruleset, folder)
     except LawcodeError as error:
@@ -123,9 +162,9 @@ def lint(ruleset: str, folder_id: str, folder_path: str, snapshot: str | dict[st
     return 200, {"ok": ok, "rules": len(compiled.rules), "documents": sorted(compiled.documents), "diagnostics": found}
 
 
-def evaluate(ruleset: str, folder_id: str, folder_path: str, snapshot: str | dict[str, Any], max_bytes: int = 1 << 30) -> Outcome:
+def evaluate(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any], max_bytes: int = 1 << 30) -> Outcome:
     """The report (`Report.to_dict()`), with the cited documents for the citations' summaries."""
-    folder = Folder(folder_id, folder_path)
+    folder = _source(source)
     try:
         compiled = _ruleset(ruleset, folder)
     except LawcodeError as error:
@@ -165,14 +204,20 @@ def _document(doc: Any) -> dict[str, Any]:
     }
 
 
-def graph(ruleset: str, folder_id: str, folder_path: str) -> Outcome:
+def graph(ruleset: str, source: dict[str, Any]) -> Outcome:
     """The dependency graph as nodes and edges (edges point from what is read to its reader)."""
-    folder = Folder(folder_id, folder_path)
+    folder = _source(source)
     try:
         compiled = _ruleset(ruleset, folder)
     except LawcodeError as error:
         return _rejected("invalid_ruleset", "the ruleset has errors", error, folder)
     g = compiled.graph
+    rules = {f"rule:{rule.id}" for rule in compiled.rules}
+    if any(n.startswith("rule:") and n not in rules for n in g.nodes):  # scoped to the edited file
+        keep = set(rules)
+        for rule in rules:
+            keep |= nx.ancestors(g, rule) | set(g.successors(rule))
+        g = g.subgraph(keep)
     nodes = []
     for node_id, data in sorted(g.nodes(data=True)):
         span = data.get("span")
@@ -186,9 +231,9 @@ def graph(ruleset: str, folder_id: str, folder_path: str) -> Outcome:
     return 200, {"nodes": nodes, "edges": edges}
 
 
-def explain(ruleset: str, folder_id: str, folder_path: str, snapshot: str | dict[str, Any], rule: str, subject: str | None = None, max_bytes: int = 1 << 30) -> Outcome:
+def explain(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any], rule: str, subject: str | None = None, max_bytes: int = 1 << 30) -> Outcome:
     """The decision tree of one rule for one subject, with the values it read."""
-    folder = Folder(folder_id, folder_path)
+    folder = _source(source)
     try:
         compiled = _ruleset(ruleset, folder)
     except LawcodeError as error:
@@ -208,7 +253,7 @@ def explain(ruleset: str, folder_id: str, folder_path: str, snapshot: str | dict
     return 200, tree
 
 
-def _show_spans(node: dict[str, Any], folder: Folder) -> None:
+def _show_spans(node: dict[str, Any], folder: Source) -> None:
     node["span"]["file"] = folder.show_file(node["span"]["file"])
     for child in node["children"]:
         _show_spans(child, folder)

@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 
 import lawcode
 from helpers import DATA
+from lawcode.rulesets import bundled_path
 
 MINI = DATA / "mini"
 VIOLATIONS = (MINI / "violations.json").read_text(encoding="utf-8")
@@ -313,3 +314,52 @@ def test_ruleset_text_that_looks_like_a_path_is_still_text(url: str, check: Any,
     files = {d["span"]["file"] for d in body["diagnostics"] if d["span"]}
     assert files <= {"<input>"}, files
     assert all("root:" not in d["message"] and "groups-2017" not in d["message"] for d in body["diagnostics"])
+
+
+# ---------------------------------------------------------------- a file of a folder
+
+
+def test_text_standing_for_a_file_is_compiled_with_its_folder(url: str, check: Any) -> None:
+    # documents.law alone has no schema-bound rules; as the folder's file, mini.law's rules
+    # are checked against its edited article summaries.
+    text = (MINI / "documents.law").read_text(encoding="utf-8").replace("Group caps and info pages.", "Caps, edited in the browser.")
+    request = {"ruleset": text, "folder": "mini", "path": "documents.law", "snapshot": VIOLATIONS}
+    body = check(post(url, "/api/evaluate", request), "/api/evaluate")
+    assert body["documents"]["groups-2017"]["articles"]["8"]["summary"] == "Caps, edited in the browser."
+    assert body["summary"]["rules"] == 4 and body["rulesets"] == ["mini/documents.law"]
+    broken = text.replace("article 8", "article eight")
+    lint = check(post(url, "/api/lint", {"ruleset": broken, "folder": "mini", "path": "documents.law"}), "/api/lint")
+    assert lint["diagnostics"][0]["span"]["file"] == "<input>"
+    assert lint["diagnostics"][0]["span"]["line"] == line_of(broken, "article eight")
+
+
+def test_errors_in_sibling_files_name_their_file(url: str, check: Any, mini_text: str) -> None:
+    # Standing for documents.law, text that drops the documents leaves mini.law's citations dangling.
+    body = check(post(url, "/api/lint", {"ruleset": 'schema "snapshot.schema.json"\n', "folder": "mini", "path": "documents.law"}), "/api/lint")
+    files = {d["span"]["file"] for d in body["diagnostics"]}
+    assert body["ok"] is False and files == {"mini/mini.law"}
+
+
+def test_a_path_the_folder_does_not_list_is_refused(url: str, check: Any, mini_text: str) -> None:
+    for path in ("nope.law", "../mini/mini.law", "snapshot.schema.json"):
+        response = post(url, "/api/lint", {"ruleset": mini_text, "folder": "mini", "path": path})
+        assert response.status_code == 422, path
+        assert path in check(response, "/api/lint")["message"]
+
+
+CAC = bundled_path("cac")
+
+
+@pytest.mark.skipif(not (CAC / "examples" / "violations.json").is_file(), reason="the CAC rulesets have no examples yet")
+def test_the_cac_forum_ruleset_as_the_playground_offers_it(url: str, check: Any) -> None:
+    examples = check(httpx.get(url + "api/examples"), "/api/examples", "get")
+    cac = next(f for f in examples["folders"] if f["id"] == "cac")
+    assert "examples/violations.json" in cac["examples"]
+    assert examples["default"]["folder"] == "cac"
+    text = (CAC / "forum-2017.law").read_text(encoding="utf-8")
+    snapshot = (CAC / "examples" / "violations.json").read_text(encoding="utf-8")
+    body = check(post(url, "/api/evaluate", {"ruleset": text, "folder": "cac", "path": "forum-2017.law", "snapshot": snapshot}), "/api/evaluate")
+    expected = lawcode.load_ruleset(CAC).evaluate(CAC / "examples" / "violations.json")
+    forum = [v for v in expected.to_dict()["violations"] if v["source"]["file"].endswith("forum-2017.law")]
+    assert forum and [(v["rule"], v["subject"], v["message"]) for v in body["violations"]] == [(v["rule"], v["subject"], v["message"]) for v in forum]
+    assert {v["source"]["file"] for v in body["violations"]} == {"<input>"}

@@ -29,7 +29,7 @@ function toEditor(d, range) {
 }
 
 /**
- * Create both editors. `context()` gives {folder}; `onLint(kind, diagnostics, result)` is
+ * Create both editors. `context()` gives {folder, path} (the ruleset file the text stands for); `onLint(kind, diagnostics, result)` is
  * told every server answer (the page lists them, including ones in imported files).
  */
 export function createEditors({ rulesetParent, snapshotParent, context, onLint, onEvaluate }) {
@@ -38,7 +38,7 @@ export function createEditors({ rulesetParent, snapshotParent, context, onLint, 
 
   const rulesetLint = linter(async (view) => {
     const text = view.state.doc.toString();
-    const { status, body } = await post("/api/lint", { ruleset: text, folder: context().folder });
+    const { status, body } = await post("/api/lint", { ruleset: text, ...context() });
     if (view.state.doc.toString() !== text) return [];
     const diagnostics = status === 200 ? body.diagnostics : [];
     onLint("ruleset", diagnostics, { status, body });
@@ -57,7 +57,7 @@ export function createEditors({ rulesetParent, snapshotParent, context, onLint, 
     }
     const text = view.state.doc.toString();
     const ruleset = rulesetView.state.doc.toString();
-    const { status, body } = await post("/api/lint", { ruleset, snapshot: text, folder: context().folder });
+    const { status, body } = await post("/api/lint", { ruleset, snapshot: text, ...context() });
     if (view.state.doc.toString() !== text) return [];
     const found = status === 200 ? body.diagnostics.filter((d) => d.source === "snapshot") : [];
     onLint("snapshot", found, { status, body });

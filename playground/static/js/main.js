@@ -8,7 +8,7 @@ import { diagnosticItem, renderFailure, renderReport } from "./report.js";
 import { decodeState, encodeState } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { catalog: null, folder: null, rulesetName: null, snapshotName: null, graphedText: null, graph: null };
+const state = { catalog: null, folder: null, rulesetName: null, snapshotName: null, graphedKey: null, graph: null };
 let editors;
 
 function status(text, kind = "info") {
@@ -104,17 +104,23 @@ function onLint(kind, diagnostics, result) {
 }
 
 async function refreshGraph(text) {
-  if (text === state.graphedText) return;
-  state.graphedText = text;
-  const { status: code, body } = await post("/api/graph", { ruleset: text, folder: state.folder });
-  if (code !== 200 || text !== state.graphedText) return;
+  const key = JSON.stringify([text, context()]);
+  if (key === state.graphedKey) return;
+  state.graphedKey = key;
+  const { status: code, body } = await post("/api/graph", { ruleset: text, ...context() });
+  if (code !== 200 || key !== state.graphedKey) return;
   state.graph = renderGraph($("graph"), body, { onSelect: (node) => node.span && node.span.file === "<input>" && reveal(editors.rulesetView, spanRange(editors.rulesetView.state.doc, node.span)) });
 }
 
 // ---------------------------------------------------------------- evaluate, explain
 
+/** Which folder the ruleset text belongs to, and which of its files it stands for. */
+function context() {
+  return { folder: state.folder, path: state.rulesetName };
+}
+
 function request() {
-  return { ruleset: editors.rulesetView.state.doc.toString(), snapshot: editors.snapshotView.state.doc.toString(), folder: state.folder };
+  return { ruleset: editors.rulesetView.state.doc.toString(), snapshot: editors.snapshotView.state.doc.toString(), ...context() };
 }
 
 async function evaluate() {
@@ -188,7 +194,9 @@ async function openShared(hash) {
   }
   if (!shared) return false;
   state.folder = folderInfo(shared.folder) ? shared.folder : state.catalog.default?.folder ?? null;
-  state.rulesetName = shared.rulesetName || null;
+  // The file the text stood for, if this server's folder still has it; else the text stands alone.
+  const files = folderInfo(state.folder)?.rulesets.map((r) => r.name) || [];
+  state.rulesetName = shared.folder === state.folder && files.includes(shared.rulesetName) ? shared.rulesetName : null;
   state.snapshotName = shared.snapshotName || null;
   setText(editors.rulesetView, shared.ruleset);
   setText(editors.snapshotView, shared.snapshot);
@@ -206,7 +214,7 @@ async function start() {
   editors = createEditors({
     rulesetParent: $("ruleset-editor"),
     snapshotParent: $("snapshot-editor"),
-    context: () => ({ folder: state.folder }),
+    context,
     onLint,
     onEvaluate: evaluate,
   });

@@ -69,6 +69,7 @@ export function renderReport(root, report, actions) {
 
   const violations = report.violations.length
     ? h("table", { className: "violations", attrs: { "data-testid": "violations" } },
+      h("colgroup", {}, ["severity", "rule", "subject", "message", "citation", "evidence", "action"].map((c) => h("col", { className: `c-${c}` }))),
       h("thead", {}, h("tr", {}, ["Severity", "Rule", "Subject", "Message", "Citation", "Evidence", ""].map((t) => h("th", { text: t })))),
       h("tbody", {}, report.violations.map((v, i) => {
         const row = h("tr", { dataset: { index: i, rule: v.rule } },
@@ -88,6 +89,7 @@ export function renderReport(root, report, actions) {
 
   const undetermined = report.undetermined.length
     ? h("table", { className: "undetermined", attrs: { "data-testid": "undetermined" } },
+      h("colgroup", {}, ["severity", "rule", "subject", "missing", "citation", "action"].map((c) => h("col", { className: `c-${c}` }))),
       h("thead", {}, h("tr", {}, ["Severity", "Rule", "Subject", "Missing facts", "Citation", ""].map((t) => h("th", { text: t })))),
       h("tbody", {}, report.undetermined.map((u) => {
         const row = h("tr", {},
