@@ -3,5 +3,7 @@
 Each module defines click commands and calls `lawcode.cli.register(command)` at import.
 """
 
-from lawcode.playground import command as _playground  # noqa: E402, F401
-from lawcode import cmd_fmt as _fmt  # noqa: E402, F401
+from lawcode import cmd_fmt as _fmt  # noqa: F401
+from lawcode import coverage as _coverage  # noqa: F401
+from lawcode import testing as _testing  # noqa: F401
+from lawcode.playground import command as _playground  # noqa: F401

@@ -18,14 +18,14 @@ import json
 import random
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SEED = 20171001
 AS_OF = date(2022, 11, 30)
-UTC = timezone.utc
+UTC = UTC
 
 Snapshot = dict[str, Any]
 
@@ -127,7 +127,7 @@ def compliant() -> Snapshot:
         }
         accounts.append(account)
     # two public (media) accounts run by organisations
-    for i, (name, operator) in enumerate([("新华视点", "新华通讯社"), ("科技日报", "科技日报社")], 1):
+    for i, (name, _operator) in enumerate([("新华视点", "新华通讯社"), ("科技日报", "科技日报社")], 1):
         uid = f"org{i}"
         users.append({"id": uid, "verified_at": ts(date(2019, 5, i), 10), "method": "business_licence", "birth_date": None})
         accounts.append({
@@ -138,6 +138,15 @@ def compliant() -> Snapshot:
             "agreement_accepted_at": ts(date(2022, 1, 3)), "data_consent_at": ts(date(2019, 5, i), 10, 5), "youth_mode": False,
             "daily_limit_minutes": None, "can_create_groups": False,
         })
+    # the platform's own official account
+    users.append({"id": "org0", "verified_at": ts(date(2019, 3, 1), 8), "method": "business_licence", "birth_date": None})
+    accounts.append({
+        "id": "official", "name": "知言社区官方", "user_id": "org0", "verified_at": ts(date(2019, 3, 1), 8), "registered_at": ts(date(2019, 3, 1), 8),
+        "status": "active", "kind": "public", "platform_operated": True, "grade": "commercial", "credential_verified_at": ts(date(2019, 3, 1), 9), "operator_matches_name": True,
+        "profile_changed_at": ts(date(2019, 3, 1), 8), "profile_reviewed_at": ts(date(2019, 3, 1), 9), "last_active_at": ts(AS_OF - timedelta(days=2), 9),
+        "credit_level": 5, "features": ["post", "comment"], "agreement_version": "2022.1", "agreement_accepted_at": ts(date(2022, 1, 1)),
+        "data_consent_at": ts(date(2019, 3, 1), 8, 5), "youth_mode": False, "daily_limit_minutes": None, "can_create_groups": False,
+    })
     # a dormant account, properly flagged; and an old account from before 2017-10-01
     accounts[39].update(status="dormant", last_active_at=ts(date(2020, 6, 1)))
     accounts[40].update(registered_at=ts(date(2016, 4, 2)), verified_at=ts(date(2017, 11, 20)))
@@ -231,6 +240,8 @@ def compliant() -> Snapshot:
         content.append({"id": f"post-{n + 1:02d}", "kind": "post", "author_id": author["id"], "board_id": f"b{1 + n % 4}", "group_id": None, "page_id": "p-forum",
                         "title": post_titles[n % len(post_titles)] + ("" if n < 10 else "（续）"), "published_at": ts(published, 19, n), "prohibited": False,
                         "discovered_at": None, "removed_at": None, "source": None})
+    content.append({"id": "post-official", "kind": "post", "author_id": "official", "board_id": "b1", "group_id": None, "page_id": "p-forum",
+                    "title": "社区公约更新公告", "published_at": ts(date(2022, 1, 5), 10), "prohibited": False, "discovered_at": None, "removed_at": None, "source": None})
     # two prohibited forum posts: stopped within the hour, recorded, reported within a day
     for n, (pid, found) in enumerate([("post-05", ts(date(2022, 7, 3), 21, 10)), ("post-12", ts(date(2022, 8, 22), 20, 0))]):
         post = next(c for c in content if c["id"] == pid)
@@ -415,6 +426,7 @@ BREAKS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("forum-emergency-response-system", lambda s: attestation(s, "emergency_response").update(evidence="")),
     ("forum-personal-information-system comments-data-rules-published", lambda s: s["attestations"].remove(attestation(s, "personal_information_protection"))),
     ("forum-reviewer-staffing", lambda s: find(s, "staff", "s06").update(status="left")),
+    ("forum-platform-own-posts-lawful", lambda s: find(s, "content", "post-official").update(prohibited=True, discovered_at="2022-01-05T10:20:00Z", removed_at="2022-01-05T10:30:00Z")),
     ("forum-agreement-clauses", lambda s: s["policy"]["user_agreement"]["clauses"].remove("board_manager_duties")),
     ("user-agreement-accepted", lambda s: find(s, "accounts", "a005").update(agreement_version="2021.3")),
     ("forum-serious-case-closed", lambda s: add(s, "cases", id="case-f3", service="forum", account_id="a011", board_id=None, group_id=None, user_id="u011", violation_type="violence", serious=True, prior_violations=0, decided_at="2022-11-02T10:00:00Z")),
