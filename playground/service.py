@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,7 @@ def diagnostics_json(diagnostics: Iterable[Diagnostic], source: str, folder: Sou
     """`Diagnostic.to_json()`, plus which editor it belongs to and, for snapshots, the pointer."""
     out = []
     for d in diagnostics:
-        item = d.to_json()
+        item: dict[str, Any] = d.to_json()
         item["source"] = source
         item["message"] = folder.show_text(d.message)
         item["hint"] = folder.show_text(d.hint)
@@ -259,4 +259,5 @@ def _show_spans(node: dict[str, Any], folder: Source) -> None:
         _show_spans(child, folder)
 
 
-JOBS = {"lint": lint, "evaluate": evaluate, "graph": graph, "explain": explain}
+Job = Callable[..., Outcome]
+JOBS: dict[str, Job] = {"lint": lint, "evaluate": evaluate, "graph": graph, "explain": explain}
