@@ -28,6 +28,7 @@ import click
 import yaml
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 import lawcode.cli
 from lawcode.api import Ruleset, load_ruleset
@@ -46,6 +47,8 @@ UKey = tuple[str, str]  # rule, subject id
 
 class TestFileError(Exception):
     """A test file that cannot be used: where, what, and how to fix it."""
+
+    __test__ = False  # not a pytest class, despite the name
 
     def __init__(self, file: Path | str, line: int | None, message: str, hint: str | None = None) -> None:
         self.file, self.line, self.message, self.hint = str(file), line, message, hint
@@ -84,6 +87,7 @@ class Result:
 
 @dataclass
 class TestRun:
+    __test__ = False  # not a pytest class, despite the name
     results: list[Result] = field(default_factory=list)
     errors: list[TestFileError] = field(default_factory=list)
     fired: Counter[str] = field(default_factory=Counter)  # rule → cases that expect it to fire
@@ -422,15 +426,15 @@ def run_case(case: Case, ruleset: Ruleset, evaluate: Evaluate) -> Result:
 
 def print_run(run: TestRun, console: Console, verbose: bool = False) -> None:
     for error in run.errors:
-        console.print(f"[bold red]error[/] {error.render()}", highlight=False)
+        console.print(Text("error ", style="bold red") + Text(error.render()), highlight=False)
     for result in run.results:
         case = result.case
         where = f"{case.file}:{case.line}"
         if result.passed:
             if verbose:
-                console.print(f"[green]PASS[/] {where} {case.name}", highlight=False)
+                console.print(Text("PASS ", style="green") + Text(f"{where} {case.name}"), highlight=False)
             continue
-        console.print(f"[bold red]FAIL[/] {where} {case.name}", highlight=False)
+        console.print(Text("FAIL ", style="bold red") + Text(f"{where} {case.name}"), highlight=False)
         if result.error:
             console.print(result.error, markup=False, highlight=False)
             continue
@@ -440,13 +444,13 @@ def print_run(run: TestRun, console: Console, verbose: bool = False) -> None:
         table.add_column("subject")
         table.add_column("citation")
         for key in result.missing:
-            table.add_row("[red]- expected[/]", *key)
+            table.add_row(Text("- expected", style="red"), *map(Text, key))
         for key in result.unexpected:
-            table.add_row("[green]+ actual[/]", *key)
+            table.add_row(Text("+ actual", style="green"), *map(Text, key))
         for ukey in result.missing_undetermined:
-            table.add_row("[red]- undetermined expected[/]", *ukey, "")
+            table.add_row(Text("- undetermined expected", style="red"), *map(Text, ukey), "")
         for ukey in result.unexpected_undetermined:
-            table.add_row("[green]+ undetermined[/]", *ukey, "")
+            table.add_row(Text("+ undetermined", style="green"), *map(Text, ukey), "")
         console.print(table)
     style = "bold green" if run.exit_code == 0 else "bold red"
     tail = f", {len(run.errors)} error(s)" if run.errors else ""
