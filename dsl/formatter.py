@@ -1,0 +1,436 @@
+"""AST → text: the one canonical layout of a ruleset (`lawcode fmt`).
+
+The layout is a function of the syntax tree alone, so formatting is idempotent and two
+writers who mean the same thing write the same text; diffs in review show changes of
+meaning, not of taste. The rules, all visible in `tests/data/mini/mini.law`:
+
+- two spaces per level, one clause per line, a blank line between declarations (runs of
+  `import` stay together), a blank line between a document's header and its articles;
+- clauses in a fixed order (rule: title, cites, severity, kind, in_force, for each / on
+  platform, unless, require, message; parameter: cites, from, unit), several `cites`
+  clauses merged into one; document header values aligned;
+- expressions on one line with the fewest parentheses the grammar needs; strings and
+  messages re-escaped one way; `article` in a citation written `art`.
+
+Like gofmt, the formatter never breaks a long line: where an expression is split over
+lines in the source, it is joined. Comments survive: one on its own line goes above the
+clause, article or declaration that follows it (or above the clause it sits inside);
+one at the end of a line stays at the end of the line it annotates. The comments of a
+file are exactly kept, in order within each place.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from lawcode.dsl import ast
+from lawcode.dsl.parser import parse_module
+from lawcode.dsl.spans import Span
+
+__all__ = ["format_expression", "format_module", "format_text"]
+
+INDENT = "  "
+Position = tuple[int, int]
+
+# ---------------------------------------------------------------- expressions
+
+# Binding strength, loosest first, as in the grammar's expression rules.
+IF, OR, AND, NOT, COMPARE, COALESCE, ADD, MUL, UNARY, POSTFIX, ATOM = range(11)
+
+
+def format_expression(expr: ast.Expr) -> str:
+    """An expression in canonical form: one line, parentheses only where needed."""
+    return _emit(expr, IF)
+
+
+def _precedence(e: ast.Expr) -> int:
+    match e:
+        case ast.Conditional():
+            return IF
+        case ast.BoolOp(op="or"):
+            return OR
+        case ast.BoolOp():
+            return AND
+        case ast.Not():
+            return NOT
+        case ast.Compare() | ast.Member():
+            return COMPARE
+        case ast.Default():
+            return COALESCE
+        case ast.Arith(op="+" | "-"):
+            return ADD
+        case ast.Arith():
+            return MUL
+        case ast.Negate():
+            return UNARY
+        case ast.Attribute() | ast.Index() | ast.Call():
+            return POSTFIX
+    return ATOM
+
+
+def _emit(e: ast.Expr, at_least: int) -> str:
+    text = _render(e)
+    return f"({text})" if _precedence(e) < at_least else text
+
+
+def _render(e: ast.Expr) -> str:
+    match e:
+        case ast.Conditional(condition=c, then=t, otherwise=o):
+            return f"if {_emit(c, IF)} then {_emit(t, IF)} else {_emit(o, IF)}"
+        case ast.BoolOp(op="or", left=left, right=right):
+            return f"{_emit(left, OR)} or {_emit(right, AND)}"
+        case ast.BoolOp(op=op, left=left, right=right):
+            return f"{_emit(left, AND)} {op} {_emit(right, NOT)}"
+        case ast.Not(operand=operand):
+            return f"not {_emit(operand, NOT)}"
+        case ast.Compare(op=op, left=left, right=right):
+            return f"{_emit(left, COALESCE)} {op} {_emit(right, COALESCE)}"
+        case ast.Member(item=item, container=container, negated=negated):
+            word = "not in" if negated else "in"
+            return f"{_emit(item, COALESCE)} {word} {_emit(container, COALESCE)}"
+        case ast.Default(value=value, fallback=fallback):
+            return f"{_emit(value, COALESCE)} ?? {_emit(fallback, ADD)}"
+        case ast.Arith(op=op, left=left, right=right):
+            level = ADD if op in "+-" else MUL
+            return f"{_emit(left, level)} {op} {_emit(right, level + 1)}"
+        case ast.Negate(operand=operand):
+            return f"-{_emit(operand, UNARY)}"
+        case ast.Attribute(obj=obj, name=name):
+            return f"{_emit(obj, POSTFIX)}.{name}"
+        case ast.Index(obj=obj, key=key):
+            return f"{_emit(obj, POSTFIX)}[{_emit(key, IF)}]"
+        case ast.Call(func=func, args=args):
+            return f"{func}({', '.join(_emit(a, IF) for a in args)})"
+        case ast.Aggregate(func=func, var=var, collection=coll, where=where, value=value):
+            inner = f"{var} in {_emit(coll, IF)}"
+            if value is not None:
+                inner = f"{_emit(value, IF)} for {inner}"
+            if where is not None:
+                inner += f" where {_emit(where, IF)}"
+            return f"{func}({inner})"
+        case ast.ListLit(items=items):
+            return "[" + ", ".join(_emit(i, IF) for i in items) + "]"
+        case ast.MapLit(entries=entries):
+            return "{" + ", ".join(f"{_emit(k, IF)}: {_emit(v, IF)}" for k, v in entries) + "}"
+        case ast.Name(name=name):
+            return name
+        case ast.IntLit(value=value):
+            return str(value)
+        case ast.DecimalLit(text=text):
+            return text
+        case ast.StringLit(value=value):
+            return quote(value)
+        case ast.BoolLit(value=value):
+            return "true" if value else "false"
+        case ast.DateLit(value=value):
+            return value.isoformat()
+        case ast.DateTimeLit(text=text):
+            return text
+        case ast.DurationLit(amount=amount, unit=unit):
+            return f"{amount} {unit[:-1] if amount == 1 else unit}"
+    raise AssertionError(f"unknown expression node {type(e).__name__}")  # pragma: no cover
+
+
+def quote(value: str) -> str:
+    """A string literal that the parser reads back as `value`."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def format_template(template: ast.Template) -> str:
+    """A message: literal text escaped (`{{` for a brace), holes as canonical expressions.
+
+    A message is itself a string, so the quotes of a string inside a hole are escaped
+    (`{name ?? \\"none\\"}`), which is how the parser reads them back.
+    """
+    out: list[str] = []
+    for part in template.parts:
+        if isinstance(part, str):
+            out.append(quote(part)[1:-1].replace("{", "{{").replace("}", "}}"))
+        else:
+            out.append("{" + format_expression(part).replace('"', '\\"') + "}")
+    return '"' + "".join(out) + '"'
+
+
+# ---------------------------------------------------------------- layout
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A piece of source text that one output line stands for; comments attach to it."""
+
+    start: Position
+    end: Position
+
+
+@dataclass(slots=True)
+class _Line:
+    depth: int
+    text: str
+    anchors: list[Anchor]
+    blank_before: bool = False
+    closes: bool = False  # a `}`: comments above it belong to the block's body
+
+
+def _start(span: Span) -> Position:
+    return (span.line, span.column)
+
+
+def _end(span: Span) -> Position:
+    return (span.end_line, span.end_column)
+
+
+def _anchor(span: Span) -> Anchor:
+    return Anchor(_start(span), _end(span))
+
+
+def _point(span: Span) -> Anchor:
+    """The first character of a construct (its header line, not its whole body)."""
+    return Anchor(_start(span), _start(span))
+
+
+def _closing(span: Span) -> Anchor:
+    """The `}` that ends a block."""
+    at = (span.end_line, span.end_column - 1)
+    return Anchor(at, at)
+
+
+def _citations(cites: tuple[ast.Citation, ...]) -> str:
+    parts = []
+    for c in cites:
+        text = f"{c.document} {'task' if c.unit == 'task' else 'art'} {c.article}"
+        if c.paragraph is not None:
+            text += f" para {c.paragraph}"
+        if c.item is not None:
+            text += f" item {c.item}"
+        parts.append(text)
+    return "cites " + ", ".join(parts)
+
+
+def _type(t: ast.TypeRef) -> str:
+    return t.name if t.arg is None else f"{t.name} of {_type(t.arg)}"
+
+
+def _clauses(written: tuple[tuple[str, Span], ...], kind: str) -> list[Anchor]:
+    return [_anchor(span) for k, span in written if k == kind]
+
+
+class _Layout:
+    def __init__(self) -> None:
+        self.lines: list[_Line] = []
+
+    def add(self, depth: int, text: str, anchors: list[Anchor], blank_before: bool = False) -> None:
+        self.lines.append(_Line(depth, text, anchors, blank_before, closes=text == "}"))
+
+    def declaration(self, decl: ast.Declaration, blank: bool) -> None:
+        match decl:
+            case ast.Import(path=path, span=span):
+                self.add(0, f"import {quote(path)}", [_anchor(span)], blank)
+            case ast.SchemaDecl(path=path, span=span):
+                self.add(0, f"schema {quote(path)}", [_anchor(span)], blank)
+            case ast.Document():
+                self.document(decl, blank)
+            case ast.Parameter():
+                self.parameter(decl, blank)
+            case ast.Definition():
+                self.definition(decl, blank)
+            case ast.Ladder():
+                self.ladder(decl, blank)
+            case ast.Rule():
+                self.rule(decl, blank)
+
+    def document(self, doc: ast.Document, blank: bool) -> None:
+        self.add(0, f"document {doc.key} {{", [_point(doc.span)], blank)
+        header = [
+            ("title", quote(doc.title) if doc.title is not None else None),
+            ("issuer", quote(doc.issuer) if doc.issuer is not None else None),
+            ("issued", doc.issued.isoformat() if doc.issued is not None else None),
+            ("in_force", doc.in_force.isoformat() if doc.in_force is not None else None),
+            ("source", quote(doc.source) if doc.source is not None else None),
+        ]
+        width = max(len(k) for k, _ in header)
+        present = [(k, v) for k, v in header if v is not None]
+        for key, value in present:
+            self.add(1, f"{key.ljust(width)} {value}", _clauses(doc.clauses, key))
+        for i, article in enumerate(doc.articles):
+            self.article(article, blank=bool(present) and i == 0)
+        self.add(0, "}", [_closing(doc.span)])
+
+    def article(self, art: ast.Article, blank: bool) -> None:
+        head = f"{art.unit} {art.number}" + _summary(art.summary, art.not_applicable)
+        if not art.paragraphs:
+            self.add(1, head, [_anchor(art.span)], blank)
+            return
+        self.add(1, head + " {", [_point(art.span)], blank)
+        for para in art.paragraphs:
+            text = f"paragraph {para.number}" + _summary(para.summary, para.not_applicable)
+            if not para.items:
+                self.add(2, text, [_anchor(para.span)])
+                continue
+            self.add(2, text + " {", [_point(para.span)])
+            for item in para.items:
+                self.add(3, f"item {item.number}" + _summary(item.summary, item.not_applicable), [_anchor(item.span)])
+            self.add(2, "}", [_closing(para.span)])
+        self.add(1, "}", [_closing(art.span)])
+
+    def parameter(self, p: ast.Parameter, blank: bool) -> None:
+        header = Anchor(_start(p.span), _end(p.default.span))
+        self.add(0, f"parameter {p.name}: {_type(p.type)} = {format_expression(p.default)}", [header], blank)
+        if p.citations:
+            self.add(1, _citations(p.citations), _clauses(p.clauses, "cites"))
+        if p.source is not None:
+            self.add(1, "from " + ".".join(p.source), _clauses(p.clauses, "from"))
+        if p.unit is not None:
+            self.add(1, f"unit {quote(p.unit)}", _clauses(p.clauses, "unit"))
+
+    def definition(self, d: ast.Definition, blank: bool) -> None:
+        text = f"def {d.name}"
+        if d.params is not None:
+            text += "(" + ", ".join(f"{p.name}: {_type(p.type)}" for p in d.params) + ")"
+        if d.returns is not None:
+            text += f": {_type(d.returns)}"
+        self.add(0, f"{text} = {format_expression(d.body)}", [_anchor(d.span)], blank)
+
+    def ladder(self, ladder: ast.Ladder, blank: bool) -> None:
+        cites = f" {_citations(ladder.citations)}" if ladder.citations else ""
+        self.add(0, f"ladder {ladder.name}{cites} {{", [_point(ladder.span)], blank)
+        if ladder.steps:
+            first, last = ladder.steps[0].span, ladder.steps[-1].span
+            self.add(1, " < ".join(s.name for s in ladder.steps), [Anchor(_start(first), _end(last))])
+        self.add(0, "}", [_closing(ladder.span)])
+
+    def rule(self, rule: ast.Rule, blank: bool) -> None:
+        self.add(0, f"rule {rule.id} {{", [_point(rule.span)], blank)
+        written = rule.clauses
+        if rule.title is not None:
+            self.add(1, f"title {quote(rule.title)}", _clauses(written, "title"))
+        if rule.citations:
+            self.add(1, _citations(rule.citations), _clauses(written, "cites"))
+        if rule.severity is not None:
+            self.add(1, f"severity {rule.severity}", _clauses(written, "severity"))
+        if rule.kind is not None:
+            self.add(1, f"kind {rule.kind}", _clauses(written, "kind"))
+        if rule.in_force_from is not None or rule.in_force_until is not None:
+            text = "in_force"
+            if rule.in_force_from is not None:
+                text += f" from {rule.in_force_from.isoformat()}"
+            if rule.in_force_until is not None:
+                text += f" until {rule.in_force_until.isoformat()}"
+            self.add(1, text, _clauses(written, "period"))
+        if rule.subject is not None:
+            s = rule.subject
+            text = f"for each {s.var} in {s.collection}"
+            if s.where is not None:
+                text += f" where {format_expression(s.where)}"
+            self.add(1, text, _clauses(written, "subject"))
+        if rule.on_platform:
+            self.add(1, "on platform", _clauses(written, "platform"))
+        for expr, anchor in zip(rule.unless, _clauses(written, "unless"), strict=True):
+            self.add(1, f"unless {format_expression(expr)}", [anchor])
+        for expr, anchor in zip(rule.requires, _clauses(written, "require"), strict=True):
+            self.add(1, f"require {format_expression(expr)}", [anchor])
+        if rule.message is not None:
+            self.add(1, f"message {format_template(rule.message)}", _clauses(written, "message"))
+        self.add(0, "}", [_closing(rule.span)])
+
+
+def _summary(summary: str | None, not_applicable: str | None) -> str:
+    text = f" {quote(summary)}" if summary is not None else ""
+    if not_applicable is not None:
+        text += f" not_applicable {quote(not_applicable)}"
+    return text
+
+
+# ---------------------------------------------------------------- comments
+
+
+@dataclass(slots=True)
+class _Attached:
+    leading: dict[int, list[ast.Comment]] = field(default_factory=dict)  # line index → comments
+    trailing: dict[int, ast.Comment] = field(default_factory=dict)
+    end: list[ast.Comment] = field(default_factory=list)  # after the last declaration
+
+
+def _attach(lines: list[_Line], comments: tuple[ast.Comment, ...], source: str) -> _Attached:
+    """Give each comment a home line: the clause it trails, sits inside, or precedes."""
+    anchors = sorted((a.start, a.end, i) for i, line in enumerate(lines) for a in line.anchors)
+    starts = [a[0] for a in anchors]
+    text_lines = source.split("\n")
+    found = _Attached()
+    trailing: dict[int, list[ast.Comment]] = {}
+    for comment in comments:
+        at = _start(comment.span)
+        line_text = text_lines[at[0] - 1] if at[0] - 1 < len(text_lines) else ""
+        code_before = line_text[: at[1] - 1].strip() != ""
+        before = bisect.bisect_right(starts, at)  # anchors[:before] start at or before the comment
+        if code_before and before:
+            trailing.setdefault(anchors[before - 1][2], []).append(comment)
+            continue
+        inside = [a for a in anchors[:before] if a[0] < at < a[1]]
+        if inside:
+            target = max(inside)[2]
+        elif before < len(anchors):
+            target = anchors[before][2]
+        else:
+            found.end.append(comment)
+            continue
+        found.leading.setdefault(target, []).append(comment)
+    for index, group in trailing.items():
+        if len(group) == 1:
+            found.trailing[index] = group[0]
+        else:  # several comments on one joined line: keep them all, above it
+            found.leading.setdefault(index, []).extend(group)
+    for group in found.leading.values():
+        group.sort(key=lambda c: _start(c.span))
+    return found
+
+
+def _blank_above(source_lines: list[str], line: int) -> bool:
+    """Whether the source line just above `line` (1-based) is empty."""
+    return line >= 2 and line - 2 < len(source_lines) and source_lines[line - 2].strip() == ""
+
+
+# ---------------------------------------------------------------- modules
+
+
+def format_module(module: ast.Module) -> str:
+    """The canonical text of a parsed file, its comments included."""
+    layout = _Layout()
+    previous: ast.Declaration | None = None
+    for decl in module.declarations:
+        together = isinstance(decl, ast.Import) and isinstance(previous, ast.Import)
+        layout.declaration(decl, blank=previous is not None and not together)
+        previous = decl
+    lines = layout.lines
+    attached = _attach(lines, module.comments, module.source)
+    source_lines = module.source.split("\n")
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        pad = INDENT * line.depth
+        if line.blank_before:
+            out.append("")
+        group = attached.leading.get(index, [])
+        comment_pad = INDENT * (line.depth + line.closes)
+        for i, comment in enumerate(group):
+            if i and _blank_above(source_lines, comment.span.line):
+                out.append("")
+            out.append(comment_pad + comment.text.rstrip())
+        if group and line.anchors:
+            first = min(a.start for a in line.anchors)
+            if first[0] > group[-1].span.line + 1 and _blank_above(source_lines, first[0]):
+                out.append("")
+        text = pad + line.text
+        if index in attached.trailing:
+            text += "  " + attached.trailing[index].text.rstrip()
+        out.append(text)
+    for i, comment in enumerate(attached.end):
+        if out and (i == 0 or _blank_above(source_lines, comment.span.line)):
+            out.append("")
+        out.append(comment.text.rstrip())
+    return "\n".join(out) + "\n" if out else ""
+
+
+def format_text(text: str, path: str = "<input>") -> str:
+    """Parse and format; raises `LawcodeError` (with positions) on a syntax error."""
+    return format_module(parse_module(text, path))
