@@ -120,8 +120,9 @@ def _python(ruleset: Ruleset, snapshot: dict[str, Any]) -> Report:
 
 def _sql(name: str) -> Evaluate:
     def run(ruleset: Ruleset, snapshot: dict[str, Any]) -> Report:
-        from lawcode.engine import sql
+        import importlib
 
+        sql = importlib.import_module("lawcode.engine.sql")  # optional: the SQL backend
         report: Report = sql.evaluate(ruleset.program, snapshot, backend=name, rulesets=ruleset.paths)
         return report
 
@@ -139,12 +140,12 @@ def register_backend(name: str, evaluate: Evaluate) -> None:
 # ---------------------------------------------------------------- loading
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(yaml.SafeLoader):  # type: ignore[misc]
     """Keeps the line of every mapping, so errors can say where a case is."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = dict(loader.construct_mapping(node, deep=True))
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -409,6 +410,9 @@ def run_case(case: Case, ruleset: Ruleset, evaluate: Evaluate) -> Result:
         report = evaluate(ruleset, case.snapshot)
     except LawcodeError as error:
         result.error = "the snapshot was rejected:\n" + error.render()
+        return result
+    except ImportError as exc:
+        result.error = f"the backend is not available: {exc}"
         return result
     actual = Counter((v.rule, PLATFORM if v.subject is None else str(v.subject.id), v.citation.label) for v in report.violations)
     expected = Counter(case.expect)
