@@ -4,16 +4,20 @@ The layout is a function of the syntax tree alone, so formatting is idempotent a
 writers who mean the same thing write the same text; diffs in review show changes of
 meaning, not of taste. The rules, all visible in `tests/data/mini/mini.law`:
 
-- two spaces per level, one clause per line, a blank line between declarations (runs of
-  `import` stay together), a blank line between a document's header and its articles;
+- two spaces per level, one clause per line (`not_applicable` too), a blank line around
+  every block (rule, document, ladder, parameter with clauses) and after a document's
+  header; one-line declarations (`def`, `import`, …) and articles keep the grouping the
+  writer gave them with blank lines (at most one);
 - clauses in a fixed order (rule: title, cites, severity, kind, in_force, for each / on
-  platform, unless, require, message; parameter: cites, from, unit), several `cites`
+  platform, require, unless, message; parameter: cites, from, unit), several `cites`
   clauses merged into one; document header values aligned;
 - expressions on one line with the fewest parentheses the grammar needs; strings and
   messages re-escaped one way; `article` in a citation written `art`.
 
-Like gofmt, the formatter never breaks a long line: where an expression is split over
-lines in the source, it is joined. Comments survive: one on its own line goes above the
+Line breaks are the formatter's too: an expression is printed on one line while it fits
+in 100 columns; past that, a condition is broken at its top-level `and`/`or` (one
+operand per line) or `else if` (one branch per line), and a long `def` body moves below
+its head. Nothing else is broken (a long message or summary stays one line). Comments survive: one on its own line goes above the
 clause, article or declaration that follows it (or above the clause it sits inside);
 one at the end of a line stays at the end of the line it annotates. The comments of a
 file are exactly kept, in order within each place.
@@ -31,6 +35,7 @@ from lawcode.dsl.spans import Span
 __all__ = ["format_expression", "format_module", "format_text"]
 
 INDENT = "  "
+WIDTH = 100  # past this, a condition is broken at its top-level `and`/`or`/`else`
 Position = tuple[int, int]
 
 # ---------------------------------------------------------------- expressions
@@ -132,6 +137,33 @@ def _render(e: ast.Expr) -> str:
     raise AssertionError(f"unknown expression node {type(e).__name__}")  # pragma: no cover
 
 
+def split_expression(e: ast.Expr) -> list[tuple[int, str]]:
+    """A long expression as lines (relative depth, text), broken where it reads best.
+
+    An `if … then … else if …` chain puts each branch on a line; an `and` (or `or`)
+    chain puts each operand on a line of its own after the first, one level deeper.
+    Anything else stays on one line: the pieces are whole canonical expressions.
+    """
+    if isinstance(e, ast.Conditional):
+        lines = [(0, f"if {_emit(e.condition, IF)} then {_emit(e.then, IF)}")]
+        rest: ast.Expr = e.otherwise
+        while isinstance(rest, ast.Conditional):
+            lines.append((0, f"else if {_emit(rest.condition, IF)} then {_emit(rest.then, IF)}"))
+            rest = rest.otherwise
+        return [*lines, (0, f"else {_emit(rest, IF)}")]
+    if isinstance(e, ast.BoolOp):
+        op = e.op
+        level, operand_level = (OR, AND) if op == "or" else (AND, NOT)
+        operands: list[ast.Expr] = []
+        node: ast.Expr = e
+        while isinstance(node, ast.BoolOp) and node.op == op:
+            operands.append(node.right)
+            node = node.left
+        first = _emit(node, level)
+        return [(0, first), *((1, f"{op} {_emit(x, operand_level)}") for x in reversed(operands))]
+    return [(0, format_expression(e))]
+
+
 def quote(value: str) -> str:
     """A string literal that the parser reads back as `value`."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
@@ -217,8 +249,40 @@ def _clauses(written: tuple[tuple[str, Span], ...], kind: str) -> list[Anchor]:
 
 
 class _Layout:
-    def __init__(self) -> None:
+    def __init__(self, source: str, width: int) -> None:
         self.lines: list[_Line] = []
+        self.source_lines = source.split("\n")
+        self.width = width
+
+    def fits(self, depth: int, text: str) -> bool:
+        return len(INDENT * depth) + len(text) <= self.width
+
+    def clause(self, depth: int, head: str, expr: ast.Expr, anchors: list[Anchor], blank: bool = False) -> None:
+        """`head expr` on one line, or, when too long, broken with continuation lines."""
+        one = f"{head} {format_expression(expr)}"
+        if self.fits(depth, one):
+            self.add(depth, one, anchors, blank)
+            return
+        pieces = split_expression(expr)
+        self.add(depth, f"{head} {pieces[0][1]}", anchors, blank)
+        for _, text in pieces[1:]:
+            self.add(depth + 1, text, [])
+
+    def body(self, depth: int, head: str, expr: ast.Expr, anchors: list[Anchor], blank: bool) -> None:
+        """`head = expr`, or, when too long, the expression on lines of its own below."""
+        one = f"{head} = {format_expression(expr)}"
+        if self.fits(depth, one):
+            self.add(depth, one, anchors, blank)
+            return
+        self.add(depth, f"{head} =", anchors, blank)
+        whole = format_expression(expr)
+        pieces = [(0, whole)] if self.fits(depth + 1, whole) else split_expression(expr)
+        for relative, text in pieces:
+            self.add(depth + 1 + relative, text, [])
+
+    def gap(self, end_line: int, start_line: int) -> bool:
+        """Whether the source has an empty line between two constructs (kept, at most one)."""
+        return any(not line.strip() for line in self.source_lines[end_line : start_line - 1])
 
     def add(self, depth: int, text: str, anchors: list[Anchor], blank_before: bool = False) -> None:
         self.lines.append(_Line(depth, text, anchors, blank_before, closes=text == "}"))
@@ -253,24 +317,40 @@ class _Layout:
         present = [(k, v) for k, v in header if v is not None]
         for key, value in present:
             self.add(1, f"{key.ljust(width)} {value}", _clauses(doc.clauses, key))
-        for i, article in enumerate(doc.articles):
-            self.article(article, blank=bool(present) and i == 0)
+        previous: ast.Article | None = None
+        for article in doc.articles:
+            if previous is None:
+                blank = bool(present)
+            else:
+                blank = self.gap(previous.span.end_line, article.span.line)
+            self.article(article, blank)
+            previous = article
         self.add(0, "}", [_closing(doc.span)])
 
+    def entry(self, depth: int, head: str, summary: str | None, na: str | None, anchors: list[Anchor], opens: bool, blank: bool = False) -> None:
+        """An article, paragraph or item line; `not_applicable` goes on a line of its own."""
+        text = head + (f" {quote(summary)}" if summary is not None else "")
+        brace = " {" if opens else ""
+        if na is None:
+            self.add(depth, text + brace, anchors, blank)
+        else:
+            self.add(depth, text, anchors, blank)
+            self.add(depth + 1, f"not_applicable {quote(na)}{brace}", [])
+
     def article(self, art: ast.Article, blank: bool) -> None:
-        head = f"{art.unit} {art.number}" + _summary(art.summary, art.not_applicable)
+        head = f"{art.unit} {art.number}"
         if not art.paragraphs:
-            self.add(1, head, [_anchor(art.span)], blank)
+            self.entry(1, head, art.summary, art.not_applicable, [_anchor(art.span)], False, blank)
             return
-        self.add(1, head + " {", [_point(art.span)], blank)
+        self.entry(1, head, art.summary, art.not_applicable, [_point(art.span)], True, blank)
         for para in art.paragraphs:
-            text = f"paragraph {para.number}" + _summary(para.summary, para.not_applicable)
+            head = f"paragraph {para.number}"
             if not para.items:
-                self.add(2, text, [_anchor(para.span)])
+                self.entry(2, head, para.summary, para.not_applicable, [_anchor(para.span)], False)
                 continue
-            self.add(2, text + " {", [_point(para.span)])
+            self.entry(2, head, para.summary, para.not_applicable, [_point(para.span)], True)
             for item in para.items:
-                self.add(3, f"item {item.number}" + _summary(item.summary, item.not_applicable), [_anchor(item.span)])
+                self.entry(3, f"item {item.number}", item.summary, item.not_applicable, [_anchor(item.span)], False)
             self.add(2, "}", [_closing(para.span)])
         self.add(1, "}", [_closing(art.span)])
 
@@ -290,7 +370,7 @@ class _Layout:
             text += "(" + ", ".join(f"{p.name}: {_type(p.type)}" for p in d.params) + ")"
         if d.returns is not None:
             text += f": {_type(d.returns)}"
-        self.add(0, f"{text} = {format_expression(d.body)}", [_anchor(d.span)], blank)
+        self.body(0, text, d.body, [_anchor(d.span)], blank)
 
     def ladder(self, ladder: ast.Ladder, blank: bool) -> None:
         cites = f" {_citations(ladder.citations)}" if ladder.citations else ""
@@ -322,24 +402,18 @@ class _Layout:
             s = rule.subject
             text = f"for each {s.var} in {s.collection}"
             if s.where is not None:
-                text += f" where {format_expression(s.where)}"
-            self.add(1, text, _clauses(written, "subject"))
+                self.clause(1, text + " where", s.where, _clauses(written, "subject"))
+            else:
+                self.add(1, text, _clauses(written, "subject"))
         if rule.on_platform:
             self.add(1, "on platform", _clauses(written, "platform"))
-        for expr, anchor in zip(rule.unless, _clauses(written, "unless"), strict=True):
-            self.add(1, f"unless {format_expression(expr)}", [anchor])
         for expr, anchor in zip(rule.requires, _clauses(written, "require"), strict=True):
-            self.add(1, f"require {format_expression(expr)}", [anchor])
+            self.clause(1, "require", expr, [anchor])
+        for expr, anchor in zip(rule.unless, _clauses(written, "unless"), strict=True):
+            self.clause(1, "unless", expr, [anchor])
         if rule.message is not None:
             self.add(1, f"message {format_template(rule.message)}", _clauses(written, "message"))
         self.add(0, "}", [_closing(rule.span)])
-
-
-def _summary(summary: str | None, not_applicable: str | None) -> str:
-    text = f" {quote(summary)}" if summary is not None else ""
-    if not_applicable is not None:
-        text += f" not_applicable {quote(not_applicable)}"
-    return text
 
 
 # ---------------------------------------------------------------- comments
@@ -394,14 +468,20 @@ def _blank_above(source_lines: list[str], line: int) -> bool:
 # ---------------------------------------------------------------- modules
 
 
-def format_module(module: ast.Module) -> str:
+def format_module(module: ast.Module, width: int = WIDTH) -> str:
     """The canonical text of a parsed file, its comments included."""
-    layout = _Layout()
+    layout = _Layout(module.source, width)
     previous: ast.Declaration | None = None
+    previous_lines = 0
     for decl in module.declarations:
-        together = isinstance(decl, ast.Import) and isinstance(previous, ast.Import)
-        layout.declaration(decl, blank=previous is not None and not together)
-        previous = decl
+        first = len(layout.lines)
+        layout.declaration(decl, blank=False)
+        count = len(layout.lines) - first
+        if previous is not None:
+            # blocks stand apart; one-line declarations keep the grouping they were written in
+            apart = count > 1 or previous_lines > 1 or layout.gap(previous.span.end_line, decl.span.line)
+            layout.lines[first].blank_before = apart
+        previous, previous_lines = decl, count
     lines = layout.lines
     attached = _attach(lines, module.comments, module.source)
     source_lines = module.source.split("\n")
@@ -431,6 +511,6 @@ def format_module(module: ast.Module) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-def format_text(text: str, path: str = "<input>") -> str:
+def format_text(text: str, path: str = "<input>", width: int = WIDTH) -> str:
     """Parse and format; raises `LawcodeError` (with positions) on a syntax error."""
-    return format_module(parse_module(text, path))
+    return format_module(parse_module(text, path), width)

@@ -84,7 +84,6 @@ document d { source "s"  title "T"
 
 # about the schema
 schema "snapshot.schema.json"
-
 import "documents.law"  # docs
 import "more.law"
 
@@ -105,11 +104,11 @@ rule group-member-cap {
   severity high  # why high
   # the subject
   for each g in groups where g.status == "active"
-  unless g.id in ["a", "b"]
   # inside
   # trailing one
   # trailing two
   require members(g) <= max_group_members and not g.id == "x" or g.id == "y"
+  unless g.id in ["a", "b"]
   message "group {g.id} has {members(g)} members; {{literal}} {{ \\t"
   # dangling
 }
@@ -124,7 +123,8 @@ document d {
     }
   }
   # before three
-  article 3 not_applicable "n/a"
+  article 3
+    not_applicable "n/a"
 }
 
 # the end
@@ -166,6 +166,30 @@ document d {
 )
 def test_expressions_take_the_fewest_parentheses(source: str, canonical: str) -> None:
     assert format_expression(parse_expression(source)) == canonical
+
+
+def test_long_conditions_are_broken_at_the_top_level_operator() -> None:
+    source = """def status(s: string): string = if a(s) then "in order" else if b(s) then "late" else "missing"
+rule r {
+  for each g in groups where g.status == "active" and present(g.member_count) and g.member_count > 10
+  require (a or b) or c or (d and e)
+  require x
+}
+"""
+    assert format_text(source, width=60) == """def status(s: string): string =
+  if a(s) then "in order"
+  else if b(s) then "late"
+  else "missing"
+
+rule r {
+  for each g in groups where g.status == "active"
+    and present(g.member_count)
+    and g.member_count > 10
+  require a or b or c or d and e
+  require x
+}
+"""
+    assert format_text(source, width=28).count("\n    or ") == 3
 
 
 def test_syntax_errors_raise_diagnostics_with_positions() -> None:
@@ -239,13 +263,16 @@ PRELUDE = parse_module((MINI / "mini.law").read_text(encoding="utf-8"), "mini.la
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
 @given(st.lists(st.sampled_from(["r-one", "r-two", "r-three"]), min_size=1, max_size=3, unique=True).flatmap(
     lambda ids: st.tuples(*(rules(i) for i in ids))
-), st.integers(0, 2**32))
-def test_formatting_never_changes_meaning(generated: tuple[ast.Rule, ...], seed: int) -> None:
-    """An untidy ruleset and its formatted text compile to the same IR; format is idempotent."""
+), st.integers(0, 2**32), st.sampled_from([40, 70, 100]))
+def test_formatting_never_changes_meaning(generated: tuple[ast.Rule, ...], seed: int, width: int) -> None:
+    """An untidy ruleset and its formatted text compile to the same IR; format is idempotent.
+
+    Narrow widths make the formatter break many conditions over lines.
+    """
     messy = Messy(random.Random(seed))  # layout from a seed: cheap for hypothesis to draw
     untidy = messy.module((*PRELUDE, *generated))
-    formatted = format_text(untidy, "gen.law")
-    assert format_text(formatted, "gen.law") == formatted
+    formatted = format_text(untidy, "gen.law", width)
+    assert format_text(formatted, "gen.law", width) == formatted
     kept = [c.text for c in parse_module(formatted, "gen.law").comments]
     assert Counter(kept) == Counter(messy.written), f"{untidy}\n---\n{formatted}"
     try:
@@ -273,3 +300,27 @@ def test_typed_messages_print_and_parse_back(template: ast.Template) -> None:
 def test_format_module_uses_the_parsed_comments() -> None:
     module = parse_module("rule a { require x }  # why\n", "a.law")
     assert format_module(module) == "rule a {\n  require x\n}  # why\n"
+
+
+CAC = DATA.parent.parent / "rulesets" / "cac"
+CAC_FILES = sorted(CAC.rglob("*.law"))
+
+
+@pytest.mark.skipif(not CAC_FILES, reason="rulesets/cac has no rules yet")
+def test_formatting_the_cac_rulesets_keeps_their_meaning(tmp_path: Path) -> None:
+    """The bundled rulesets, formatted in a copy, compile to the same IR and stay put."""
+    import shutil
+
+    from lawcode.compiler import compile_paths
+
+    copy = tmp_path / "cac"
+    shutil.copytree(CAC, copy)
+    for path in sorted(copy.rglob("*.law")):
+        text = path.read_text(encoding="utf-8")
+        formatted = format_text(text, str(path))
+        assert format_text(formatted, str(path)) == formatted, path
+        before = Counter(c.text.rstrip() for c in parse_module(text, "a").comments)
+        assert before == Counter(c.text for c in parse_module(formatted, "b").comments), path
+        path.write_text(formatted, encoding="utf-8")
+    original, formatted_program = compile_paths([CAC]), compile_paths([copy])
+    assert meaning(original) == meaning(formatted_program), first_difference(meaning(original), meaning(formatted_program))
