@@ -319,10 +319,7 @@ class _Layout:
             self.add(1, f"{key.ljust(width)} {value}", _clauses(doc.clauses, key))
         previous: ast.Article | None = None
         for article in doc.articles:
-            if previous is None:
-                blank = bool(present)
-            else:
-                blank = self.gap(previous.span.end_line, article.span.line)
+            blank = bool(present) if previous is None else self.gap(previous.span.end_line, article.span.line)
             self.article(article, blank)
             previous = article
         self.add(0, "}", [_closing(doc.span)])
