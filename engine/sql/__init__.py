@@ -91,7 +91,7 @@ def evaluate(
     try:
         tables = layout(program.schema)
         loaded = runner.load(source, tables, program.schema)
-        root = validate_root(program.schema, loaded.root, loaded.present, tables, source.label)
+        root = validate_root(program.schema, loaded.root, loaded.present, tables, source.label, loaded.problems)
         lazy = LazySnapshot(root, source.label, runner, tables, loaded.lengths)
         params, origins = resolve_parameters(program, lazy)
         generator = Generator(program, tables, lazy, params, origins, runner.target)
@@ -105,15 +105,21 @@ def evaluate(
             runner.close()
 
 
-def validate_root(schema: SnapshotSchema, root: dict[str, Any], present: set[str], tables: Layout, label: str) -> dict[str, Any]:
-    """The scalar parts, validated by jsonschema exactly as the python backend does (collections aside)."""
+def validate_root(schema: SnapshotSchema, root: dict[str, Any], present: set[str], tables: Layout, label: str, found: list[Diagnostic]) -> dict[str, Any]:
+    """The scalar parts, validated by jsonschema exactly as the python backend does (collections aside).
+
+    `found` are the collections' errors (from SQL); all are reported together, by path.
+    """
     document = dict(root)
     for name in present:
         document[name] = []
     validator = Draft202012Validator(schema.document, format_checker=_format_checker())
     errors = [e for e in validator.iter_errors(document) if not (e.absolute_path and e.absolute_path[0] in tables.collections)]
     errors.sort(key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    problems = [_schema_problem(e, label) for e in errors[:MAX_REPORTED_ERRORS]]
+    problems = sorted([_schema_problem(e, label) for e in errors] + found, key=lambda d: _path_key(d.where or ""))
+    if len(problems) > MAX_REPORTED_ERRORS:
+        extra = len(problems) - MAX_REPORTED_ERRORS
+        problems = [*problems[:MAX_REPORTED_ERRORS], Diagnostic("S010", f"… and {extra} more schema errors", where=label)]
     if not problems:
         try:
             values.parse_date(root.get("as_of"))  # type: ignore[arg-type]
@@ -122,6 +128,11 @@ def validate_root(schema: SnapshotSchema, root: dict[str, Any], present: set[str
     if problems:
         raise LawcodeError(problems)
     return root
+
+
+def _path_key(where: str) -> list[str]:
+    pointer_part = where.rsplit(" ", 1)[-1]
+    return pointer_part.split("/")
 
 
 __all__ = ["BACKENDS", "Unsupported", "choose", "evaluate", "make_backend"]

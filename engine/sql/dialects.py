@@ -56,7 +56,7 @@ class Target:
         return exp.Add(this=paren(t), expression=fn("to_months", n))
 
     def add_days(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
-        return exp.Add(this=paren(d), expression=paren(n))
+        return exp.Add(this=paren(d), expression=cast(n, "INTEGER"))
 
     def add_micros(self, t: exp.Expression, us: exp.Expression) -> exp.Expression:
         return exp.Add(this=paren(t), expression=fn("to_microseconds", us))

@@ -33,6 +33,7 @@ class Loaded:
     root: dict[str, Any]  # the scalar parts of the snapshot, as JSON values
     lengths: dict[str, int]
     present: set[str] = field(default_factory=set)  # collections the input has (for `required`)
+    problems: list[Diagnostic] = field(default_factory=list)  # schema errors in the collections
 
 
 def _lower(text: str) -> str:
@@ -150,8 +151,7 @@ class DuckDBBackend:
             self.execute(exp.Drop(tables=[table("lawcode_doc")], kind="TABLE"))
         except duckdb.Error as exc:
             raise self._read_error(exc, label) from None
-        _raise(problems)
-        return Loaded(root, lengths, present)
+        return Loaded(root, lengths, present, problems)
 
     def _load_jsonl(self, directory: str, label: str, layout: Layout, schema: SnapshotSchema) -> Loaded:
         import duckdb
@@ -202,8 +202,7 @@ class DuckDBBackend:
             self._typed(coll, f"rawp_{name}", raw)
             self.execute(exp.Drop(tables=[table(f"rawp_{name}")], kind="TABLE"))
             lengths[name] = self._length(coll)
-        _raise(problems)
-        return Loaded(root, lengths, present)
+        return Loaded(root, lengths, present, problems)
 
     def _empty(self, coll: Collection, name: str, columns: dict[str, str]) -> None:
         items = [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(t, dialect="duckdb")), c, quoted=True) for c, t in columns.items()]
@@ -258,8 +257,7 @@ class DuckDBBackend:
             self.execute(exp.Create(this=table(f"rawp_{name}"), kind="VIEW", expression=raw_view))
             problems += self._check(coll, f"rawp_{name}", lambda p: exp.column(".".join(p), quoted=True), label, typed=typed)
             lengths[name] = self._length(coll)
-        _raise(problems)
-        return Loaded(root, lengths, present)
+        return Loaded(root, lengths, present, problems)
 
     def _parquet_types(self, coll: Collection, types: dict[str, str], label: str, path: str) -> list[Diagnostic]:
         out = []
@@ -372,15 +370,6 @@ class DuckDBBackend:
             out.append(((coll.name, int(position), *path), Diagnostic("S010", f"{raw!r} is not of type {json_name!r}", where=f"{label} {where}")))
         out.sort(key=lambda x: tuple(map(str, x[0])))
         return [d for _, d in out]
-
-
-def _raise(problems: list[Diagnostic]) -> None:
-    if not problems:
-        return
-    shown = problems[:MAX_REPORTED_ERRORS]
-    if len(problems) > MAX_REPORTED_ERRORS:
-        shown.append(Diagnostic("S010", f"… and {len(problems) - MAX_REPORTED_ERRORS} more schema errors"))
-    raise LawcodeError(shown)
 
 
 __all__ = ["DuckDBBackend", "Loaded", "scalar_sql_type"]

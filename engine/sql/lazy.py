@@ -198,7 +198,7 @@ def raw_value(value: Any, t: T.Type, kind: str) -> Any:
         return value.isoformat()
     if t == T.DATETIME and isinstance(value, int):
         moment = EPOCH + dt.timedelta(microseconds=value)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return moment.isoformat().replace("+00:00", "Z")  # strftime's %Y does not pad year 1
     if t == T.DURATION and isinstance(value, int):
         days, us = divmod(value, 86_400_000_000)
         seconds, micro = divmod(us, 1_000_000)
