@@ -85,6 +85,12 @@ def load_ruleset(
 
 
 def _is_path(text: str) -> bool:
-    if "\n" in text or "{" in text or len(text) > 4096:
+    """A string is a path only when it looks like one: a `.law` file or an existing folder.
+
+    Anything else is ruleset text, so `load_ruleset("")` or `load_ruleset("/etc/passwd")`
+    never reads files the caller did not mean (the playground passes user text here).
+    """
+    if not text.strip() or "\n" in text or "{" in text or len(text) > 4096:
         return False
-    return Path(text).exists() or text.endswith(".law")
+    path = Path(text)
+    return path.suffix == ".law" or path.is_dir()

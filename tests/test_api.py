@@ -75,3 +75,11 @@ def test_ruleset_exposes_graph_and_documents() -> None:
 def test_missing_file_is_a_lawcode_error(tmp_path: Path) -> None:
     with pytest.raises(lawcode.LawcodeError):
         lawcode.load_ruleset(tmp_path / "nope.law")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "/etc/passwd", "README.md"])
+def test_strings_that_are_not_ruleset_paths_are_read_as_text(text: str) -> None:
+    """Only `.law` files and folders are paths; other strings are never read from disk."""
+    with pytest.raises(lawcode.LawcodeError) as caught:
+        lawcode.load_ruleset(text)
+    assert all(d.span is None or d.span.file == "<input>" for d in caught.value.diagnostics)

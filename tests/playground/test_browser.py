@@ -212,7 +212,9 @@ def test_hostile_snapshot_strings_stay_text(page: Any, url: str) -> None:
     set_text(page, "snapshot", HOSTILE)
     evaluate(page)
     table = page.locator("[data-testid=violations]")
-    table.wait_for()
+    # Wait for this evaluation's rows: under load, the response awaited above can be the
+    # one the example picker started, and the table still shows its rows.
+    page.locator("[data-testid=violations]", has_text="has 2 members").wait_for(timeout=15_000)
     assert "group <img src=x onerror=\"window.__pwned='img'\"> has 2 members" in table.inner_text()
     assert "<script>window.__pwned = 'script'</script>" in table.inner_text()
     with page.expect_response("**/api/explain"):
