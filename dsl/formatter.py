@@ -494,8 +494,8 @@ def format_module(module: ast.Module, width: int = WIDTH) -> str:
                 out.append("")
             out.append(comment_pad + comment.text.rstrip())
         if group and line.anchors:
-            first = min(a.start for a in line.anchors)
-            if first[0] > group[-1].span.line + 1 and _blank_above(source_lines, first[0]):
+            begins = min(a.start for a in line.anchors)[0]
+            if begins > group[-1].span.line + 1 and _blank_above(source_lines, begins):
                 out.append("")
         text = pad + line.text
         if index in attached.trailing:
