@@ -60,7 +60,8 @@ def write_explanation(console: Console, e: Explanation) -> None:
         _grow(tree, clause.tree)
         console.print(tree)
     if e.missing:
-        label = "missing " if e.outcome == "undetermined" else "missing, not needed for the decision: "
+        # undetermined: these facts are why; otherwise they were read as absent and decided
+        label = "missing " if e.outcome == "undetermined" else "absent "
         console.print(Text.assemble((label, "bold magenta"), ", ".join(e.missing)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lawcode.compiler import ir
@@ -14,10 +15,20 @@ from lawcode.engine.report import Evidence, NotInForce, Report, Subject, Undeter
 from lawcode.engine.snapshot import Entity, Snapshot
 
 MAX_MISSING = 20
+PROGRESS_EVERY = 1000  # subjects between two calls of a `progress` callback
 
 
-def evaluate(program: Program, snapshot: Snapshot, rulesets: tuple[str, ...] = ()) -> Report:
+def evaluate(
+    program: Program,
+    snapshot: Snapshot,
+    rulesets: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Check every rule in force on every subject; `progress(done, total)` is told how far."""
     params, origins = resolve_parameters(program, snapshot)
+    total = 0
+    if progress is not None:
+        total = sum(1 if r.collection is None else len(snapshot.collection(r.collection)) for r in program.rules if r.in_force_on(snapshot.as_of))
     fast = Evaluator(program, snapshot, params)
     tracer = TracingEvaluator(program, snapshot, params, origins)
     violations: list[Violation] = []
@@ -35,6 +46,8 @@ def evaluate(program: Program, snapshot: Snapshot, rulesets: tuple[str, ...] = (
             subjects = [Entity(rule.collection, i, item) for i, item in enumerate(snapshot.collection(rule.collection))]
         for entity in subjects:
             checked += 1
+            if progress is not None and checked % PROGRESS_EVERY == 0:
+                progress(checked, total)
             env: dict[str, Any] = {rule.var: entity} if rule.var else {}
             outcome = decide(fast, rule, env)
             if outcome is True:
@@ -51,6 +64,8 @@ def evaluate(program: Program, snapshot: Snapshot, rulesets: tuple[str, ...] = (
                 undetermined.append(
                     Undetermined(rule.id, rule.severity, rule.citations, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message)
                 )
+    if progress is not None:
+        progress(checked, total)
     return Report(
         as_of=snapshot.as_of,
         snapshot=snapshot.name,

@@ -13,7 +13,7 @@ all diagnostics with their spans.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,10 +59,19 @@ class Ruleset:
             snapshot = snapshot.encode()
         return Snapshot.load(snapshot, self.program.schema, max_bytes=max_bytes)
 
-    def evaluate(self, snapshot: SnapshotInput, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
-        """Check a snapshot (a dict, a JSON path, JSON bytes/text) and return the report."""
+    def evaluate(
+        self,
+        snapshot: SnapshotInput,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Report:
+        """Check a snapshot (a dict, a JSON path, JSON bytes/text) and return the report.
+
+        `progress(done, total)`, if given, is called every few thousand subjects.
+        """
         loaded = self.load_snapshot(snapshot, max_bytes=max_bytes)
-        return evaluate(self.program, loaded, self.paths)
+        return evaluate(self.program, loaded, self.paths, progress)
 
 
 def load_ruleset(

@@ -17,7 +17,7 @@ from rich.console import Console
 from lawcode.api import Ruleset, load_ruleset
 from lawcode.compiler.ir import SEVERITIES
 from lawcode.diagnostics import LawcodeError
-from lawcode.engine.formats import FORMATS
+from lawcode.engine.formats import FORMATS, render
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
@@ -55,13 +55,16 @@ def cli() -> None:
 @click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger snapshots.")
 def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, max_snapshot_mb: int) -> None:
     """Check a snapshot against rulesets (files or folders of .law files)."""
+    from lawcode.progress import TerminalProgress, wanted
+
     ruleset = compile_or_exit(paths)
     try:
-        report = ruleset.evaluate(snapshot, max_bytes=max_snapshot_mb * 1_000_000)
+        with TerminalProgress() as progress:
+            report = ruleset.evaluate(snapshot, max_bytes=max_snapshot_mb * 1_000_000, progress=progress if wanted() else None)
     except LawcodeError as error:
         print_error(error)
         sys.exit(EXIT_ERROR)
-    text = FORMATS[fmt](report, ruleset.program)
+    text = render(fmt, report, ruleset.program, terminal=output is None and sys.stdout.isatty())
     if output is not None:
         _write_atomically(output, text)
     else:

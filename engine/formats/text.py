@@ -1,7 +1,9 @@
 """The terminal report: violations grouped by document and article, then a summary.
 
-Rendered with rich; colour only when the console is a terminal (rich decides, and
-honours NO_COLOR), so piping to a file gives plain text.
+Each violation takes one line (severity, rule, subject, message) and a dim line of
+evidence below it (the values read, with their JSON pointers, the first few of them).
+Rendered with rich; colour when the caller says the output is a terminal (`color=True`;
+rich honours NO_COLOR), plain text otherwise, so a file or a CI log gets no escapes.
 """
 
 from __future__ import annotations
@@ -9,15 +11,17 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 
+import orjson
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from lawcode.compiler import Program
 from lawcode.compiler.ir import Citation
-from lawcode.engine.report import Report, Violation
+from lawcode.engine.report import Evidence, Report, Violation
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+EVIDENCE_SHOWN = 4
 
 
 def render(report: Report, program: Program, *, color: bool | None = None, width: int = 100) -> str:
@@ -31,12 +35,12 @@ def write(console: Console, report: Report, program: Program) -> None:
     console.print(Text(f"lawcode check · as of {report.as_of.isoformat()} · snapshot {report.snapshot}", style="bold"))
     grouped: dict[str, dict[str, list[Violation]]] = defaultdict(lambda: defaultdict(list))
     for v in report.violations:
-        grouped[v.citation.document][_article(v.citation)].append(v)
+        grouped[v.citation.document][citation_label(v.citation)].append(v)
     for doc_key in sorted(grouped):
         doc = program.documents.get(doc_key)
         console.print()
         console.print(Text(f"{doc_key} — {doc.title if doc else ''}", style="bold underline"))
-        for article in sorted(grouped[doc_key], key=_article_order):
+        for article in sorted(grouped[doc_key], key=label_order):
             items = grouped[doc_key][article]
             summary = items[0].citation.summary or ""
             console.print(Text.assemble(("  " + article, "bold"), ("  " + summary, "dim")))
@@ -48,6 +52,8 @@ def write(console: Console, report: Report, program: Program) -> None:
                 line.append(f"  [{subject}]  ")
                 line.append(v.message)
                 console.print(line)
+                if v.evidence:
+                    console.print(Text("      " + evidence_line(v.evidence), style="dim"))
     if report.undetermined:
         console.print()
         console.print(Text("Undetermined (a needed fact is missing)", style="bold magenta"))
@@ -83,7 +89,18 @@ def write(console: Console, report: Report, program: Program) -> None:
     console.print(table)
 
 
-def _article(c: Citation) -> str:
+def evidence_line(evidence: tuple[Evidence, ...]) -> str:
+    """`expr = value (pointer)` for the first few values a decision read."""
+    parts = []
+    for e in evidence[:EVIDENCE_SHOWN]:
+        value = orjson.dumps(e.value).decode()
+        parts.append(f"{e.expr} = {value}" + (f" ({e.pointer})" if e.pointer else ""))
+    more = len(evidence) - EVIDENCE_SHOWN
+    return " · ".join(parts) + (f" · … {more} more" if more > 0 else "")
+
+
+def citation_label(c: Citation) -> str:
+    """`art 8 para 1` (`task 3`): where in its document a citation points."""
     unit = "task" if c.unit == "task" else "art"
     label = f"{unit} {c.article}"
     if c.paragraph is not None:
@@ -93,5 +110,5 @@ def _article(c: Citation) -> str:
     return label
 
 
-def _article_order(label: str) -> tuple[int, ...]:
+def label_order(label: str) -> tuple[int, ...]:
     return tuple(int(p) for p in label.split() if p.isdigit())

@@ -1,0 +1,118 @@
+"""Markdown: a report a reviewer pastes into a ticket or a pull request.
+
+A status line and summary tables first (by severity, by document), then the findings
+grouped by document and article, each article with its summary, each finding with its
+rule, subject, message, evidence and the rule's source line; then undetermined subjects
+and rules not in force. Text from the snapshot or the ruleset is escaped, so a subject
+called `<script>` or `a|b` cannot break the page or the tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import orjson
+
+from lawcode.compiler import Program
+from lawcode.engine.formats.text import citation_label, label_order
+from lawcode.engine.report import Report, Subject, Violation
+
+STATUS = {"compliant": "✅ compliant", "violations": "❌ violations", "undetermined": "⚠️ undetermined"}
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_BLOCK_START = re.compile(r"^[#>+=-]")
+_LIST_NUMBER = re.compile(r"^(\d+)([.)])")
+
+
+def text(value: str) -> str:
+    """Plain text in markdown: specials backslash-escaped, HTML neutralised, one line."""
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;")
+    escaped = " ".join(_SPECIAL.sub(r"\\\1", escaped).split())
+    escaped = _LIST_NUMBER.sub(r"\1\\\2", escaped)  # `1. x` would start a list
+    return "\\" + escaped if _BLOCK_START.match(escaped) else escaped
+
+
+def code(value: str, cell: bool = False) -> str:
+    """An inline code span that holds any text (backticks included).
+
+    In a table `cell`, `|` is escaped even inside code, as GitHub's tables require.
+    """
+    value = " ".join(value.split())
+    if cell:
+        value = value.replace("|", "\\|")
+    fence = "`"
+    while fence in value:
+        fence += "`"
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _who(subject: Subject | None, cell: bool = False) -> str:
+    return f"{text(subject.collection)} {code(str(subject.id), cell)}" if subject else "the platform"
+
+
+def _source(v: Violation) -> str:
+    return code(f"{v.source['file']}:{v.source['line']}:{v.source['column']}")
+
+
+def render(report: Report, program: Program) -> str:
+    summary = report.summary
+    out = [
+        "# lawcode compliance report",
+        "",
+        f"**Status: {STATUS[summary['status']]}** · as of **{report.as_of.isoformat()}** · snapshot {code(report.snapshot)}"
+        + (" · rulesets " + ", ".join(code(r) for r in report.rulesets) if report.rulesets else ""),
+        "",
+        "| rules in force | subjects checked | violations | undetermined | not in force |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {summary['rules_in_force']} | {summary['subjects_checked']} | {summary['violations']} | {summary['undetermined']} | {summary['not_in_force']} |",
+    ]
+    if report.violations:
+        out += ["", "| severity | violations |", "|---|---:|"]
+        out += [f"| {severity} | {count} |" for severity, count in summary["by_severity"].items()]
+        out += ["", "| document | violations |", "|---|---:|"]
+        for key, count in summary["by_document"].items():
+            doc = report.documents.get(key)
+            out.append(f"| {code(key, cell=True)} {text(doc.title) if doc else ''} | {count} |")
+    grouped: dict[str, dict[str, list[Violation]]] = defaultdict(lambda: defaultdict(list))
+    for v in report.violations:
+        grouped[v.citation.document][citation_label(v.citation)].append(v)
+    for doc_key in sorted(grouped):
+        doc = report.documents.get(doc_key)
+        out += ["", f"## {text(doc_key)}" + (f" — {text(doc.title)}" if doc else "")]
+        if doc is not None:
+            link = f" · <{doc.source}>" if doc.source.startswith(("http://", "https://")) and " " not in doc.source else ""
+            out += ["", f"{text(doc.issuer)} · in force {doc.in_force or '…'}{link}"]
+        for article in sorted(grouped[doc_key], key=label_order):
+            items = grouped[doc_key][article]
+            out += ["", f"### {text(article)}"]
+            if items[0].citation.summary:
+                out += ["", f"> {text(items[0].citation.summary)}"]
+            out += ["", "| severity | rule | subject | finding |", "|---|---|---|---|"]
+            for v in items:
+                out.append(f"| {v.severity} | {code(v.rule)} | {_who(v.subject, cell=True)} | {text(v.message)} |")
+            out += ["", "<details><summary>Evidence</summary>", ""]
+            for v in items:
+                out.append(f"- {code(v.rule)} · {_who(v.subject)}" + (f" ({code(v.subject.pointer)})" if v.subject else "") + f" · rule at {_source(v)}")
+                for e in v.evidence:
+                    where = f" at {code(e.pointer)}" if e.pointer else ""
+                    note = f" — {text(e.note)}" if e.note else ""
+                    out.append(f"  - {code(e.expr)} = {code(_json(e.value))}{where}{note}")
+            out += ["", "</details>"]
+    if report.undetermined:
+        out += ["", "## Undetermined", "", "A fact the rule needs is missing from the snapshot, so it could not be decided.", ""]
+        out += ["| severity | rule | citation | subject | missing |", "|---|---|---|---|---|"]
+        for u in report.undetermined:
+            missing = ", ".join(code(m, cell=True) for m in u.missing) or "unknown"
+            out.append(f"| {u.severity} | {code(u.rule)} | {text(u.citation.label)} | {_who(u.subject, cell=True)} | {missing} |")
+    if report.not_in_force:
+        out += ["", "## Not in force on this date", ""]
+        out += ["| rule | citation | in force |", "|---|---|---|"]
+        for n in report.not_in_force:
+            out.append(f"| {code(n.rule)} | {text(n.citations[0].label)} | {n.in_force_from or '…'} – {n.in_force_until or '…'} |")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,54 @@
+"""A progress bar on stderr for long checks — only for a person at a terminal.
+
+Never in a pipe, a file or a CI log (stderr not a terminal, or `CI` set), and not for
+quick checks either: the bar appears only once a check has run for `DELAY` seconds, and
+vanishes when it ends, so the report on stdout is all that stays.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+DELAY = 0.5  # seconds before a bar is worth showing
+
+
+def wanted() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+
+
+class TerminalProgress:
+    """`progress(done, total)` for `Ruleset.evaluate`; a context manager that cleans up."""
+
+    def __init__(self, label: str = "checking subjects", console: Console | None = None, delay: float = DELAY) -> None:
+        self.label = label
+        self.console = console or Console(stderr=True)
+        self.delay = delay
+        self.started = time.monotonic()
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < self.delay:
+                return
+            self.bar = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=self.console, transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        assert self.task is not None
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __enter__(self) -> TerminalProgress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self.bar is not None:
+            self.bar.stop()
