@@ -59,8 +59,9 @@ def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None
 
     ruleset = compile_or_exit(paths)
     try:
-        with TerminalProgress() as progress:
-            report = ruleset.evaluate(snapshot, max_bytes=max_snapshot_mb * 1_000_000, progress=progress if wanted() else None)
+        with TerminalProgress(enabled=wanted()) as progress:
+            loaded = progress.loading("loading the snapshot", lambda: ruleset.load_snapshot(snapshot, max_bytes=max_snapshot_mb * 1_000_000), snapshot)
+            report = ruleset.evaluate(loaded, progress=progress)
     except LawcodeError as error:
         print_error(error)
         sys.exit(EXIT_ERROR)

@@ -1,8 +1,9 @@
-"""A progress bar on stderr for long checks — only for a person at a terminal.
+"""Progress on stderr for long checks — only for a person at a terminal.
 
 Never in a pipe, a file or a CI log (stderr not a terminal, or `CI` set), and not for
-quick checks either: the bar appears only once a check has run for `DELAY` seconds, and
-vanishes when it ends, so the report on stdout is all that stays.
+quick checks either: loading shows a spinner only for a snapshot over `BIG_SNAPSHOT`
+bytes, and the bar over subjects appears only once checking has run for `DELAY`
+seconds. Both vanish when done, so the report on stdout is all that stays.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 DELAY = 0.5  # seconds before a bar is worth showing
+BIG_SNAPSHOT = 5_000_000  # bytes: loading and validating a larger one takes a while
+T = TypeVar("T")
 
 
 def wanted() -> bool:
@@ -25,15 +31,31 @@ def wanted() -> bool:
 class TerminalProgress:
     """`progress(done, total)` for `Ruleset.evaluate`; a context manager that cleans up."""
 
-    def __init__(self, label: str = "checking subjects", console: Console | None = None, delay: float = DELAY) -> None:
+    def __init__(self, label: str = "checking subjects", console: Console | None = None, delay: float = DELAY, enabled: bool = True) -> None:
         self.label = label
+        self.enabled = enabled
         self.console = console or Console(stderr=True)
         self.delay = delay
         self.started = time.monotonic()
         self.bar: Progress | None = None
         self.task: TaskID | None = None
 
+    def loading(self, label: str, work: Callable[[], T], path: Path) -> T:
+        """Run `work` (loading a snapshot) under a spinner when the file is big."""
+        try:
+            big = path.stat().st_size > BIG_SNAPSHOT
+        except OSError:
+            big = False
+        if not (self.enabled and big):
+            return work()
+        with self.console.status(label):
+            result = work()
+        self.started = time.monotonic()
+        return result
+
     def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
         if self.bar is None:
             if time.monotonic() - self.started < self.delay:
                 return

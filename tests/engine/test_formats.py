@@ -221,7 +221,10 @@ def test_progress_is_reported_and_drawn_only_after_a_delay() -> None:
     assert "checking subjects" in screen.getvalue() and "1000/1000" in screen.getvalue()
     quiet = io.StringIO()
     with TerminalProgress(console=Console(file=quiet, force_terminal=True), delay=3600) as bar:
+        assert bar.loading("loading", lambda: 42, DATA / "mini" / "violations.json") == 42  # small: no spinner
         bar(1, 2)
+    with TerminalProgress(console=Console(file=quiet, force_terminal=True), delay=0, enabled=False) as bar:
+        bar(1, 2)  # not a terminal: never drawn
     assert quiet.getvalue() == ""
 
 
