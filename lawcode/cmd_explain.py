@@ -25,6 +25,7 @@ from click.shell_completion import CompletionItem
 
 from lawcode.api import load_ruleset
 from lawcode.cli import EXIT_ERROR, compile_or_exit, print_error, register
+from lawcode.cmd_graph import complete_rule_ids, typed_paths, typed_words
 from lawcode.diagnostics import LawcodeError
 from lawcode.engine import explain_text
 from lawcode.engine.explain import DEFAULT_LIMIT
@@ -43,16 +44,35 @@ def _bundled_rule_ids(incomplete: str) -> list[CompletionItem]:
 
 
 def complete_rule(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    return _bundled_rule_ids(incomplete)
+    return complete_rule_ids(ctx, param, incomplete) or _bundled_rule_ids(incomplete)
+
+
+_VALUED = {"-s", "--snapshot", "--subject", "-f", "--format", "--limit", "--max-snapshot-mb"}
+
+
+def _typed_rule() -> str | None:
+    """The rule id on the command line being completed: the first plain word after `explain`."""
+    words = typed_words()
+    rest = words[words.index("explain") + 1 :] if "explain" in words else []
+    skip = False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word in _VALUED:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def complete_subject(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Ids of the rule's collection in the snapshot typed earlier (nothing on any error)."""
     try:
-        ruleset = load_ruleset(list(ctx.params["paths"]))
-        rule = next(r for r in ruleset.rules if r.id == ctx.params["rule"])
+        ruleset = load_ruleset(typed_paths(ctx))
+        rule_id = ctx.params.get("rule") or _typed_rule()
+        rule = next(r for r in ruleset.rules if r.id == rule_id)
         snapshot = ruleset.load_snapshot(ctx.params["snapshot"])
-    except (LawcodeError, OSError, KeyError, StopIteration, TypeError):
+    except (LawcodeError, OSError, KeyError, StopIteration, TypeError, ValueError):
         return []
     if rule.collection is None:
         return []

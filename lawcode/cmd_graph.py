@@ -6,6 +6,8 @@ writes the same answer as a graph for other tools (`compiler/graph_export.py`).
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,13 +32,32 @@ from lawcode.diagnostics import LawcodeError
 SUMMARY_WIDTH = 80  # an article's summary in a listing; the full text is in the ruleset
 
 
+def typed_words() -> list[str]:
+    """The command line being completed, as the shell gave it (bash, zsh and fish alike).
+
+    Click parses options while completing but not positional arguments, so the ruleset
+    paths typed before the cursor are read from here.
+    """
+    try:
+        return shlex.split(os.environ.get("COMP_WORDS", ""))
+    except ValueError:  # an unclosed quote while typing
+        return os.environ.get("COMP_WORDS", "").split()
+
+
+def typed_paths(ctx: click.Context) -> list[Path]:
+    paths = ctx.params.get("paths")
+    if paths:
+        return [Path(p) for p in paths]
+    return [Path(w) for w in typed_words()[2:] if (w.endswith(".law") and Path(w).is_file()) or (not w.startswith("-") and Path(w).is_dir())]
+
+
 def complete_rule_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Rule ids of the rulesets named earlier on the command line (nothing on any error)."""
-    paths = ctx.params.get("paths") or ()
+    paths = typed_paths(ctx)
     if not paths:
         return []
     try:
-        ruleset = load_ruleset(list(paths))
+        ruleset = load_ruleset(paths)
     except (LawcodeError, OSError):
         return []
     return [CompletionItem(r.id, help=r.title) for r in ruleset.rules if r.id.startswith(incomplete)]

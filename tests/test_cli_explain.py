@@ -72,3 +72,21 @@ def test_explain_on_the_cac_rulesets() -> None:
     doc = json.loads(out)
     assert doc["failing"] >= 1 and doc["explanations"][0]["outcome"] == "violated"
     assert doc["explanations"][0]["source"]["file"].startswith("rulesets/cac/")
+
+
+def complete(words: str, cword: int) -> list[str]:
+    """What bash completion offers, through click's own protocol (`_LAWCODE_COMPLETE`)."""
+    env = {**__import__("os").environ, "COMP_WORDS": words, "COMP_CWORD": str(cword), "_LAWCODE_COMPLETE": "bash_complete"}
+    run = subprocess.run([sys.executable, "-m", "lawcode"], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return [line.split(",", 1)[1] for line in run.stdout.splitlines()]
+
+
+def test_shell_completion() -> None:
+    env = {**__import__("os").environ, "_LAWCODE_COMPLETE": "bash_source"}
+    script = subprocess.run([sys.executable, "-m", "lawcode"], env=env, capture_output=True, text=True, timeout=120).stdout
+    assert "_lawcode_completion()" in script and "complete -o nosort -F _lawcode_completion" in script
+    assert "explain" in complete("lawcode ex", 1)
+    assert complete(f"lawcode graph {MINI} --rule group", 4) == ["group-member-cap"]
+    assert complete(f"lawcode explain group-member-cap {MINI} -s {SNAPSHOT} --subject g", 7) == ["g1", "g2"]
+    assert complete(f"lawcode explain sanction-step {MINI} -s {SNAPSHOT} --subject ", 7) == ["s1", "s2"]
