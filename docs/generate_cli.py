@@ -1,0 +1,219 @@
+"""Write docs/cli.md: every `lawcode` command, run for real, its output pasted in.
+
+    python docs/generate_cli.py          # rewrites docs/cli.md from the repository root
+
+Each example runs the installed `lawcode` command from the repository root, with
+colour and progress off (NO_COLOR, CI), so the page shows what a user sees in a log.
+Regenerate it after changing a command or its output.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = "tests/data/mini/mini.law"
+SNAP = "tests/data/mini/violations.json"
+CAC = "rulesets/cac"
+CAC_SNAP = "rulesets/cac/examples/violations.json"
+ENV = {**os.environ, "NO_COLOR": "1", "CI": "1", "COLUMNS": "100", "TERM": "dumb"}
+
+
+def run(command: str, max_lines: int = 60, stdin: str | None = None) -> str:
+    """A fenced block: the command, its output (stdout then stderr), its exit code."""
+    args = shlex.split(command)
+    argv = [sys.executable, "-m", "lawcode", *args[1:]] if args[0] == "lawcode" else args
+    done = subprocess.run(argv, cwd=ROOT, env=ENV, capture_output=True, text=True, input=stdin, timeout=600)
+    output = (done.stdout + done.stderr).rstrip("\n").splitlines()
+    if len(output) > max_lines:
+        output = [*output[:max_lines], f"… ({len(output) - max_lines} more lines)"]
+    shown = f"$ {command}" if stdin is None else f"$ {command} <<'EOF'\n{stdin}EOF"
+    return "```console\n" + "\n".join([shown, *output, f"[exit {done.returncode}]"]) + "\n```\n\n"
+
+
+def page() -> str:
+    parts: list[str] = []
+    add = parts.append
+    add("""# The `lawcode` command line
+
+Every command below was run from the repository root by `docs/generate_cli.py`, and
+its output pasted in unedited (long outputs are cut, with the count of lines left out).
+Examples use the small test ruleset in `tests/data/mini/` (four rules) or the bundled
+CAC rulesets in `rulesets/cac/`.
+
+Exit codes are the same everywhere: **0** success (compliant, formatted, …), **1** the
+check found something (violations or undetermined subjects at or above `--fail-on`,
+files not formatted under `fmt --check`, failing rule tests), **2** a usage or input
+error (bad ruleset, unreadable snapshot, unknown rule), reported as diagnostics with
+`file:line:col`, never as a traceback. `python -m lawcode` is the same program.
+
+""")
+    add(run("lawcode --help"))
+
+    add("""
+## lawcode check
+
+Checks a snapshot against rulesets (files, or folders of `.law` files) and prints the
+report. Formats: `text` (default; grouped by document and article, the evidence of each
+violation in a dim line below it, a summary table; coloured on a terminal), `json` (the
+stable contract, docs/api.md), `sarif` (SARIF 2.1.0 for code scanning), `junit` (JUnit
+XML for CI dashboards) and `markdown` (for a ticket or a pull request). `-o FILE` writes
+the report atomically. `--fail-on SEVERITY` sets the lowest severity (of a violation or
+an undetermined subject) that makes the exit code 1. On a terminal, a large snapshot
+gets a spinner while it loads and a progress bar over the subjects, on stderr; never in
+a pipe or when `CI` is set.
+
+""")
+    add(run(f"lawcode check {MINI} --snapshot {SNAP}"))
+    add(run(f"lawcode check {MINI} -s {SNAP} --fail-on critical", max_lines=3))
+    add("\nThe JSON report (the contract; first lines):\n\n")
+    add(run(f"lawcode check {MINI} -s {SNAP} -f json", max_lines=30))
+    add("\nSARIF 2.1.0: one SARIF rule per lawcode rule (with its citations and a GitHub\n"
+        "`security-severity`), one result per violation (`kind: fail`) or undetermined subject\n"
+        "(`kind: open`), located at the rule's source line, with the citation, subject and\n"
+        "evidence in `properties`:\n\n")
+    add(run(f"lawcode check {MINI} -s {SNAP} -f sarif", max_lines=45))
+    add("\nJUnit XML: a test suite per document; a passing case per rule that no subject\n"
+        "fails, a `<failure>` per violated subject, an `<error>` per undetermined one, a\n"
+        "`<skipped>` case per rule not in force:\n\n")
+    add(run(f"lawcode check {MINI} -s {SNAP} -f junit", max_lines=30))
+    add("\nMarkdown, for a reviewer (status, summary tables, findings by document and article,\n"
+        "evidence folded in `<details>`; all text from the snapshot is escaped):\n\n")
+    add(run(f"lawcode check {MINI} -s {SNAP} -f markdown", max_lines=40))
+    add("\nOn the bundled rulesets (first lines):\n\n")
+    add(run(f"lawcode check {CAC} -s {CAC_SNAP}", max_lines=14))
+
+    add("""
+## lawcode lint
+
+Compiles rulesets and prints every diagnostic, each with its position and a hint.
+
+""")
+    add(run(f"lawcode lint {CAC}"))
+    add(run("lawcode lint tests/data/diagnostics/unknown-field.law"))
+
+    add("""
+## lawcode fmt
+
+Rewrites rulesets in the one canonical layout (the style of `tests/data/mini/mini.law`):
+two-space indent, one clause per line in a fixed order, a blank line around blocks,
+aligned document headers, the fewest parentheses, strings escaped one way, long
+conditions broken at their top-level `and`/`or`/`else if` past 100 columns. Comments
+are kept: a comment on its own line stays above the clause, article or declaration that
+follows it; one at the end of a line stays there. Formatting is idempotent and never
+changes meaning (tested: the formatted text compiles to the same IR). Files are
+replaced atomically (temp file + rename, permissions kept). `--check` changes nothing
+and exits 1 with a diff when a file is not formatted; `--diff` prints the diff and
+exits 0; `-` formats stdin to stdout.
+
+""")
+    add(run("lawcode fmt -", stdin='# a cap\nrule cap {  require members(g)<= max_group_members   # the law\n'
+            "  for each g in groups where (g.status == \"active\")  cites groups-2017 article 8 para 1 severity high }\n"))
+    add(run(f"lawcode fmt --check {MINI}"))
+    add(run(f"lawcode fmt --check {CAC}/common/records.law", max_lines=30))
+
+    add("""
+## lawcode graph
+
+The dependency graph: snapshot fields → parameters, ladders, definitions → rules →
+articles. Without a question it lists every rule with what it reads and cites.
+`--impact FIELD_OR_PARAM` lists every parameter, definition, rule and article that
+depends on a snapshot field (`groups.member_count`; a record covers its fields), a
+parameter, a ladder or a definition; `--rule RULE` what one rule reads and cites.
+`--format dot|json|mermaid` writes the same answer as a graph for other tools
+(`dot -Tsvg`, scripts, GitHub markdown). Unknown names get a did-you-mean.
+
+""")
+    add(run(f"lawcode graph {MINI}"))
+    add(run(f"lawcode graph {MINI} --impact policy.max_group_members"))
+    add(run(f"lawcode graph {MINI} --rule sanction-step"))
+    add(run(f"lawcode graph {MINI} --impact members --format mermaid"))
+    add(run(f"lawcode graph {MINI} --rule log-retention --format dot"))
+    add(run(f"lawcode graph {MINI} --impact users.verified_at --format json", max_lines=40))
+    add(run(f"lawcode graph {MINI} --impact groups.membercount"))
+    add(run(f"lawcode graph {CAC} --impact policy.groups.max_members"))
+
+    add("""
+## lawcode explain
+
+`lawcode explain RULE PATH... --snapshot FILE [--subject ID]`: why a rule fired or
+stayed silent, as the tree of sub-decisions that decided it: ✓ true, ✗ false, ?
+missing, • a value; each line ends with the JSON pointer the value was read from and
+the `file:line:col` of the expression. Clauses appear in the order the decision reads
+them (`where`, `unless`, `require`, each `require` clause as written) and only as far
+as it reads them. Aggregates show the filter of their first elements.
+
+The subject is named by its id, its JSON pointer (`/groups/0`) or its position (`#0`).
+Without `--subject`, a rule over a collection is explained for every subject it is
+violated or undetermined on (the first `--limit`, default 10), or the command says that
+there is none; a platform rule is always explained. `--format json` gives the same tree
+as data (`lawcode.engine.explain`, also used by the playground). Exit 0 whatever the
+outcome; 2 for an unknown rule or subject (with a did-you-mean).
+
+""")
+    add(run(f"lawcode explain group-member-cap {MINI} --snapshot {SNAP}"))
+    add(run(f"lawcode explain verified-before-posting {MINI} -s {SNAP} --subject u3"))
+    add(run(f"lawcode explain log-retention {MINI} -s {SNAP}"))
+    add(run(f"lawcode explain group-member-cap {MINI} -s {SNAP} --subject /groups/1 --format json", max_lines=40))
+    add(run(f"lawcode explain self-inspection {CAC} -s {CAC_SNAP}"))
+    add(run(f"lawcode explain group-member-cap {MINI} -s {SNAP} --subject g11"))
+
+    add("""
+## lawcode test
+
+Runs rule tests (`*.test.yaml`): each case's snapshot and exact expected violations
+(docs/testing.md).
+
+""")
+    add(run(f"lawcode test {CAC}", max_lines=20))
+
+    add("""
+## lawcode coverage
+
+Shows, per document, which articles are checked by data or attestation rules, which
+are not applicable, and which are not encoded.
+
+""")
+    add(run(f"lawcode coverage {CAC}", max_lines=30))
+
+    add("""
+## lawcode playground
+
+Serves the web playground (docs/playground.md).
+
+""")
+    add(run("lawcode playground --help"))
+
+    add("""
+## Shell completion
+
+Completion comes from click. Add one line to your shell's startup file:
+
+| shell | line |
+|---|---|
+| bash (`~/.bashrc`) | `eval "$(_LAWCODE_COMPLETE=bash_source lawcode)"` |
+| zsh (`~/.zshrc`) | `eval "$(_LAWCODE_COMPLETE=zsh_source lawcode)"` |
+| fish (`~/.config/fish/completions/lawcode.fish`) | `_LAWCODE_COMPLETE=fish_source lawcode \\| source` |
+
+Commands, options and file paths complete; so do rule ids after `graph … --rule` (from
+the rulesets named earlier on the line) and for `explain RULE` (the bundled CAC rules,
+since the rule comes before the paths), and subject ids after `explain … --subject`
+(from the snapshot named with `-s`). What bash is offered, through click's protocol:
+
+""")
+    add(run(f"env COMP_WORDS='lawcode explain group-member-cap {MINI} -s {SNAP} --subject ' COMP_CWORD=7 _LAWCODE_COMPLETE=bash_complete lawcode"))
+    return "".join(parts)
+
+
+def main() -> None:
+    target = ROOT / "docs" / "cli.md"
+    target.write_text(page(), encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""docs/cli.md documents every command, with output produced by docs/generate_cli.py."""
+
+from __future__ import annotations
+
+import re
+
+from helpers import ROOT
+from lawcode import commands  # noqa: F401  (registers the commands)
+from lawcode.cli import cli
+
+PAGE = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+
+
+def test_every_command_has_a_section_with_a_real_run() -> None:
+    for name in cli.commands:
+        assert f"\n## lawcode {name}\n" in PAGE, f"docs/cli.md has no section for `lawcode {name}` (run python docs/generate_cli.py)"
+        section = PAGE.split(f"\n## lawcode {name}\n", 1)[1].split("\n## ", 1)[0]
+        assert re.search(rf"^\$ lawcode {name}\b.*\n(.*\n)*?\[exit \d\]$", section, re.MULTILINE), name
+
+
+def test_no_example_crashed() -> None:
+    """Exit 2 only where the example shows a mistake and its diagnostic."""
+    assert "Traceback" not in PAGE
+    for block in re.findall(r"```console\n(.*?)```", PAGE, re.DOTALL):
+        exit_code = int(block.strip().splitlines()[-1].removeprefix("[exit ").removesuffix("]"))
+        assert exit_code in (0, 1) or "did you mean" in block or "error[" in block, block
