@@ -26,8 +26,9 @@ file are exactly kept, in order within each place.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 
+from lawcode.diagnostics import LawcodeError, error
 from lawcode.dsl import ast
 from lawcode.dsl.parser import parse_module
 from lawcode.dsl.spans import Span
@@ -509,5 +510,33 @@ def format_module(module: ast.Module, width: int = WIDTH) -> str:
 
 
 def format_text(text: str, path: str = "<input>", width: int = WIDTH) -> str:
-    """Parse and format; raises `LawcodeError` (with positions) on a syntax error."""
-    return format_module(parse_module(text, path), width)
+    """Parse and format; raises `LawcodeError` (with positions) on a syntax error.
+
+    The result is parsed again and compared with the original tree: should the
+    formatter ever print something that means another thing, the writer gets an error
+    and keeps the file as written, instead of a silently changed ruleset.
+    """
+    module = parse_module(text, path)
+    formatted = format_module(module, width)
+    try:
+        again = parse_module(formatted, path)
+    except LawcodeError:
+        again = None
+    if again is None or _layout_free(again.declarations) != _layout_free(module.declarations):
+        raise LawcodeError([error("E090", "the formatter would change the meaning of this file; it is left as written", Span(path, 1, 1, 1, 2), "please report this as a lawcode bug, with the file")])
+    return formatted
+
+
+def _layout_free(value: object) -> object:
+    """A syntax tree without its positions and raw spellings: what the text means."""
+    if isinstance(value, ast.Citation) and value.unit == "article":  # `art` and `article` are one word
+        value = ast.Citation(value.document, "art", value.article, value.paragraph, value.item, value.span)
+    if is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, tuple(
+            (f.name, _layout_free(getattr(value, f.name)))
+            for f in fields(value)
+            if f.name not in ("span", "clauses", "raw") and not f.name.endswith("_span")
+        ))
+    if isinstance(value, tuple | list):
+        return tuple(_layout_free(v) for v in value)
+    return value

@@ -87,7 +87,9 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
                 continue
             click.echo(f"reformatted {name}", err=True)
     verb = "would reformat" if check or show_diff else "reformatted"
-    click.echo(f"{changed} file(s) {verb}, {unchanged} already formatted", err=True)
+    errors = len(files) - changed - unchanged
+    tail = f", {errors} with errors" if errors else ""
+    click.echo(f"{changed} file(s) {verb}, {unchanged} already formatted{tail}", err=True)
     if failed:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FAIL if check and changed else EXIT_OK)

@@ -74,6 +74,7 @@ def test_fmt_syntax_error_exits_2_with_position_and_formats_the_rest(tmp_path: P
     code, _, err = invoke("fmt", str(bad), str(good))
     assert code == 2
     assert "bad.law:2:13: error[E002]" in err and "hint: compare with `==`" in err
+    assert "1 file(s) reformatted, 0 already formatted, 1 with errors" in err
     assert good.read_text() == TIDY
     assert bad.read_text() == "rule x {\n  require a = b\n}\n"
 

@@ -324,3 +324,14 @@ def test_formatting_the_cac_rulesets_keeps_their_meaning(tmp_path: Path) -> None
         path.write_text(formatted, encoding="utf-8")
     original, formatted_program = compile_paths([CAC]), compile_paths([copy])
     assert meaning(original) == meaning(formatted_program), first_difference(meaning(original), meaning(formatted_program))
+
+
+def test_a_formatter_bug_cannot_change_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: a printer that changes meaning is caught before anything is written."""
+    import lawcode.dsl.formatter as formatter
+
+    real = formatter.format_module
+    monkeypatch.setattr(formatter, "format_module", lambda module, width=100: real(module, width).replace("<=", "<"))
+    with pytest.raises(LawcodeError) as caught:
+        formatter.format_text((MINI / "mini.law").read_text(encoding="utf-8"), "mini.law")
+    assert caught.value.diagnostics[0].code == "E090"
