@@ -12,6 +12,7 @@ Outputs are sorted, so the same ruleset always gives the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -45,9 +46,11 @@ KIND_TITLES = {
 def order(g: nx.DiGraph, nodes: Iterable[str]) -> list[str]:
     """Nodes in reading order: by kind along the pipeline, then by name."""
 
-    def key(n: str) -> tuple[int, str]:
+    def key(n: str) -> tuple[int, list[tuple[int, str]]]:
         kind = g.nodes[n]["kind"]
-        return (KINDS.index(kind) if kind in KINDS else len(KINDS), str(g.nodes[n]["label"]))
+        # natural order: `art 5` before `art 11`
+        label = [(int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", str(g.nodes[n]["label"]))]
+        return (KINDS.index(kind) if kind in KINDS else len(KINDS), label)
 
     return sorted(nodes, key=key)
 
