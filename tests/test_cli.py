@@ -13,7 +13,7 @@ MINI = str(DATA / "mini" / "mini.law")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lawcode.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "lawcode", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_check_with_violations_exits_1_and_cites() -> None:
