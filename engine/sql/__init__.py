@@ -21,8 +21,10 @@ import os
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+import orjson
 from jsonschema import Draft202012Validator
 
+from lawcode.compiler import ir
 from lawcode.compiler.program import Program
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.diagnostics import Diagnostic, LawcodeError
@@ -31,7 +33,7 @@ from lawcode.engine.evaluate import resolve_parameters
 from lawcode.engine.report import Report
 from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _format_checker, _schema_problem
 from lawcode.engine.sql.dialects import Target
-from lawcode.engine.sql.generate import Generator, Unsupported
+from lawcode.engine.sql.generate import Batch, Generator, Unsupported
 from lawcode.engine.sql.inputs import Source, detect, size_of
 from lawcode.engine.sql.lazy import LazySnapshot
 from lawcode.engine.sql.report import Assembler
@@ -94,15 +96,65 @@ def evaluate(
         root = validate_root(program.schema, loaded.root, loaded.present, tables, source.label, loaded.problems)
         lazy = LazySnapshot(root, source.label, runner, tables, loaded.lengths)
         params, origins = resolve_parameters(program, lazy)
-        generator = Generator(program, tables, lazy, params, origins, runner.target)
         try:
-            return Assembler(program, generator, runner, lazy, params, origins).report(source.label, rulesets, loaded.lengths, runner.name)
+            batches = plan(program, tables, lazy, params, origins, runner.target)
+            return Assembler(program, runner, lazy, params, origins).report(source.label, rulesets, loaded.lengths, runner.name, batches)
         except Unsupported as exc:
             where = f"{exc.span.file}:{exc.span.line}:{exc.span.column}" if exc.span else None
             raise LawcodeError([Diagnostic("E090", f"the {runner.name} backend cannot evaluate this ruleset: {exc}", where=where, hint="use --backend python")]) from None
     finally:
         if owned:
             runner.close()
+
+
+_PLANS: dict[tuple[int, bytes, str], tuple[Program, list[Batch]]] = {}
+_PLANS_KEPT = 16
+
+
+def plan(program: Program, tables: Layout, root: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None], target: Target) -> list[Batch]:
+    """The queries for the rules in force, one per subject collection (platform rules: one).
+
+    They depend on the program, the snapshot's scalar part (parameters, as_of, policy
+    fields are literals) and the target only, so they are kept for the next snapshot
+    with the same scalar part (`lawcode test` evaluates hundreds of such snapshots).
+    """
+    key = (id(program), orjson.dumps(root.data, option=orjson.OPT_SORT_KEYS), target.name)
+    kept = _PLANS.get(key)
+    if kept is not None and kept[0] is program:
+        return kept[1]
+    generator = Generator(program, tables, root, params, origins, target)
+    groups: dict[str | None, list[ir.Rule]] = {}
+    for rule in program.rules:
+        if rule.in_force_on(root.as_of):
+            groups.setdefault(rule.collection, []).append(rule)
+    batches = [generator.batch(chunk) for rules in groups.values() for chunk in _chunks(rules, program)]
+    if len(_PLANS) >= _PLANS_KEPT:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = (program, batches)
+    return batches
+
+
+BATCH_BUDGET = 6  # aggregates and lookups per query: DuckDB's planning time grows faster than linearly
+
+
+def _chunks(rules: list[ir.Rule], program: Program) -> list[list[ir.Rule]]:
+    """Rules over one collection, in queries of bounded size (one scan each, joins shared within)."""
+    from lawcode.engine.sql.generate import walk_inlined
+
+    out: list[list[ir.Rule]] = []
+    chunk: list[ir.Rule] = []
+    used = 0
+    for rule in rules:
+        parts = [p for p in (rule.where, rule.unless, rule.require, *rule.message) if p is not None and not isinstance(p, str)]
+        cost = sum(1 for part in parts for n in walk_inlined(part, program) if isinstance(n, ir.Aggregate | ir.Lookup))
+        if chunk and used + cost > BATCH_BUDGET:
+            out.append(chunk)
+            chunk, used = [], 0
+        chunk.append(rule)
+        used += cost
+    if chunk:
+        out.append(chunk)
+    return out
 
 
 def validate_root(schema: SnapshotSchema, root: dict[str, Any], present: set[str], tables: Layout, label: str, found: list[Diagnostic]) -> dict[str, Any]:

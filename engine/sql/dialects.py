@@ -112,6 +112,18 @@ class Target:
     def array(self, items: list[exp.Expression]) -> exp.Expression:
         return exp.Array(expressions=items)
 
+    def unnest(self, table: exp.Table, alias: str, column: str) -> exp.Select:
+        """(o: owner position, i: index from 1, x: element) for every element of a list column."""
+        ref = exp.Column(this=exp.to_identifier(column, quoted=True), table=exp.to_identifier(alias))
+        owner = exp.Column(this=exp.to_identifier("__pos", quoted=True), table=exp.to_identifier(alias))
+        source = table.copy()
+        source.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        return exp.select(
+            exp.alias_(owner, "o", quoted=True, copy=False),
+            exp.alias_(fn("generate_subscripts", ref, exp.Literal.number(1)), "i", quoted=True, copy=False),
+            exp.alias_(fn("unnest", ref), "x", quoted=True, copy=False),
+        ).from_(source, copy=False)
+
 
 class SparkTarget(Target):
     name = "spark"
@@ -180,6 +192,14 @@ class SparkTarget(Target):
 
     def array(self, items: list[exp.Expression]) -> exp.Expression:
         return fn("array", *items)
+
+    def unnest(self, table: exp.Table, alias: str, column: str) -> exp.Select:
+        ref = exp.Column(this=exp.to_identifier(column, quoted=True), table=exp.to_identifier(alias))
+        owner = exp.Column(this=exp.to_identifier("__pos", quoted=True), table=exp.to_identifier(alias))
+        source = table.copy()
+        source.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        exploded = exp.Alias(this=fn("posexplode", ref), alias=exp.Tuple(expressions=[exp.to_identifier("i"), exp.to_identifier("x")]))
+        return exp.select(exp.alias_(owner, "o", quoted=True, copy=False), exploded).from_(source, copy=False)
 
 
 TARGETS: dict[str, Target] = {"duckdb": Target(), "spark": SparkTarget()}

@@ -80,7 +80,7 @@ class Probe:
 
     kind: str  # field | static | lookup | aggregate | escalate | group
     expr: ir.Expr
-    visit: int = -1  # column index: was the node reached
+    visit: tuple[tuple[int, str], ...] = ()  # reached iff each (column, test) holds: see `reached`
     value: int = -1  # column index of the value (field, aggregate, escalate)
     base: int = -1  # field: column index of the base entity's position (None: base missing)
     collection: str | None = None  # field on an entity / lookup / aggregate source
@@ -99,14 +99,24 @@ class Probe:
 
 @dataclass(slots=True)
 class RuleQuery:
+    """Where one rule's results are in its batch's rows."""
+
     rule: ir.Rule
-    select: exp.Expression
-    columns: list[tuple[str, T.Type]]  # output column → type of the value it carries
-    outcome: int
+    outcome: int  # 0 satisfied, 1 violated, 2 undetermined
     position: int
     subject_id: int
     message: list[str | tuple[ir.Expr, Any] | int]  # text, a closed value, or a column index
     probes: list[list[Probe]]  # per part traced: where, unless, require (those present)
+
+
+@dataclass(slots=True)
+class Batch:
+    """One query and the rules whose results it carries."""
+
+    select: exp.Expression
+    rules: list[RuleQuery]
+    types: list[T.Type]  # per output column: the type of the value it carries
+    text: dict[str, str] = field(default_factory=dict)  # rendered SQL per dialect (cached)
 
 
 # ---------------------------------------------------------------- scopes
@@ -123,9 +133,9 @@ class Scope:
         self.cache: dict[str, Any] = {}
 
     def from_(self, select: exp.Select) -> exp.Select:
-        select = select.from_(exp.alias_(self.base, self.alias, table=True) if not isinstance(self.base, exp.Table) else _aliased(self.base, self.alias))
+        select = select.from_(exp.alias_(self.base, self.alias, table=True, copy=False) if not isinstance(self.base, exp.Table) else _aliased(self.base, self.alias), copy=False)
         for join in self.joins:
-            select = select.join(join)
+            select = select.join(join, copy=False)
         return select
 
 
@@ -278,33 +288,52 @@ class Generator:
         return all(self.closed(child) for child in children(node))
 
     # ------------------------------------------------------------ rules
-    def rule(self, rule: ir.Rule) -> RuleQuery:
+    def batch(self, rules: list[ir.Rule]) -> Batch:
+        """One query for rules over the same subjects: one scan, joins shared between the rules."""
         self.columns = []
-        if rule.collection is None:
-            base: exp.Expression = exp.select(exp.alias_(exp.Literal.number(0), POS, quoted=True)).subquery()
+        self.ctes: list[tuple[str, exp.Select]] = []
+        self.ctes_by_node: dict[int, tuple[str, str | None]] = {}
+        collection = rules[0].collection
+        if collection is None:
+            base: exp.Expression = exp.select(exp.alias_(exp.Literal.number(0), POS, quoted=True, copy=False)).subquery()
             scope = Scope(self, base, "s")
-            env: dict[str, Val] = {}
         else:
-            scope = Scope(self, self.table(rule.collection), "s")
+            scope = Scope(self, self.table(collection), "s")
+        position = self.emit(col("s", POS), T.NUMBER)
+        subject_id = self.emit(self._subject_id(collection), T.UNKNOWN)
+        queries: list[RuleQuery] = []
+        unsatisfied: list[exp.Expression] = []
+        for rule in rules:
+            query, satisfied = self._rule(rule, scope, position, subject_id)
+            queries.append(query)
+            unsatisfied.append(not_(satisfied))
+        select = exp.select(*[exp.Alias(this=sql, alias=ident(f"c{i}")) for i, (sql, _) in enumerate(self.columns)])  # alias_ would rename a shared subquery
+        select = scope.from_(select).where(or_(*unsatisfied), copy=False).order_by(col("s", POS), copy=False)
+        for name, body in self.ctes:
+            select = select.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
+        types = [t for _, t in self.columns]
+        return Batch(select, queries, types)
+
+    def _rule(self, rule: ir.Rule, scope: Scope, position: int, subject_id: int) -> tuple[RuleQuery, exp.Expression]:
+        env: dict[str, Val] = {}
+        if rule.collection is not None:
             assert rule.var is not None
             env = {rule.var: Val(col("s", POS), T.entity_of(rule.collection), rule.collection, "s")}
-        position = self.emit(col("s", POS), T.NUMBER)
         probes: list[list[Probe]] = []
         values: dict[str, Val] = {}
         for name, part in (("where", rule.where), ("unless", rule.unless), ("require", rule.require)):
             if part is None:
                 continue
             sink: list[Probe] = []
-            values[name] = self.expr(part, env, scope, Trace(sink, exp.true()))
+            values[name] = self.expr(part, env, scope, Trace(sink))
             probes.append(sink)
         where = values["where"].sql if "where" in values else exp.true()
         unless = values["unless"].sql if "unless" in values else exp.false()
         require = values["require"].sql
         satisfied = or_(is_false(where), is_true(unless), is_true(require))
         violated = and_(is_true(where), is_false(unless), is_false(require))
-        outcome = case((violated, exp.Literal.number(1)), default=exp.Literal.number(2))
+        outcome = case((satisfied, exp.Literal.number(0)), (violated, exp.Literal.number(1)), default=exp.Literal.number(2))
         outcome_index = self.emit(outcome, T.NUMBER)
-        subject_id = self.emit(self._subject_id(rule), T.UNKNOWN)
         message: list[str | tuple[ir.Expr, Any] | int] = []
         for piece in rule.message:
             if isinstance(piece, str):
@@ -317,14 +346,12 @@ class Generator:
                 if val.entity is not None:
                     raise Unsupported("a message shows an entity itself; show one of its fields", piece.span)
                 message.append(self.emit(val.sql, piece.type))
-        select = exp.select(*[exp.alias_(sql, f"c{i}", quoted=True) for i, (sql, _) in enumerate(self.columns)])
-        select = scope.from_(select).where(not_(satisfied)).order_by(col("s", POS))
-        return RuleQuery(rule, select, [(f"c{i}", t) for i, (_, t) in enumerate(self.columns)], outcome_index, position, subject_id, message, probes)
+        return RuleQuery(rule, outcome_index, position, subject_id, message, probes), satisfied
 
-    def _subject_id(self, rule: ir.Rule) -> exp.Expression:
-        if rule.collection is None:
+    def _subject_id(self, collection: str | None) -> exp.Expression:
+        if collection is None:
             return exp.Null()
-        coll = self.layout.collections.get(rule.collection)
+        coll = self.layout.collections.get(collection)
         column = coll.column(("id",)) if coll else None
         if column is None or column.kind not in ("string", "integer", "number") or column.is_record:
             return exp.Null()
@@ -393,7 +420,7 @@ class Generator:
         collection = self.layout.collections.get(base.entity)
         column = collection.column(node.path) if collection else None
         if column is None:
-            raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} has a type the SQL backends do not read", node.span)
+            raise Unsupported(f"field `{'.'.join(node.path, copy=False)}` of {base.entity} has a type the SQL backends do not read", node.span)
         alias = base.alias or self._row_by_position(base, scope)
         sql: exp.Expression = col(alias, column.name)
         if probe is not None:
@@ -427,12 +454,12 @@ class Generator:
         if cache_key not in scope.cache:
             index, row = self.fresh("k"), self.fresh("l")
             ids = (
-                exp.select(exp.alias_(col("i", "id"), "k", quoted=True), exp.alias_(exp.Min(this=col("i", POS)), "p", quoted=True))
-                .from_(_aliased(self.table(node.collection), "i"))
-                .where(not_null(col("i", "id")))
-                .group_by(col("i", "id"))
+                exp.select(exp.alias_(col("i", "id"), "k", quoted=True, copy=False), exp.alias_(exp.Min(this=col("i", POS)), "p", quoted=True, copy=False))
+                .from_(_aliased(self.table(node.collection), "i"), copy=False)
+                .where(not_null(col("i", "id")), copy=False)
+                .group_by(col("i", "id"), copy=False)
             )
-            scope.joins.append(exp.Join(this=exp.alias_(ids.subquery(), index, table=True), kind="LEFT", on=exp.EQ(this=col(index, "k"), expression=key.sql)))
+            scope.joins.append(exp.Join(this=exp.alias_(ids.subquery(), index, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(index, "k"), expression=key.sql)))
             scope.joins.append(exp.Join(this=_aliased(self.table(node.collection), row), kind="LEFT", on=exp.EQ(this=col(row, POS), expression=col(index, "p"))))
             scope.cache[cache_key] = (index, row)
         index, row = scope.cache[cache_key]
@@ -443,14 +470,22 @@ class Generator:
         return Val(found, node.type, node.collection, row)
 
     # -- logic
+    def branch(self, trace: Trace | None, val: Val, test: str) -> Trace | None:
+        """The trace below a short-circuit: reached when `val` passes `test` (see `reached`)."""
+        if trace is None:
+            return None
+        if val.closed:  # decided now, in Python
+            return trace if reached(((0, test),), (val.const,)) else trace.never()
+        return trace.under(self.emit(val.sql, val.type), test)
+
     def _and(self, node: ir.And, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         a = self.expr(node.left, env, scope, trace)
-        b = self.expr(node.right, env, scope, trace.under(not_false(a.sql)) if trace else None)
+        b = self.expr(node.right, env, scope, self.branch(trace, a, "not_false"))
         return Val(and_(a.sql, b.sql), T.BOOL)
 
     def _or(self, node: ir.Or, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         a = self.expr(node.left, env, scope, trace)
-        b = self.expr(node.right, env, scope, trace.under(not_false(not_(a.sql))) if trace else None)
+        b = self.expr(node.right, env, scope, self.branch(trace, a, "not_true"))
         return Val(or_(a.sql, b.sql), T.BOOL)
 
     def _not(self, node: ir.Not, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
@@ -482,15 +517,15 @@ class Generator:
 
     def _coalesce(self, node: ir.Coalesce, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         a = self.expr(node.value, env, scope, trace)
-        b = self.expr(node.fallback, env, scope, trace.under(is_null(a.sql)) if trace else None)
+        b = self.expr(node.fallback, env, scope, self.branch(trace, a, "null"))
         if a.entity or b.entity:
             raise Unsupported("`??` on entities", node.span)
         return Val(exp.Coalesce(this=a.sql, expressions=[b.sql]), node.type)
 
     def _if(self, node: ir.If, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         c = self.expr(node.condition, env, scope, trace)
-        a = self.expr(node.then, env, scope, trace.under(is_true(c.sql)) if trace else None)
-        b = self.expr(node.otherwise, env, scope, trace.under(is_false(c.sql)) if trace else None)
+        a = self.expr(node.then, env, scope, self.branch(trace, c, "true"))
+        b = self.expr(node.otherwise, env, scope, self.branch(trace, c, "false"))
         if (a.entity or b.entity) and a.entity != b.entity:
             raise Unsupported("`if` choosing between entities", node.span)
         sql = case((paren(c.sql), a.sql), (not_(c.sql), b.sql))
@@ -573,7 +608,7 @@ class Generator:
                 return self.expr(definition.body, {}, scope, None)
             group = Probe("group", node, name=node.name)
             trace.add(group, self)
-            return self.expr(definition.body, {}, scope, Trace(group.items, exp.true()))
+            return self.expr(definition.body, {}, scope, Trace(group.items))
         args = {name: self.expr(arg, env, scope, trace) for (name, _), arg in zip(definition.params, node.args, strict=True)}
         return self.expr(definition.body, args, scope, trace)
 
@@ -647,7 +682,7 @@ class Generator:
         for path, _ in node.keys:
             column = collection.column(path)
             if column is None:
-                raise Unsupported(f"join key `{'.'.join(path)}` has a type the SQL backends do not read", node.span)
+                raise Unsupported(f"join key `{'.'.join(path, copy=False)}` has a type the SQL backends do not read", node.span)
             out.append(col(alias, column.name))
         return out
 
@@ -702,41 +737,79 @@ class Generator:
         return case((unknown, exp.Null()), default=p["agg"])
 
     def _grouped(self, node: ir.Aggregate, scope: Scope, outer: list[Val]) -> tuple[exp.Expression, exp.Expression]:
-        """An aggregate whose filter reads only the element: GROUP BY the key, join on the outer key."""
+        """An aggregate whose filter reads only the element: GROUP BY the key, join on the outer key.
+
+        Its table does not depend on the outer row, so it is a CTE of the batch, built once per
+        aggregate and joined once per distinct outer key (`attested("a")`, `attested("b")`, …).
+        The CTE holds final values: per key (`v`), and for a key no element has (`e.v`: what
+        the elements whose key is missing make of an empty match).
+        """
         assert isinstance(node.source, ir.CollectionRef)
         cache_key = f"agg:{id(node)}:{':'.join(o.sql.sql() for o in outer)}"
         if cache_key in scope.cache:
             found: tuple[exp.Expression, exp.Expression] = scope.cache[cache_key]
             return found
+        names = self._aggregate_ctes(node)
+        table, empty = names
+        name = self.fresh("a")
+        if node.keys:
+            on = and_(*[exp.EQ(this=col(name, f"k{i}"), expression=paren(o.sql)) for i, o in enumerate(outer)])
+            scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(table)), name), kind="LEFT", on=on))
+            empty_alias = scope.cache.get(f"empty:{empty}")
+            if empty_alias is None:
+                empty_alias = self.fresh("z")
+                scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(str(empty))), empty_alias), kind="CROSS"))
+                scope.cache[f"empty:{empty}"] = empty_alias
+            value = case((is_null(col(name, "k0")), col(empty_alias, "v")), default=col(name, "v"))
+        else:
+            scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(table)), name), kind="CROSS"))
+            value = col(name, "v")
+        result = (value, zero(col(name, "n_all")))
+        scope.cache[cache_key] = result
+        return result
+
+    def _aggregate_ctes(self, node: ir.Aggregate) -> tuple[str, str | None]:
+        found = self.ctes_by_node.get(id(node))
+        if found is not None:
+            return found
         inner, env = self._element_scope(node, {})
         f, v = self._filter_value(node, env, inner)
         keys = self._key_columns(node, inner.alias)
         partials = self._partials(node, f, v, col(inner.alias, POS), forced=False)
-        name = self.fresh("a")
-        items = [exp.alias_(k, f"k{i}", quoted=True) for i, k in enumerate(keys)]
-        items += [exp.alias_(e, n, quoted=True) for n, e in partials.items()]
-        items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True))
+        items = [exp.alias_(k, f"k{i}", quoted=True, copy=False) for i, k in enumerate(keys)]
+        items += [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
+        items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
         grouped = inner.from_(exp.select(*items))
-        if keys:
-            grouped = grouped.where(and_(*[not_null(k) for k in keys])).group_by(*keys)
-            on = and_(*[exp.EQ(this=col(name, f"k{i}"), expression=paren(o.sql)) for i, o in enumerate(outer)])
-            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True), kind="LEFT", on=on))
-        else:
-            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True), kind="CROSS"))
-        refs = {n: col(name, n) for n in partials}
-        if keys:
-            unknown_scope, unknown_env = self._element_scope(node, {})
-            uf, uv = self._filter_value(node, unknown_env, unknown_scope)
-            ukeys = self._key_columns(node, unknown_scope.alias)
-            forced = self._partials(node, uf, uv, col(unknown_scope.alias, POS), forced=True)
-            uname = self.fresh("u")
-            unknown_rows = unknown_scope.from_(exp.select(*[exp.alias_(e, n, quoted=True) for n, e in forced.items()])).where(or_(*[is_null(k) for k in ukeys]))
-            scope.joins.append(exp.Join(this=exp.alias_(unknown_rows.subquery(), uname, table=True), kind="CROSS"))
-            for n in forced:
-                refs[n] = exp.Add(this=zero(refs[n]), expression=zero(col(uname, n))) if n in refs else zero(col(uname, n))
-        result = (self._final(node, refs), zero(col(name, "n_all")))
-        scope.cache[cache_key] = result
-        return result
+        table = self.fresh("g")
+        if not keys:
+            self.ctes.append((f"{table}_p", grouped))
+            final = exp.select(exp.Alias(this=self._final(node, {n: exp.column(n, quoted=True) for n in partials}), alias=ident("v")), exp.column("n_all", quoted=True))
+            self.ctes.append((table, final.from_(exp.Table(this=ident(f"{table}_p")), copy=False)))
+            self.ctes_by_node[id(node)] = (table, None)
+            return table, None
+        grouped = grouped.where(and_(*[not_null(k) for k in keys]), copy=False).group_by(*keys, copy=False)
+        unknown_scope, unknown_env = self._element_scope(node, {})
+        uf, uv = self._filter_value(node, unknown_env, unknown_scope)
+        ukeys = self._key_columns(node, unknown_scope.alias)
+        forced = self._partials(node, uf, uv, col(unknown_scope.alias, POS), forced=True)
+        unknown_rows = unknown_scope.from_(exp.select(*[exp.alias_(e, n, quoted=True, copy=False) for n, e in forced.items()])).where(or_(*[is_null(k) for k in ukeys]), copy=False)
+        self.ctes.append((f"{table}_p", grouped))
+        self.ctes.append((f"{table}_u", unknown_rows))
+        combined: dict[str, exp.Expression] = {n: col("p", n) for n in partials}
+        alone: dict[str, exp.Expression] = {n: exp.Null() if n == "agg" else num(0) for n in partials}
+        for n in forced:
+            combined[n] = exp.Add(this=zero(combined[n]), expression=zero(col("u", n))) if n in combined else zero(col("u", n))
+            alone[n] = zero(col("u", n))
+        keyed = exp.select(
+            *[col("p", f"k{i}") for i in range(len(keys))],
+            exp.Alias(this=self._final(node, combined), alias=ident("v")),
+            col("p", "n_all"),
+        ).from_(_aliased(exp.Table(this=ident(f"{table}_p")), "p"), copy=False).join(_aliased(exp.Table(this=ident(f"{table}_u")), "u"), join_type="CROSS", copy=False)
+        empty = exp.select(exp.Alias(this=self._final(node, alone), alias=ident("v"))).from_(_aliased(exp.Table(this=ident(f"{table}_u")), "u"), copy=False)
+        self.ctes.append((table, keyed))
+        self.ctes.append((f"{table}_e", empty))
+        self.ctes_by_node[id(node)] = (table, f"{table}_e")
+        return table, f"{table}_e"
 
     def _correlated(self, node: ir.Aggregate, env: dict[str, Val], outer: list[Val]) -> tuple[exp.Expression, exp.Expression]:
         """An aggregate whose filter also reads the outer row: a correlated scalar subquery."""
@@ -751,18 +824,21 @@ class Generator:
         else:
             matched = rows = exp.true()
         partials = self._partials(node, f, v, col(inner.alias, POS), forced=False)
-        value = inner.from_(exp.select(self._final(node, partials))).where(rows).subquery()
-        counted = exp.select(exp.Count(this=exp.Star())).from_(_aliased(self.table(node.source.collection), inner.alias))  # type: ignore[union-attr]
+        value = inner.from_(exp.select(self._final(node, partials))).where(rows, copy=False).subquery()
+        counted = exp.select(exp.Count(this=exp.Star())).from_(_aliased(self.table(node.source.collection), inner.alias), copy=False)  # type: ignore[union-attr]
         if keys:
-            counted = counted.where(matched)
+            counted = counted.where(matched, copy=False)
         return value, counted.subquery()
 
     def _list_aggregate(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, trace: Trace | None, probe: Probe | None) -> Val:
         source = self.expr(node.source, env, scope, trace)
-        for part in (node.where, node.value):
-            if part is not None and any(isinstance(n, ir.Aggregate | ir.Lookup) for n in walk_inlined(part, self.program)):
-                raise Unsupported("an aggregate over a list whose filter reads other collections", node.span)
         element = source.type.element if isinstance(source.type, T.ListType) else T.UNKNOWN
+        reads_tables = any(isinstance(n, ir.Aggregate | ir.Lookup) for part in (node.where, node.value) if part is not None for n in walk_inlined(part, self.program))
+        if reads_tables:
+            sql = self._unnested(node, env, scope, source, element)
+            if probe is not None:
+                self._list_probe(node, env, probe, sql, source)
+            return Val(sql, node.type)
         inner = dict(env)
         var = f"x_{node.var}"
         inner[node.var] = Val(exp.column(var), element)
@@ -794,15 +870,47 @@ class Generator:
             value = case((unknown, exp.Null()), default=reduced)
         sql = case((is_null(items), exp.Null()), default=value)
         if probe is not None:
-            probe.value = self.emit(sql, node.type)
-            probe.key = self.emit(not_null(items), T.BOOL)
-            probe.source = self.emit(items, source.type)
-            free = free_vars(node.where, self.program) | free_vars(node.value, self.program)
-            free.discard(node.var)
-            for name in sorted(free):
-                bound = env[name]
-                probe.env[name] = (self.emit(bound.sql, bound.type if bound.entity is None else T.NUMBER), bound.type, bound.entity)
+            self._list_probe(node, env, probe, sql, source)
         return Val(sql, node.type)
+
+    def _list_probe(self, node: ir.Aggregate, env: dict[str, Val], probe: Probe, sql: exp.Expression, source: Val) -> None:
+        probe.value = self.emit(sql, node.type)
+        probe.key = self.emit(not_null(source.sql), T.BOOL)
+        probe.source = self.emit(source.sql, source.type)
+        free = free_vars(node.where, self.program) | free_vars(node.value, self.program)
+        free.discard(node.var)
+        for name in sorted(free):
+            bound = env[name]
+            probe.env[name] = (self.emit(bound.sql, bound.type if bound.entity is None else T.NUMBER), bound.type, bound.entity)
+
+    def _unnested(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, source: Val, element: T.Type) -> exp.Expression:
+        """A list aggregate whose filter looks things up: unnest the list field, join, group by its owner."""
+        owner = node.source.base if isinstance(node.source, ir.Field) else None
+        owner_val = self.expr(owner, env, scope, None) if owner is not None else None
+        if owner_val is None or owner_val.entity is None or not isinstance(node.source, ir.Field):
+            raise Unsupported("an aggregate over a computed list whose filter reads other collections", node.span)
+        free = free_vars(node.where, self.program) | free_vars(node.value, self.program)
+        free.discard(node.var)
+        if any(env[name].sql.sql() != owner_val.sql.sql() for name in free):
+            raise Unsupported("an aggregate over a list whose filter reads values of other rows", node.span)
+        collection = self.layout.collections[owner_val.entity]
+        column = collection.column(node.source.path)
+        if column is None:
+            raise Unsupported("a list field the SQL backends do not read", node.span)
+        rows = self.fresh("o")
+        unnest = self.target.unnest(self.table(owner_val.entity), rows, column.name)
+        alias = self.fresh("le")
+        inner = Scope(self, unnest.subquery(), alias)
+        inner_env = {name: Val(col(alias, "o"), env[name].type, owner_val.entity) for name in free}
+        inner_env[node.var] = Val(col(alias, "x"), element)
+        f, v = self._filter_value(node, inner_env, inner)
+        partials = self._partials(node, f, v, col(alias, "i"), forced=False)
+        name = self.fresh("a")
+        items = [exp.alias_(col(alias, "o"), "k0", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
+        grouped = inner.from_(exp.select(*items)).group_by(col(alias, "o"), copy=False)
+        scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "k0"), expression=owner_val.sql)))
+        refs = {n: col(name, n) for n in partials}
+        return case((is_null(source.sql), exp.Null()), default=self._final(node, refs))
 
     def integral(self, node: ir.Expr | None) -> bool:
         """True when a number expression always holds whole numbers (its sum is exact in any order)."""
@@ -843,14 +951,38 @@ class Trace:
     """Where probes go, and the condition under which the current node is reached."""
 
     sink: list[Probe]
-    visit: exp.Expression
+    visit: tuple[tuple[int, str], ...] = ()
 
-    def under(self, condition: exp.Expression) -> Trace:
-        return Trace(self.sink, and_(self.visit, condition) if not isinstance(self.visit, exp.Boolean) else condition)
+    def under(self, column: int | None, test: str) -> Trace:
+        if column is None:  # decided statically true: nothing to test
+            return self
+        return Trace(self.sink, (*self.visit, (column, test)))
+
+    def never(self) -> Trace:
+        return Trace(self.sink, (*self.visit, (-1, "never")))
 
     def add(self, probe: Probe, gen: Generator) -> None:
-        probe.visit = gen.emit(self.visit, T.BOOL)
+        probe.visit = self.visit
         self.sink.append(probe)
+
+
+def reached(visit: tuple[tuple[int, str], ...], row: tuple[Any, ...]) -> bool:
+    """Whether the reference tracer evaluates a node, from the values of the sub-expressions before it."""
+    for column, test in visit:
+        if test == "never":
+            return False
+        value = row[column]
+        if test == "not_false" and value is False:
+            return False
+        if test == "not_true" and value is True:
+            return False
+        if test == "true" and value is not True:
+            return False
+        if test == "false" and value is not False:
+            return False
+        if test == "null" and value is not None:
+            return False
+    return True
 
 
 def free_vars(node: ir.Expr | None, program: Program) -> set[str]:

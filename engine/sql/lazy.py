@@ -32,7 +32,9 @@ class Engine(Protocol):
 
     target: Target
 
-    def query(self, select: exp.Expression) -> list[tuple[Any, ...]]: ...
+    def query(self, select: exp.Expression, cache: dict[str, str] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of a query; `cache` keeps its rendered SQL per dialect for the next run."""
+        ...
 
 
 def _col(alias: str, name: str) -> exp.Column:
@@ -97,7 +99,7 @@ class LazyIndex:
             if isinstance(value, tuple) and value and value[0] == "bool":
                 value = value[1]
             conditions.append(exp.EQ(this=_col("t", ".".join(path)), expression=literal(value)))
-        return self.snapshot.positions(self.collection, exp.and_(*conditions))
+        return self.snapshot.positions(self.collection, exp.and_(*conditions, copy=False))
 
 
 class LazySnapshot(Snapshot):
@@ -130,14 +132,14 @@ class LazySnapshot(Snapshot):
 
     def keyed(self, collection: str, paths: tuple[tuple[str, ...], ...]) -> Any:
         found = self.layout.collections[collection]
-        unknown = self.positions(found, exp.or_(*[exp.Is(this=_col("t", ".".join(p)), expression=exp.Null()) for p in paths]))
+        unknown = self.positions(found, exp.or_(*[exp.Is(this=_col("t", ".".join(p)), expression=exp.Null()) for p in paths], copy=False))
         return LazyIndex(self, found, paths), unknown
 
     # -- queries
     def positions(self, collection: Collection, condition: exp.Expression, limit: int | None = None) -> list[int]:
-        select = exp.select(_col("t", POS)).from_(_table(collection)).where(condition).order_by(_col("t", POS))
+        select = exp.select(_col("t", POS)).from_(_table(collection), copy=False).where(condition, copy=False).order_by(_col("t", POS), copy=False)
         if limit is not None:
-            select = select.limit(limit)
+            select = select.limit(limit, copy=False)
         return [int(row[0]) for row in self.engine.query(select)]
 
     def fetch(self, collection: Collection, start: int, stop: int) -> dict[int, dict[str, Any]]:
@@ -151,8 +153,9 @@ class LazySnapshot(Snapshot):
         condition = exp.and_(
             exp.GTE(this=_col("t", POS), expression=exp.Literal.number(start)),
             exp.LT(this=_col("t", POS), expression=exp.Literal.number(stop)),
+        copy=False,
         )
-        select = exp.select(*items).from_(_table(collection)).where(condition)
+        select = exp.select(*items).from_(_table(collection), copy=False).where(condition, copy=False)
         out: dict[int, dict[str, Any]] = {}
         for row in self.engine.query(select):
             out[int(row[0])] = rebuild(columns, row[1:])

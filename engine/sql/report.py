@@ -26,7 +26,7 @@ from lawcode.engine.evaluate import TraceNode, TracingEvaluator, iter_nodes
 from lawcode.engine.report import NotInForce, Report, Subject, Undetermined, Violation
 from lawcode.engine.run import MAX_MISSING, _order, _source, evidence
 from lawcode.engine.snapshot import Entity, Snapshot, pointer
-from lawcode.engine.sql.generate import Generator, Probe, RuleQuery
+from lawcode.engine.sql.generate import Batch, Probe, RuleQuery, reached
 from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
 
 Row = tuple[Any, ...]
@@ -54,9 +54,8 @@ def from_sql(value: Any, t: T.Type) -> Any:
 
 
 class Assembler:
-    def __init__(self, program: Program, generator: Generator, engine: Engine, lazy: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None]) -> None:
+    def __init__(self, program: Program, engine: Engine, lazy: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None]) -> None:
         self.program = program
-        self.generator = generator
         self.engine = engine
         self.lazy = lazy
         self.params = params
@@ -64,20 +63,29 @@ class Assembler:
         self.ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
         self.seen: set[str] = set()
 
-    def report(self, snapshot_name: str, rulesets: tuple[str, ...], lengths: dict[str, int], backend: str) -> Report:
+    def report(self, snapshot_name: str, rulesets: tuple[str, ...], lengths: dict[str, int], backend: str, batches: list[Batch]) -> Report:
         root: Snapshot = self.lazy
         violations: list[Violation] = []
         undetermined: list[Undetermined] = []
         not_in_force: list[NotInForce] = []
         checked = 0
-        for rule in self.program.rules:
+        found: dict[str, tuple[Batch, RuleQuery, list[Row]]] = {}
+        for batch in batches:
+            if batch.rules[0].rule.collection is not None and not lengths.get(batch.rules[0].rule.collection, 0):
+                rows: list[Row] = []  # no subjects: nothing to ask
+            else:
+                rows = self.engine.query(batch.select, batch.text)
+            for query in batch.rules:
+                found[query.rule.id] = (batch, query, rows)
+        for rule in self.program.rules:  # the reference's order: it decides which trace reads a definition first
             if not rule.in_force_on(root.as_of):
                 not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until))
                 continue
             checked += 1 if rule.collection is None else lengths.get(rule.collection, 0)
-            query = self.generator.rule(rule)
-            for row in self.engine.query(query.select):
-                self._subject(query, row, violations, undetermined)
+            batch, query, rows = found[rule.id]
+            for row in rows:
+                if row[query.outcome]:
+                    self._subject(query, batch.types, row, violations, undetermined)
         return Report(
             as_of=root.as_of,
             snapshot=snapshot_name,
@@ -91,7 +99,7 @@ class Assembler:
             documents=self.program.documents,
         )
 
-    def _subject(self, query: RuleQuery, row: Row, violations: list[Violation], undetermined: list[Undetermined]) -> None:
+    def _subject(self, query: RuleQuery, types: list[T.Type], row: Row, violations: list[Violation], undetermined: list[Undetermined]) -> None:
         rule = query.rule
         subject = None
         position = int(row[query.position])
@@ -99,7 +107,7 @@ class Assembler:
             raw_id = row[query.subject_id]
             sid = raw_id if raw_id is not None else f"#{position}"
             subject = Subject(rule.collection, sid, pointer(rule.collection, position), position)
-        message = self._message(query, row)
+        message = self._message(query, types, row)
         root = TraceNode(ir.Const(None, T.UNKNOWN, rule.span))
         for probes in query.probes:
             root.children.extend(self._nodes(probes, row))
@@ -111,7 +119,7 @@ class Assembler:
             missing = [p for n in iter_nodes(root) for p in n.missing]
             undetermined.append(Undetermined(rule.id, rule.severity, rule.citations, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message))
 
-    def _message(self, query: RuleQuery, row: Row) -> str:
+    def _message(self, query: RuleQuery, types: list[T.Type], row: Row) -> str:
         out = []
         for piece in query.message:
             if isinstance(piece, str):
@@ -120,14 +128,14 @@ class Assembler:
                 expr, value = piece
                 out.append(values.display(value, expr.type, self.ladders))
             else:
-                expr_type = query.columns[piece][1]
+                expr_type = types[piece]
                 out.append(values.display(from_sql(row[piece], expr_type), expr_type, self.ladders))
         return "".join(out)
 
     # ------------------------------------------------------------ traces
     def _nodes(self, probes: list[Probe], row: Row) -> Iterator[TraceNode]:
         for probe in probes:
-            if not row[probe.visit]:
+            if not reached(probe.visit, row):
                 continue
             if probe.kind == "group":
                 if probe.name in self.seen:

@@ -61,6 +61,7 @@ def duration_valid(raw: exp.Expression) -> exp.Expression:
         fn("regexp_full_match", raw, s(DURATION_RE)),
         exp.Not(this=exp.In(this=raw, expressions=[s("P"), s("PT")])),
         exp.Not(this=fn("ends_with", raw, s("T"))),
+    copy=False,
     )
 
 
@@ -104,8 +105,8 @@ def convert(raw: exp.Expression, column: Column) -> exp.Expression:
     if t in (T.DURATION, T.PERIOD):
         months, micros = duration_parts(raw)
         if t == T.DURATION:
-            return exp.Case(ifs=[exp.If(this=exp.and_(duration_valid(raw), exp.EQ(this=months, expression=exp.Literal.number(0))), true=micros)])
-        return exp.Case(ifs=[exp.If(this=exp.and_(duration_valid(raw), exp.EQ(this=micros, expression=exp.Literal.number(0))), true=months)])
+            return exp.Case(ifs=[exp.If(this=exp.and_(duration_valid(raw), exp.EQ(this=months, expression=exp.Literal.number(0)), copy=False), true=micros)])
+        return exp.Case(ifs=[exp.If(this=exp.and_(duration_valid(raw), exp.EQ(this=micros, expression=exp.Literal.number(0)), copy=False), true=months)])
     return raw
 
 
@@ -137,18 +138,18 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expressi
         schema = column.schema
         field = column.path[-1]
         if column.required and not column.nullable:
-            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(r)), lambda _v, f=field: f"{f!r} is a required property", "add the field, or make it optional in the schema"))
+            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(r), copy=False), lambda _v, f=field: f"{f!r} is a required property", "add the field, or make it optional in the schema"))
         if column.kind == "string" and not column.is_record and column.name not in typed:
             fmt = schema.get("format")
             valid: exp.Expression | None = None
             if fmt == "date":
-                valid = exp.and_(fn("regexp_full_match", r, s(DATE_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("DATE"))))
+                valid = exp.and_(fn("regexp_full_match", r, s(DATE_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("DATE"))), copy=False)
             elif fmt == "date-time":
-                valid = exp.and_(fn("regexp_full_match", r, s(DATETIME_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("TIMESTAMPTZ"))))
+                valid = exp.and_(fn("regexp_full_match", r, s(DATETIME_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("TIMESTAMPTZ"))), copy=False)
             elif fmt == "duration":
                 valid = duration_valid(r)
             if valid is not None:
-                out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid))), lambda v, f=fmt: f"{v!r} is not a {f!r}", FORMAT_HINTS[str(fmt)]))
+                out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid)), copy=False), lambda v, f=fmt: f"{v!r} is not a {f!r}", FORMAT_HINTS[str(fmt)]))
             if isinstance(schema.get("minLength"), int):
                 out.append(Check(column, column.path, exp.LT(this=fn("length", r), expression=exp.Literal.number(schema["minLength"])), lambda v: f"{v!r} is too short"))
             if isinstance(schema.get("maxLength"), int):
@@ -161,7 +162,7 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expressi
         if isinstance(enum, list) and column.kind in ("string", "integer", "number", "boolean"):
             allowed = [v for v in enum if v is not None and _fits(v, column.kind)]
             literals = [_literal(v) for v in allowed]
-            bad = exp.and_(not_null(r), exp.Not(this=exp.In(this=r, expressions=literals))) if literals else not_null(r)
+            bad = exp.and_(not_null(r), exp.Not(this=exp.In(this=r, expressions=literals)), copy=False) if literals else not_null(r)
             message = (lambda v, c=schema["const"]: f"{c!r} was expected") if "const" in schema else (lambda v, e=enum: f"{v!r} is not one of {e!r}")
             out.append(Check(column, column.path, bad, message))
         if column.kind in ("integer", "number"):
@@ -204,12 +205,12 @@ def check_query(
     parts: list[exp.Select] = []
     for i, check in enumerate(found):
         value = exp.Cast(this=raw(check.column.path), to=exp.DataType.build("VARCHAR"))
-        select = exp.select(exp.alias_(exp.Literal.number(i), "c"), exp.alias_(exp.column(POS, quoted=True), "p"), exp.alias_(value, "v")).from_(table.copy()).where(check.bad).limit(limit)
+        select = exp.select(exp.alias_(exp.Literal.number(i), "c", copy=False), exp.alias_(exp.column(POS, quoted=True), "p", copy=False), exp.alias_(value, "v", copy=False)).from_(table, copy=False).where(check.bad, copy=False).limit(limit, copy=False)
         parts.append(select)
     union: exp.Expression = parts[0].subquery()
-    query: exp.Expression = exp.select("*").from_(union)
+    query: exp.Expression = exp.select("*").from_(union, copy=False)
     for part in parts[1:]:
-        query = exp.union(query, exp.select("*").from_(part.subquery()), distinct=False)
+        query = exp.union(query, exp.select("*").from_(part.subquery(), copy=False), distinct=False)
     return query, found
 
 

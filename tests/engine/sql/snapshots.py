@@ -114,7 +114,7 @@ def sql_snapshot(max_size: int = 6) -> st.SearchStrategy[dict[str, Any]]:
             "sanctions": st.lists(sanctions, max_size=4),
             "items": st.lists(items, max_size=4),
         }
-    ).map(lambda d: {k: v for k, v in d.items() if v is not ABSENT and v is not None or k == "as_of"})
+    ).map(lambda d: {k: v for k, v in d.items() if (v is not ABSENT and v is not None) or k == "as_of"})
 
 
 def mini_snapshot(max_size: int = 6) -> st.SearchStrategy[dict[str, Any]]:

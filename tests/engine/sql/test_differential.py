@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from snapshots import mini_snapshot, sql_snapshot
 
 import lawcode
 from helpers import DATA
 from lawcode.diagnostics import LawcodeError
 from lawcode.engine.sql import evaluate as sql_evaluate
-from snapshots import mini_snapshot, sql_snapshot
 
 SQL_RULES = lawcode.load_ruleset(DATA / "sql")
 MINI_RULES = lawcode.load_ruleset(DATA / "mini")
