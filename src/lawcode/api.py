@@ -65,11 +65,24 @@ class Ruleset:
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         progress: Callable[[int, int], None] | None = None,
+        backend: str = "python",
+        spark_master: str | None = None,
     ) -> Report:
         """Check a snapshot (a dict, a JSON path, JSON bytes/text) and return the report.
 
         `progress(done, total)`, if given, is called every few thousand subjects.
+        `backend`: python (the reference), duckdb, spark, or auto (python for small JSON,
+        duckdb for large JSON or a directory of JSON Lines / Parquet); every backend gives
+        the same report (see lawcode.engine.sql).
         """
+        if backend != "python" and not isinstance(snapshot, Snapshot):
+            from lawcode.engine import sql
+
+            if isinstance(snapshot, str) and snapshot.lstrip().startswith("{"):
+                snapshot = snapshot.encode()
+            chosen = sql.choose(snapshot, backend)
+            if chosen != "python":
+                return sql.evaluate(self.program, snapshot, backend=chosen, rulesets=self.paths, spark_master=spark_master)
         loaded = self.load_snapshot(snapshot, max_bytes=max_bytes)
         return evaluate(self.program, loaded, self.paths, progress)
 

@@ -53,15 +53,24 @@ def cli() -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file instead of stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True, help="Lowest severity that makes the exit code 1.")
 @click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger snapshots.")
-def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, max_snapshot_mb: int) -> None:
+@click.option("--backend", "-b", type=click.Choice(["auto", "python", "duckdb", "spark"]), default="auto", show_default=True, help="Evaluator: python for small JSON, duckdb/spark (SQL) for large JSON, JSON Lines or Parquet directories.")
+@click.option("--spark-master", metavar="URL", default=None, help="Spark master for --backend spark (default local[*]).")
+def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, max_snapshot_mb: int, backend: str, spark_master: str | None) -> None:
     """Check a snapshot against rulesets (files or folders of .law files)."""
     from lawcode.progress import TerminalProgress, wanted
 
     ruleset = compile_or_exit(paths)
+    if backend != "python":
+        from lawcode.engine.sql import choose
+
+        backend = choose(str(snapshot), backend)
     try:
-        with TerminalProgress(enabled=wanted()) as progress:
-            loaded = progress.loading("loading the snapshot", lambda: ruleset.load_snapshot(snapshot, max_bytes=max_snapshot_mb * 1_000_000), snapshot)
-            report = ruleset.evaluate(loaded, progress=progress)
+        if backend != "python":
+            report = ruleset.evaluate(str(snapshot), backend=backend, spark_master=spark_master)
+        else:
+            with TerminalProgress(enabled=wanted()) as progress:
+                loaded = progress.loading("loading the snapshot", lambda: ruleset.load_snapshot(snapshot, max_bytes=max_snapshot_mb * 1_000_000), snapshot)
+                report = ruleset.evaluate(loaded, progress=progress)
     except LawcodeError as error:
         print_error(error)
         sys.exit(EXIT_ERROR)

@@ -6,6 +6,7 @@ Each module defines click commands and calls `lawcode.cli.register(command)` at 
 from lawcode import cmd_explain as _explain  # noqa: F401
 from lawcode import cmd_fmt as _fmt  # noqa: F401
 from lawcode import cmd_graph as _graph  # noqa: F401
+from lawcode import cmd_snapshot as _snapshot  # noqa: F401
 from lawcode import coverage as _coverage  # noqa: F401
 from lawcode import testing as _testing  # noqa: F401
 from lawcode.playground import command as _playground  # noqa: F401
