@@ -318,13 +318,19 @@ class Citation:
     span: Span
 
     @property
-    def label(self) -> str:
-        text = f"{self.document} {'task' if self.unit == 'task' else 'art'} {self.article}"
+    def place(self) -> str:
+        """Where in its document: `art 8 para 1`, `task 3`."""
+        text = f"{'task' if self.unit == 'task' else 'art'} {self.article}"
         if self.paragraph is not None:
             text += f" para {self.paragraph}"
         if self.item is not None:
             text += f" item {self.item}"
         return text
+
+    @property
+    def label(self) -> str:
+        """`groups-2017 art 8 para 1`."""
+        return f"{self.document} {self.place}"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -68,9 +68,9 @@ class SnapshotSchema:
         found: dict[str, JSON] = {}
         for name, prop in self.properties(self.root).items():
             prop = self.resolve(prop)
-            if _types(prop) == {"array"}:
+            if json_types(prop) == {"array"}:
                 items = self.resolve(prop.get("items", {}))
-                if "object" in _types(items):
+                if "object" in json_types(items):
                     found[name] = items
         return found
 
@@ -80,7 +80,7 @@ class SnapshotSchema:
     def type_of(self, node: JSON, pointer: str) -> FieldInfo:
         """The lawcode type of a schema node; `pointer` names nested records."""
         node = self.resolve(node)
-        kinds = _types(node) - {"null"}
+        kinds = json_types(node) - {"null"}
         enum = tuple(node["enum"]) if isinstance(node.get("enum"), list) else None
         if "const" in node:
             enum = (node["const"],)
@@ -107,7 +107,8 @@ class SnapshotSchema:
         return FieldInfo(T.UNKNOWN, node, enum)
 
 
-def _types(node: JSON) -> set[str]:
+def json_types(node: JSON) -> set[str]:
+    """The JSON types a schema node admits (`type`, or what `properties`/`enum` imply)."""
     kind = node.get("type")
     if isinstance(kind, str):
         return {kind}

@@ -112,13 +112,18 @@ def convert(raw: Any, t: T.Type) -> Any:
 # ---------------------------------------------------------------- display
 
 
-def format_duration(value: dt.timedelta) -> str:
+def _split(value: dt.timedelta) -> tuple[str, int, int, int, int]:
+    """sign, days, hours, minutes, seconds of a duration (whole seconds)."""
     seconds = int(value.total_seconds())
     sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
+    days, rest = divmod(abs(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
+    return sign, days, hours, minutes, secs
+
+
+def format_duration(value: dt.timedelta) -> str:
+    sign, days, hours, minutes, secs = _split(value)
     parts = []
     for amount, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"), (secs, "second")):
         if amount:
@@ -127,12 +132,7 @@ def format_duration(value: dt.timedelta) -> str:
 
 
 def iso_duration(value: dt.timedelta) -> str:
-    seconds = int(value.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
+    sign, days, hours, minutes, secs = _split(value)
     time = "".join(f"{n}{u}" for n, u in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
     return f"{sign}P{days}D" + (f"T{time}" if time else "") if days or not time else f"{sign}PT{time}"
 

@@ -101,13 +101,7 @@ def evidence_line(evidence: tuple[Evidence, ...]) -> str:
 
 def citation_label(c: Citation) -> str:
     """`art 8 para 1` (`task 3`): where in its document a citation points."""
-    unit = "task" if c.unit == "task" else "art"
-    label = f"{unit} {c.article}"
-    if c.paragraph is not None:
-        label += f" para {c.paragraph}"
-    if c.item is not None:
-        label += f" item {c.item}"
-    return label
+    return c.place
 
 
 def label_order(label: str) -> tuple[int, ...]:

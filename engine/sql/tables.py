@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lawcode.compiler import types as T
-from lawcode.compiler.schema import SnapshotSchema
+from lawcode.compiler.schema import SnapshotSchema, json_types
 
 POS = "__pos"
 
@@ -75,17 +75,6 @@ def table_name(collection: str) -> str:
     return f"t_{collection}"
 
 
-def _kinds(node: dict[str, Any]) -> set[str]:
-    kind = node.get("type")
-    if isinstance(kind, str):
-        return {kind}
-    if isinstance(kind, list):
-        return {k for k in kind if isinstance(k, str)}
-    if "properties" in node:
-        return {"object"}
-    if "enum" in node and all(isinstance(v, str) for v in node["enum"]):
-        return {"string"}
-    return set()
 
 
 def layout(schema: SnapshotSchema) -> Layout:
@@ -107,7 +96,7 @@ def _columns(schema: SnapshotSchema, node: dict[str, Any], prefix: tuple[str, ..
     required = set(node.get("required", []))
     for field, sub in schema.properties(node).items():
         sub = schema.resolve(sub)
-        kinds = _kinds(sub)
+        kinds = json_types(sub)
         nullable = "null" in kinds or not kinds
         kinds -= {"null"}
         path = (*prefix, field)
@@ -118,7 +107,7 @@ def _columns(schema: SnapshotSchema, node: dict[str, Any], prefix: tuple[str, ..
             continue
         if kinds == {"array"}:
             items = schema.resolve(sub.get("items", {}))
-            element = _kinds(items) - {"null"}
+            element = json_types(items) - {"null"}
             ekind = next(iter(element)) if len(element) == 1 and element <= {"string", "integer", "number", "boolean"} else None
             if ekind is None:
                 continue  # arrays of objects or mixed arrays: not readable by the SQL backends
@@ -153,7 +142,7 @@ def scalar_sql_type(kind: str, t: T.Type) -> str:
 def raw_type(schema: SnapshotSchema, node: dict[str, Any]) -> str:
     """The JSON-level DuckDB type used to read a property straight from JSON text."""
     node = schema.resolve(node)
-    kinds = _kinds(node) - {"null"}
+    kinds = json_types(node) - {"null"}
     if kinds == {"integer", "number"}:
         kinds = {"number"}
     if kinds == {"object"}:
