@@ -4,8 +4,8 @@ Any input form is loaded through DuckDB into the typed tables (`tables.py`), che
 against the schema exactly as `lawcode check --backend duckdb` checks it, then written:
 
 - parquet: a directory with `<collection>.parquet` (the typed layout, `__pos` kept) and
-  `_snapshot.parquet` (one row; each scalar part — as_of, policy, … — as JSON text);
-- jsonl: a directory with `<collection>.jsonl` (one element per line) and `_snapshot.json`;
+  `root.snapshot.parquet` (one row; each scalar part — as_of, policy, … — as JSON text);
+- jsonl: a directory with `<collection>.jsonl` (one element per line) and `root.snapshot.json`;
 - json: one document, as the python backend reads it.
 
 Values come out normalised, as the rules read them: date-times in UTC (`…Z`), durations

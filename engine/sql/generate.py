@@ -646,7 +646,8 @@ class Generator:
         free.discard(node.var)
         known = and_(*[not_null(o.sql) for o in outer]) if outer else exp.true()
         if free:
-            value, count = self._correlated(node, env, outer)
+            rebased = self._rebased(node, env, scope, outer)
+            value, count = rebased if rebased is not None else self._correlated(node, env, outer)
         else:
             value, count = self._grouped(node, scope, outer)
         sql = case((known, value)) if outer else value
@@ -810,6 +811,56 @@ class Generator:
         self.ctes.append((f"{table}_e", empty))
         self.ctes_by_node[id(node)] = (table, f"{table}_e")
         return table, f"{table}_e"
+
+    def _rebased(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, outer: list[Val]) -> tuple[exp.Expression, exp.Expression] | None:
+        """A filter reading one outer entity (`m.joined >= g.created`): join that entity's table
+        with the elements and group by its position, instead of a correlated subquery (which
+        Spark refuses and which grows DuckDB's plans)."""
+        assert isinstance(node.source, ir.CollectionRef)
+        names = free_vars(node.where, self.program) | free_vars(node.value, self.program)
+        for _, expr in node.keys:
+            names |= free_vars(expr, self.program)
+        names.discard(node.var)
+        owners = {env[n].sql.sql() for n in names}
+        first = env[next(iter(names))]
+        if len(owners) != 1 or first.entity is None:
+            return None
+        cache_key = f"rebased:{id(node)}:{first.sql.sql()}"
+        if cache_key in scope.cache:
+            found: tuple[exp.Expression, exp.Expression] = scope.cache[cache_key]
+            return found
+        parts = []
+        for forced in (False, True) if node.keys else (False,):
+            owner_alias, element_alias = self.fresh("o"), self.fresh("e")
+            inner = Scope(self, self.table(first.entity), owner_alias)
+            inner_env = {n: Val(col(owner_alias, POS), env[n].type, first.entity, owner_alias) for n in names}
+            inner_env[node.var] = Val(col(element_alias, POS), T.entity_of(node.source.collection), node.source.collection, element_alias)
+            keys = self._key_columns(node, element_alias)
+            if keys and not forced:
+                okeys = [self.expr(expr, inner_env, inner, None).sql for _, expr in node.keys]
+                on: exp.Expression = and_(*[exp.EQ(this=k, expression=paren(o)) for k, o in zip(keys, okeys, strict=True)])
+                inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="INNER", on=on))
+            elif keys:
+                inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="INNER", on=or_(*[is_null(k) for k in keys])))
+            else:
+                inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="CROSS"))
+            f, v = self._filter_value(node, inner_env, inner)
+            partials = self._partials(node, f, v, col(element_alias, POS), forced=forced)
+            items = [exp.alias_(col(owner_alias, POS), "o", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
+            if not forced:
+                items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
+            grouped = inner.from_(exp.select(*items)).group_by(col(owner_alias, POS), copy=False)
+            name = self.fresh("d")
+            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=first.sql)))
+            parts.append((name, partials))
+        (matched, partials), *rest = parts
+        refs: dict[str, exp.Expression] = {n: col(matched, n) if n == "agg" else zero(col(matched, n)) for n in partials}
+        for name, forced_partials in rest:
+            for n in forced_partials:
+                refs[n] = exp.Add(this=refs[n], expression=zero(col(name, n))) if n in refs else zero(col(name, n))
+        result = (self._final(node, refs), zero(col(matched, "n_all")))
+        scope.cache[cache_key] = result
+        return result
 
     def _correlated(self, node: ir.Aggregate, env: dict[str, Val], outer: list[Val]) -> tuple[exp.Expression, exp.Expression]:
         """An aggregate whose filter also reads the outer row: a correlated scalar subquery."""

@@ -3,8 +3,8 @@
 | form | what it is | how it is read |
 |---|---|---|
 | JSON | one document, as for the python backend | DuckDB `read_json` with a column spec derived from the JSON Schema: no Python object tree |
-| JSON Lines | a directory: `<collection>.jsonl` per collection, `_snapshot.json` with the scalar parts | `read_json(format='newline_delimited')` |
-| Parquet | a directory: `<collection>.parquet` per collection (the typed layout of `tables.py`), `_snapshot.parquet` (one row, each scalar part as JSON text) | `read_parquet`, as views: nothing is copied |
+| JSON Lines | a directory: `<collection>.jsonl` per collection, `root.snapshot.json` with the scalar parts | `read_json(format='newline_delimited')` |
+| Parquet | a directory: `<collection>.parquet` per collection (the typed layout of `tables.py`), `root.snapshot.parquet` (one row, each scalar part as JSON text) | `read_parquet`, as views: nothing is copied |
 
 JSON and JSON Lines are read as JSON-level values (dates still text), checked against the
 schema in SQL (`validate.py`), then converted once into the typed tables `t_<collection>`.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT_FILE = "_snapshot"
+ROOT_FILE = "root.snapshot"  # not `_…`: Spark skips files whose names start with `_` or `.`
 
 FORMS = ("json", "jsonl", "parquet")
 
