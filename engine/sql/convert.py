@@ -66,7 +66,7 @@ def _rows(backend: DuckDBBackend, collection: Collection) -> Any:
         if c.type.name == "datetime" and c.kind == "string":
             value = backend.target.epoch_us(value)
         items.append(value)
-    select = exp.select(*(items or [exp.Literal.number(1)])).from_(table(collection.table), copy=False).order_by(exp.column(POS, quoted=True), copy=False)
+    select = exp.select(*(items or [exp.Literal.number(1)]), copy=False).from_(table(collection.table), copy=False).order_by(exp.column(POS, quoted=True), copy=False)
     cursor = backend.con.execute(backend.sql(select))
     while True:
         chunk = cursor.fetchmany(CHUNK)
@@ -83,7 +83,7 @@ def _parquet(backend: DuckDBBackend, collections: dict[str, Collection], root: d
     scalars = [exp.alias_(exp.Literal.string(orjson.dumps(v).decode()), k, quoted=True) for k, v in root.items()]
     if not scalars:
         scalars = [exp.alias_(exp.Null(), "as_of", quoted=True)]
-    backend.con.sql(backend.sql(exp.select(*scalars))).write_parquet(str(target / f"{ROOT_FILE}.parquet"))
+    backend.con.sql(backend.sql(exp.select(*scalars, copy=False))).write_parquet(str(target / f"{ROOT_FILE}.parquet"))
 
 
 def _jsonl(backend: DuckDBBackend, collections: dict[str, Collection], root: dict[str, Any], target: Path, present: set[str]) -> None:

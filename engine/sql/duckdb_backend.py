@@ -138,11 +138,11 @@ class DuckDBBackend:
             located = self._locate_json(path, size, label, layout, schema)
             raise located or self._read_error(exc, label) from None
         try:
-            head = self.query(exp.select(*[exp.column(q(n).this, quoted=True) for n in layout.scalars] or [exp.Literal.number(1)]).from_(table("lawcode_doc"), copy=False))
+            head = self.query(exp.select(*[exp.column(q(n).this, quoted=True) for n in layout.scalars] or [exp.Literal.number(1)], copy=False).from_(table("lawcode_doc"), copy=False))
             if len(head) != 1:
                 raise LawcodeError([Diagnostic("S003", "a snapshot is one JSON object", where=label, hint='start it with {"as_of": "YYYY-MM-DD", …}')])
             root = {n: orjson.loads(v) for n, v in zip(layout.scalars, head[0], strict=False) if v is not None}
-            present_rows = self.query(exp.select(*[exp.Not(this=exp.Is(this=exp.column(n, quoted=True), expression=exp.Null())) for n in layout.collections] or [exp.true()]).from_(table("lawcode_doc"), copy=False))
+            present_rows = self.query(exp.select(*[exp.Not(this=exp.Is(this=exp.column(n, quoted=True), expression=exp.Null())) for n in layout.collections] or [exp.true()], copy=False).from_(table("lawcode_doc"), copy=False))
             present = {n for n, ok in zip(layout.collections, present_rows[0], strict=False) if ok}
             problems: list[Diagnostic] = []
             lengths: dict[str, int] = {}
@@ -203,7 +203,7 @@ class DuckDBBackend:
             def raw(p: tuple[str, ...]) -> exp.Expression:
                 return struct_path(exp.column(p[0], quoted=True), p[1:])
 
-            with_pos = exp.select(exp.alias_(exp.column("rowid"), POS, quoted=True, copy=False), exp.Star()).from_(table(f"raw_{name}"), copy=False)
+            with_pos = exp.select(exp.alias_(exp.column("rowid"), POS, quoted=True, copy=False), exp.Star(), copy=False).from_(table(f"raw_{name}"), copy=False)
             self.execute(exp.Create(this=table(f"rawp_{name}"), kind="TABLE", expression=with_pos))
             self.execute(exp.Drop(tables=[table(f"raw_{name}")], kind="TABLE"))
             problems += self._check(coll, f"rawp_{name}", raw, label, typed=set())
@@ -214,7 +214,7 @@ class DuckDBBackend:
 
     def _empty(self, coll: Collection, name: str, columns: dict[str, str]) -> None:
         items = [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(t, dialect="duckdb")), c, quoted=True, copy=False) for c, t in columns.items()]
-        self.execute(exp.Create(this=table(name), kind="TABLE", expression=exp.select(*items).limit(0, copy=False)))
+        self.execute(exp.Create(this=table(name), kind="TABLE", expression=exp.select(*items, copy=False).limit(0, copy=False)))
 
     def _load_parquet(self, directory: str, label: str, layout: Layout) -> Loaded:
         import duckdb
@@ -259,9 +259,9 @@ class DuckDBBackend:
                     items.append(exp.alias_(exp.column(column.name, quoted=True), column.name, quoted=True, copy=False))
                 else:
                     items.append(exp.alias_(validate.convert(exp.column(column.name, quoted=True), column), column.name, quoted=True, copy=False))
-            view = exp.select(*items).from_(exp.Table(this=source), copy=False)
+            view = exp.select(*items, copy=False).from_(exp.Table(this=source), copy=False)
             self.execute(exp.Create(this=table(coll.table), kind="VIEW", expression=view))
-            raw_view = exp.select(exp.alias_(position, POS, quoted=True, copy=False), exp.Star()).from_(exp.Table(this=source.copy()), copy=False)
+            raw_view = exp.select(exp.alias_(position, POS, quoted=True, copy=False), exp.Star(), copy=False).from_(exp.Table(this=source.copy()), copy=False)
             self.execute(exp.Create(this=table(f"rawp_{name}"), kind="VIEW", expression=raw_view))
             problems += self._check(coll, f"rawp_{name}", lambda p: exp.column(".".join(p), quoted=True), label, typed=typed)
             lengths[name] = self._length(coll)
@@ -289,17 +289,17 @@ class DuckDBBackend:
     def _empty_typed(self, coll: Collection) -> None:
         items = [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT")), POS, quoted=True, copy=False)]
         items += [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type(c), dialect="duckdb")), c.name, quoted=True, copy=False) for c in coll.columns]
-        self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items).limit(0, copy=False)))
+        self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).limit(0, copy=False)))
 
     def _typed(self, coll: Collection, raw_table: str, raw: Any) -> None:
         items = [exp.alias_(exp.column(POS, quoted=True), POS, quoted=True, copy=False)]
         for column in coll.columns:
             items.append(exp.alias_(validate.convert(raw(column.path), column), column.name, quoted=True, copy=False))
-        select = exp.select(*items).from_(table(raw_table), copy=False).order_by(exp.column(POS, quoted=True), copy=False)
+        select = exp.select(*items, copy=False).from_(table(raw_table), copy=False).order_by(exp.column(POS, quoted=True), copy=False)
         self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=select))
 
     def _length(self, coll: Collection) -> int:
-        rows = self.query(exp.select(exp.Count(this=exp.Star())).from_(table(coll.table), copy=False))
+        rows = self.query(exp.select(exp.Count(this=exp.Star()), copy=False).from_(table(coll.table), copy=False))
         return int(rows[0][0])
 
     def _check(self, coll: Collection, raw_table: str, raw: Any, label: str, typed: set[str]) -> list[Diagnostic]:

@@ -307,7 +307,7 @@ class Generator:
             query, satisfied = self._rule(rule, scope, position, subject_id)
             queries.append(query)
             unsatisfied.append(not_(satisfied))
-        select = exp.select(*[exp.Alias(this=sql, alias=ident(f"c{i}")) for i, (sql, _) in enumerate(self.columns)])  # alias_ would rename a shared subquery
+        select = exp.select(*[exp.Alias(this=sql, alias=ident(f"c{i}")) for i, (sql, _) in enumerate(self.columns)], copy=False)  # alias_ would rename a shared subquery
         select = scope.from_(select).where(or_(*unsatisfied), copy=False).order_by(col("s", POS), copy=False)
         for name, body in self.ctes:
             select = select.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
@@ -780,11 +780,11 @@ class Generator:
         items = [exp.alias_(k, f"k{i}", quoted=True, copy=False) for i, k in enumerate(keys)]
         items += [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
         items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
-        grouped = inner.from_(exp.select(*items))
+        grouped = inner.from_(exp.select(*items, copy=False))
         table = self.fresh("g")
         if not keys:
             self.ctes.append((f"{table}_p", grouped))
-            final = exp.select(exp.Alias(this=self._final(node, {n: exp.column(n, quoted=True) for n in partials}), alias=ident("v")), exp.column("n_all", quoted=True))
+            final = exp.select(exp.Alias(this=self._final(node, {n: exp.column(n, quoted=True) for n in partials}), alias=ident("v")), exp.column("n_all", quoted=True), copy=False)
             self.ctes.append((table, final.from_(exp.Table(this=ident(f"{table}_p")), copy=False)))
             self.ctes_by_node[id(node)] = (table, None)
             return table, None
@@ -793,7 +793,7 @@ class Generator:
         uf, uv = self._filter_value(node, unknown_env, unknown_scope)
         ukeys = self._key_columns(node, unknown_scope.alias)
         forced = self._partials(node, uf, uv, col(unknown_scope.alias, POS), forced=True)
-        unknown_rows = unknown_scope.from_(exp.select(*[exp.alias_(e, n, quoted=True, copy=False) for n, e in forced.items()])).where(or_(*[is_null(k) for k in ukeys]), copy=False)
+        unknown_rows = unknown_scope.from_(exp.select(*[exp.alias_(e, n, quoted=True, copy=False) for n, e in forced.items()], copy=False)).where(or_(*[is_null(k) for k in ukeys]), copy=False)
         self.ctes.append((f"{table}_p", grouped))
         self.ctes.append((f"{table}_u", unknown_rows))
         combined: dict[str, exp.Expression] = {n: col("p", n) for n in partials}
@@ -805,8 +805,9 @@ class Generator:
             *[col("p", f"k{i}") for i in range(len(keys))],
             exp.Alias(this=self._final(node, combined), alias=ident("v")),
             col("p", "n_all"),
+        copy=False,
         ).from_(_aliased(exp.Table(this=ident(f"{table}_p")), "p"), copy=False).join(_aliased(exp.Table(this=ident(f"{table}_u")), "u"), join_type="CROSS", copy=False)
-        empty = exp.select(exp.Alias(this=self._final(node, alone), alias=ident("v"))).from_(_aliased(exp.Table(this=ident(f"{table}_u")), "u"), copy=False)
+        empty = exp.select(exp.Alias(this=self._final(node, alone), alias=ident("v")), copy=False).from_(_aliased(exp.Table(this=ident(f"{table}_u")), "u"), copy=False)
         self.ctes.append((table, keyed))
         self.ctes.append((f"{table}_e", empty))
         self.ctes_by_node[id(node)] = (table, f"{table}_e")
@@ -849,7 +850,7 @@ class Generator:
             items = [exp.alias_(col(owner_alias, POS), "o", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
             if not forced:
                 items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
-            grouped = inner.from_(exp.select(*items)).group_by(col(owner_alias, POS), copy=False)
+            grouped = inner.from_(exp.select(*items, copy=False)).group_by(col(owner_alias, POS), copy=False)
             name = self.fresh("d")
             scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=first.sql)))
             parts.append((name, partials))
@@ -875,8 +876,8 @@ class Generator:
         else:
             matched = rows = exp.true()
         partials = self._partials(node, f, v, col(inner.alias, POS), forced=False)
-        value = inner.from_(exp.select(self._final(node, partials))).where(rows, copy=False).subquery()
-        counted = exp.select(exp.Count(this=exp.Star())).from_(_aliased(self.table(node.source.collection), inner.alias), copy=False)  # type: ignore[union-attr]
+        value = inner.from_(exp.select(self._final(node, partials), copy=False)).where(rows, copy=False).subquery()
+        counted = exp.select(exp.Count(this=exp.Star()), copy=False).from_(_aliased(self.table(node.source.collection), inner.alias), copy=False)  # type: ignore[union-attr]
         if keys:
             counted = counted.where(matched, copy=False)
         return value, counted.subquery()
@@ -958,7 +959,7 @@ class Generator:
         partials = self._partials(node, f, v, col(alias, "i"), forced=False)
         name = self.fresh("a")
         items = [exp.alias_(col(alias, "o"), "k0", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
-        grouped = inner.from_(exp.select(*items)).group_by(col(alias, "o"), copy=False)
+        grouped = inner.from_(exp.select(*items, copy=False)).group_by(col(alias, "o"), copy=False)
         scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "k0"), expression=owner_val.sql)))
         refs = {n: col(name, n) for n in partials}
         return case((is_null(source.sql), exp.Null()), default=self._final(node, refs))

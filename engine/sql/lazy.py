@@ -137,7 +137,7 @@ class LazySnapshot(Snapshot):
 
     # -- queries
     def positions(self, collection: Collection, condition: exp.Expression, limit: int | None = None) -> list[int]:
-        select = exp.select(_col("t", POS)).from_(_table(collection), copy=False).where(condition, copy=False).order_by(_col("t", POS), copy=False)
+        select = exp.select(_col("t", POS), copy=False).from_(_table(collection), copy=False).where(condition, copy=False).order_by(_col("t", POS), copy=False)
         if limit is not None:
             select = select.limit(limit, copy=False)
         return [int(row[0]) for row in self.engine.query(select)]
@@ -155,7 +155,7 @@ class LazySnapshot(Snapshot):
             exp.LT(this=_col("t", POS), expression=exp.Literal.number(stop)),
         copy=False,
         )
-        select = exp.select(*items).from_(_table(collection), copy=False).where(condition, copy=False)
+        select = exp.select(*items, copy=False).from_(_table(collection), copy=False).where(condition, copy=False)
         out: dict[int, dict[str, Any]] = {}
         for row in self.engine.query(select):
             out[int(row[0])] = rebuild(columns, row[1:])

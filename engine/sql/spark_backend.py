@@ -106,7 +106,7 @@ class SparkBackend:
         for name, coll in layout.collections.items():
             if self._view(directory, coll):
                 found.add(name)
-        counts = exp.select(*[exp.alias_(exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=exp.to_identifier(c.table, quoted=True))).subquery(), n, quoted=True) for n, c in layout.collections.items()])
+        counts = exp.select(*[exp.alias_(exp.select(exp.Count(this=exp.Star()), copy=False).from_(exp.Table(this=exp.to_identifier(c.table, quoted=True))).subquery(), n, quoted=True) for n, c in layout.collections.items()], copy=False)
         row = self.query(counts)[0] if layout.collections else ()
         lengths = {n: int(v) for n, v in zip(layout.collections, row, strict=True)}
         return Loaded(root, lengths, present if present is not None else found, problems)

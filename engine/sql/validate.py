@@ -208,9 +208,9 @@ def check_query(
         select = exp.select(exp.alias_(exp.Literal.number(i), "c", copy=False), exp.alias_(exp.column(POS, quoted=True), "p", copy=False), exp.alias_(value, "v", copy=False)).from_(table, copy=False).where(check.bad, copy=False).limit(limit, copy=False)
         parts.append(select)
     union: exp.Expression = parts[0].subquery()
-    query: exp.Expression = exp.select("*").from_(union, copy=False)
+    query: exp.Expression = exp.select("*", copy=False).from_(union, copy=False)
     for part in parts[1:]:
-        query = exp.union(query, exp.select("*").from_(part.subquery(), copy=False), distinct=False)
+        query = exp.union(query, exp.select("*", copy=False).from_(part.subquery(), copy=False), distinct=False)
     return query, found
 
 

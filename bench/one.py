@@ -1,0 +1,115 @@
+"""One timed measurement, in its own process (so peak RSS is its own): prints a JSON line.
+
+    python bench/one.py ENGINE RULESET SNAPSHOT
+
+ENGINE: python | duckdb | spark (lawcode backends), opa (five rules only), duckdb-bare
+(the five rules hand-written in SQL on the Parquet files: the floor for DuckDB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+
+
+def digest(pairs: list[tuple[str, str]]) -> str:
+    return hashlib.sha256(orjson.dumps(sorted(pairs))).hexdigest()[:16]
+
+
+def lawcode_run(engine: str, ruleset: str, snapshot: str) -> dict[str, object]:
+    t0 = time.perf_counter()
+    import lawcode
+
+    rules = lawcode.load_ruleset(ruleset)
+    t1 = time.perf_counter()
+    if engine == "python":
+        loaded = rules.load_snapshot(snapshot, max_bytes=1 << 34)
+        t2 = time.perf_counter()
+        report = rules.evaluate(loaded)
+    else:
+        from lawcode.engine.sql import evaluate, make_backend
+        from lawcode.engine.sql.inputs import detect
+        from lawcode.engine.sql.tables import layout
+
+        backend = make_backend(engine)
+        backend.load(detect(snapshot), layout(rules.program.schema), rules.program.schema)
+        t2 = time.perf_counter()
+        backend.close()
+        # the load is timed apart above; the report below loads again inside evaluate()
+        t2b = time.perf_counter()
+        report = evaluate(rules.program, snapshot, backend=engine)
+        t3 = time.perf_counter()
+        load = t2 - t1
+        evaluation = (t3 - t2b) - load
+        pairs = [(v.rule, str(v.subject.id) if v.subject else "platform") for v in report.violations]
+        return {"compile": t1 - t0, "load": load, "eval": max(evaluation, 0.0), "total": (t1 - t0) + (t3 - t2b), "violations": len(pairs), "digest": digest(pairs), "undetermined": len(report.undetermined)}
+    t3 = time.perf_counter()
+    pairs = [(v.rule, str(v.subject.id) if v.subject else "platform") for v in report.violations]
+    return {"compile": t1 - t0, "load": t2 - t1, "eval": t3 - t2, "total": t3 - t0, "violations": len(pairs), "digest": digest(pairs), "undetermined": len(report.undetermined)}
+
+
+def opa_run(snapshot: str) -> dict[str, object]:
+    t0 = time.perf_counter()
+    from opa_bindings import OpaEngine
+    from opa_bindings.engine import _cstr
+
+    engine = OpaEngine()
+    engine.add_policy("bench", (HERE / "five" / "policy.rego").read_text())
+    raw = Path(snapshot).read_bytes()
+    t1 = time.perf_counter()
+    with engine._eval_lock:  # the raw JSON goes to Go as is: OPA parses it, not Python
+        engine._eval_reset()
+        result = engine._eval_result(engine._call(engine._lib.OpaEvalQuery, _cstr("x := data.bench.violations"), raw, 0, 0))
+    t2 = time.perf_counter()
+    found = result[0]["bindings"]["x"]
+    pairs = [(r, s) for r, s in found]
+    return {"compile": 0.0, "load": t1 - t0, "eval": t2 - t1, "total": t2 - t0, "violations": len(pairs), "digest": digest(pairs), "undetermined": 0}
+
+
+def bare_run(directory: str) -> dict[str, object]:
+    """The five rules written by hand in DuckDB SQL over the Parquet files."""
+    t0 = time.perf_counter()
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    d = directory.rstrip("/")
+    sql = f"""
+    WITH users AS (SELECT * FROM read_parquet('{d}/users.parquet')),
+         groups AS (SELECT * FROM read_parquet('{d}/groups.parquet')),
+         sanctions AS (SELECT * FROM read_parquet('{d}/sanctions.parquet')),
+         logs AS (SELECT * FROM read_parquet('{d}/logs.parquet')),
+         founded AS (SELECT creator_id, count(*) AS n FROM groups GROUP BY creator_id)
+    SELECT 'log-retention', 'platform' FROM logs HAVING CAST(min("at") AS DATE) > CAST(DATE '2024-06-15' - INTERVAL 6 MONTH AS DATE)
+    UNION ALL SELECT 'member-cap', id FROM groups WHERE status = 'active' AND member_count > 500
+    UNION ALL SELECT 'groups-founded', u.id FROM users u JOIN founded f ON f.creator_id = u.id WHERE f.n > 3
+    UNION ALL SELECT 'verified-before-posting', id FROM users WHERE first_post_at IS NOT NULL AND (verified_at IS NULL OR verified_at > first_post_at)
+    UNION ALL SELECT 'sanction-step', id FROM sanctions
+      WHERE CASE measure WHEN 'warning_and_rectification' THEN 0 WHEN 'suspend_posting' THEN 1 ELSE 2 END
+          < CASE WHEN prior_violations + 1 >= 5 THEN 2 WHEN prior_violations + 1 >= 3 THEN 1 ELSE 0 END
+    """
+    rows = con.execute(sql).fetchall()
+    t1 = time.perf_counter()
+    pairs = [(r, s) for r, s in rows]
+    return {"compile": 0.0, "load": 0.0, "eval": t1 - t0, "total": t1 - t0, "violations": len(pairs), "digest": digest(pairs), "undetermined": 0}
+
+
+def main() -> None:
+    engine, ruleset, snapshot = sys.argv[1:4]
+    if engine == "opa":
+        result = opa_run(snapshot)
+    elif engine == "duckdb-bare":
+        result = bare_run(snapshot)
+    else:
+        result = lawcode_run(engine, ruleset, snapshot)
+    print(orjson.dumps(result).decode())
+
+
+if __name__ == "__main__":
+    main()
