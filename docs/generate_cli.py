@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -187,6 +188,18 @@ Serves the web playground (docs/playground.md).
 
 """)
     add(run("lawcode playground --help"))
+
+    add("""
+## lawcode snapshot
+
+Converts a snapshot between its input forms (one JSON file; a folder of JSON Lines files,
+one per collection; a folder of Parquet files), validating it against the ruleset's schema
+on the way. `lawcode check --backend duckdb` reads the columnar forms directly.
+
+""")
+    shutil.rmtree("/tmp/lawcode-cli-doc-parquet", ignore_errors=True)
+    add(run("lawcode snapshot convert rulesets/cac/examples/compliant.json /tmp/lawcode-cli-doc-parquet --to parquet --ruleset rulesets/cac"))
+    add(run("lawcode check rulesets/cac --snapshot /tmp/lawcode-cli-doc-parquet --backend duckdb --format json --output /tmp/lawcode-cli-doc.json"))
 
     add("""
 ## Shell completion
