@@ -85,20 +85,32 @@ def evaluate(
     name: str | None = None,
     spark_master: str | None = None,
     engine: Backend | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Report:
-    """Evaluate `program` over a snapshot with a SQL backend; the report equals the python backend's."""
+    """Evaluate `program` over a snapshot with a SQL backend; the report equals the python backend's.
+
+    `timings`, if given, receives the seconds spent loading and evaluating (for bench/).
+    """
+    import time
+
+    started = time.perf_counter()
     source = detect(snapshot, name)
     owned = engine is None
     runner = engine or make_backend(backend, spark_master=spark_master)
     try:
         tables = layout(program.schema)
         loaded = runner.load(source, tables, program.schema)
+        if timings is not None:
+            timings["load"] = time.perf_counter() - started
         root = validate_root(program.schema, loaded.root, loaded.present, tables, source.label, loaded.problems)
         lazy = LazySnapshot(root, source.label, runner, tables, loaded.lengths)
         params, origins = resolve_parameters(program, lazy)
         try:
             batches = plan(program, tables, lazy, params, origins, runner.target)
-            return Assembler(program, runner, lazy, params, origins).report(source.label, rulesets, loaded.lengths, runner.name, batches)
+            report = Assembler(program, runner, lazy, params, origins).report(source.label, rulesets, loaded.lengths, runner.name, batches)
+            if timings is not None:
+                timings["eval"] = time.perf_counter() - started - timings["load"]
+            return report
         except Unsupported as exc:
             where = f"{exc.span.file}:{exc.span.line}:{exc.span.column}" if exc.span else None
             raise LawcodeError([Diagnostic("E090", f"the {runner.name} backend cannot evaluate this ruleset: {exc}", where=where, hint="use --backend python")]) from None

@@ -172,8 +172,7 @@ def rebuild(columns: Sequence[Any], row: Sequence[Any]) -> dict[str, Any]:
             continue
         if column.is_record:
             if value is None:
-                absent.add(path)
-                _put(obj, path, None)
+                absent.add(path)  # absent or null: written as absent (null may not be allowed)
             else:
                 _put(obj, path, {})
             continue

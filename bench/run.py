@@ -1,0 +1,161 @@
+"""The benchmark: `python -m bench [--quick] [--runs 3] [--sizes …]` (never part of the tests).
+
+Two tables, each row the median of `--runs` runs in fresh processes (peak RSS is each
+process's own VmHWM; end to end is the wall time of the whole process, imports included):
+
+1. five rules (bench/five: log retention, member cap, groups founded per person,
+   verified before posting, sanction step) on seeded slim CAC-shaped snapshots:
+   lawcode python/duckdb from JSON, duckdb from Parquet, OPA (the Go engine, same rules in
+   Rego), and the same rules hand-written in DuckDB SQL on the Parquet files. Every
+   engine's violations are compared (a digest of the sorted (rule, subject) pairs).
+2. the full CAC rulesets on the CAC example scaled to N users (bench/cac_scale.py), per
+   backend and input form.
+
+Data goes to bench/data/ (git-ignored) and is reused when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+
+
+def measure(engine: str, ruleset: str, snapshot: str, runs: int) -> dict[str, object]:
+    results = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, str(HERE / "one.py"), engine, ruleset, snapshot], stdout=subprocess.PIPE, cwd=ROOT)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if status != 0:
+            return {"error": f"exit {status}"}
+        found = orjson.loads(out.splitlines()[-1])
+        found["wall"] = wall
+        results.append(found)
+    keys = ("total", "load", "eval", "wall", "rss_mb", "compile")
+    row = {k: statistics.median(float(r[k]) for r in results) for k in keys}
+    row.update({k: results[0][k] for k in ("violations", "digest", "undetermined")})
+    return row
+
+
+def size_mb(path: Path) -> float:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir()) / 1e6
+    return path.stat().st_size / 1e6
+
+
+def five(sizes: list[int], runs: int, opa_max: int) -> None:
+    sys.path.insert(0, str(HERE / "five"))
+    import generate
+
+    from lawcode.api import load_ruleset
+    from lawcode.engine.sql.convert import convert
+
+    schema = load_ruleset(HERE / "five").program.schema
+    print("\n## Five rules (bench/five), median of", runs)
+    print("| users | engine | input | MB | end to end s | load s | eval s | peak RSS MB | violations | same |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for n in sizes:
+        json_path = DATA / f"five-{n}.json"
+        parquet = DATA / f"five-{n}.parquet"
+        DATA.mkdir(exist_ok=True)
+        if not json_path.exists():
+            generate.write(json_path, n)
+        if not parquet.exists():
+            convert(str(json_path), schema, "parquet", str(parquet))
+        plan = [("python", json_path), ("duckdb", json_path), ("duckdb", parquet), ("duckdb-bare", parquet)]
+        if n <= opa_max:
+            plan.append(("opa", json_path))
+        reference = None
+        for engine, path in plan:
+            row = measure(engine, "bench/five", str(path), runs)
+            if "error" in row:
+                print(f"| {n:,} | {engine} | {path.suffix[1:]} | | {row['error']} | | | | | |")
+                continue
+            reference = reference or row["digest"]
+            same = "yes" if row["digest"] == reference else "NO"
+            print(f"| {n:,} | {engine} | {path.suffix[1:]} | {size_mb(path):.0f} | {row['wall']:.2f} | {row['load']:.2f} | {row['eval']:.2f} | {row['rss_mb']:.0f} | {row['violations']:,} | {same} |", flush=True)
+
+
+def cac(sizes: list[int], parquet_only: list[int], runs: int, spark_max: int) -> None:
+    import cac_scale
+
+    from lawcode.api import load_ruleset
+    from lawcode.engine.sql.convert import convert
+
+    schema = load_ruleset(ROOT / "rulesets" / "cac").program.schema
+    print("\n## Full CAC rulesets, median of", runs)
+    print("| users | backend | input | MB | end to end s | compile s | load s | eval s | peak RSS MB | violations | same |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for n in sorted(set(sizes) | set(parquet_only)):
+        parquet = DATA / f"cac-{n}.parquet"
+        json_path = DATA / f"cac-{n}.json"
+        DATA.mkdir(exist_ok=True)
+        if not parquet.exists():
+            cac_scale.build(n, parquet)
+        plan = [("duckdb", parquet)]
+        if n in sizes:
+            if not json_path.exists():
+                convert(str(parquet), schema, "json", str(json_path))
+            plan = [("python", json_path), ("duckdb", json_path), ("duckdb", parquet)]
+        if n <= spark_max:
+            plan.append(("spark", parquet))
+        reference = None
+        for engine, path in plan:
+            row = measure(engine, "rulesets/cac", str(path), runs if engine != "spark" else 1)
+            if "error" in row:
+                print(f"| {n:,} | {engine} | {path.suffix[1:]} | | {row['error']} | | | | | | |")
+                continue
+            reference = reference or row["digest"]
+            same = "yes" if row["digest"] == reference else "NO"
+            print(f"| {n:,} | {engine} | {path.suffix[1:]} | {size_mb(path):.0f} | {row['wall']:.2f} | {row['compile']:.2f} | {row['load']:.2f} | {row['eval']:.2f} | {row['rss_mb']:.0f} | {row['violations']:,} | {same} |", flush=True)
+
+
+def compile_time(runs: int) -> None:
+    import lawcode
+
+    times = []
+    for _ in range(max(runs, 3)):
+        start = time.perf_counter()
+        lawcode.load_ruleset(ROOT / "rulesets" / "cac")
+        times.append(time.perf_counter() - start)
+    print(f"\ncompile rulesets/cac (in process, after the first import): median {statistics.median(times) * 1000:.0f} ms of {len(times)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--five", default="10000,100000,1000000", help="users for the five-rule table")
+    parser.add_argument("--cac", default="10000,100000", help="users for the full-CAC table, JSON and Parquet")
+    parser.add_argument("--cac-parquet", default="1000000,10000000", help="users for the full-CAC table, Parquet only")
+    parser.add_argument("--opa-max", type=int, default=1_000_000)
+    parser.add_argument("--spark-max", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="10k users, one run: a smoke test of the harness")
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+
+    def ints(text: str) -> list[int]:
+        return [int(x) for x in text.split(",") if x]
+
+    if args.quick:
+        args.runs, args.five, args.cac, args.cac_parquet = 1, "10000", "10000", ""
+    compile_time(args.runs)
+    five(ints(args.five), args.runs, args.opa_max)
+    cac(ints(args.cac), ints(args.cac_parquet), args.runs, args.spark_max)
+
+
+if __name__ == "__main__":
+    main()

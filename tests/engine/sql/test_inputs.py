@@ -1,0 +1,137 @@
+"""Input forms, conversion, schema errors with paths, the CLI and `auto`, on the DuckDB backend."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import lawcode
+from helpers import DATA
+from lawcode import commands  # noqa: F401  (registers `snapshot`)
+from lawcode.cli import cli
+from lawcode.diagnostics import LawcodeError
+from lawcode.engine.sql import choose, evaluate
+from lawcode.engine.sql.convert import convert
+
+MINI = lawcode.load_ruleset(DATA / "mini")
+VIOLATIONS = DATA / "mini" / "violations.json"
+
+
+def report(snapshot: Any, backend: str = "duckdb") -> dict[str, Any]:
+    found = evaluate(MINI.program, snapshot, backend=backend, rulesets=MINI.paths).to_dict()
+    found.pop("snapshot")
+    return found
+
+
+def reference() -> dict[str, Any]:
+    found = MINI.evaluate(str(VIOLATIONS)).to_dict()
+    found.pop("snapshot")
+    return found
+
+
+@pytest.mark.parametrize("form", ["parquet", "jsonl", "json"])
+def test_every_form_gives_the_reference_report(tmp_path: Path, form: str) -> None:
+    out = tmp_path / f"snap.{form}"
+    convert(str(VIOLATIONS), MINI.program.schema, form, str(out))
+    assert report(str(out)) == reference()
+    if form == "json":  # the converted document reads the same in the python backend too
+        again = MINI.evaluate(str(out)).to_dict()
+        again.pop("snapshot")
+        assert again == reference()
+
+
+def test_parquet_round_trip_back_to_jsonl(tmp_path: Path) -> None:
+    convert(str(VIOLATIONS), MINI.program.schema, "parquet", str(tmp_path / "p"))
+    convert(str(tmp_path / "p"), MINI.program.schema, "jsonl", str(tmp_path / "l"))
+    assert report(str(tmp_path / "l")) == reference()
+    lines = (tmp_path / "l" / "users.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[1]) == {"id": "u2", "verified_at": "2024-03-01T00:00:00Z", "first_post_at": "2024-01-02T00:00:00Z"}
+
+
+def bad_snapshot() -> dict[str, Any]:
+    data = json.loads(VIOLATIONS.read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    data["users"][1]["verified_at"] = "2024-13-01T00:00:00Z"
+    data["groups"][2]["status"] = "archived"
+    del data["sanctions"][0]["measure"]
+    data["policy"]["max_group_members"] = 0
+    return data
+
+
+def test_schema_errors_carry_json_pointers(tmp_path: Path) -> None:
+    with pytest.raises(LawcodeError) as python_error:
+        MINI.evaluate(bad_snapshot())
+    for source in (bad_snapshot(), _jsonl(tmp_path, bad_snapshot())):
+        with pytest.raises(LawcodeError) as sql_error:
+            evaluate(MINI.program, source)
+        where = [d.where.split(" ", 1)[1] for d in sql_error.value.errors if d.where]
+        assert where == ["/groups/2/status", "/policy/max_group_members", "/sanctions/0", "/users/1/verified_at"]
+        assert where == [d.where.split(" ", 1)[1] for d in python_error.value.errors if d.where]
+        messages = {d.message for d in sql_error.value.errors}
+        assert "'measure' is a required property" in messages
+        assert "'2024-13-01T00:00:00Z' is not a 'date-time'" in messages
+
+
+def _jsonl(tmp_path: Path, data: dict[str, Any]) -> str:
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    root = {k: v for k, v in data.items() if not isinstance(v, list)}
+    (folder / "root.snapshot.json").write_text(json.dumps(root), encoding="utf-8")
+    for name, items in data.items():
+        if isinstance(items, list):
+            (folder / f"{name}.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    return str(folder)
+
+
+def test_wrong_types_are_located(tmp_path: Path) -> None:
+    data = json.loads(VIOLATIONS.read_text(encoding="utf-8"))
+    data["groups"][1]["member_count"] = "many"
+    with pytest.raises(LawcodeError) as error:
+        evaluate(MINI.program, data)
+    (problem,) = error.value.errors
+    assert problem.where is not None and problem.where.endswith("/groups/1/member_count")
+    assert problem.message == "'many' is not of type 'integer'"
+
+
+def test_unsupported_construct_is_a_clear_error() -> None:
+    text = f'schema "{DATA / "mini" / "snapshot.schema.json"}"\nimport "{DATA / "mini" / "documents.law"}"\n'
+    text += 'rule r {\n  cites groups-2017 art 8 para 1\n  for each u in users\n  require u.tags == ["a"]\n}\n'
+    ruleset = lawcode.load_ruleset(text)
+    with pytest.raises(LawcodeError) as error:
+        evaluate(ruleset.program, str(VIOLATIONS))
+    assert error.value.errors[0].code == "E090"
+    assert "use --backend python" in (error.value.errors[0].hint or "")
+
+
+def test_auto_picks_python_for_small_json_and_duckdb_for_columnar(tmp_path: Path) -> None:
+    assert choose(str(VIOLATIONS), "auto") == "python"
+    assert choose({"as_of": "2024-01-01"}, "auto") == "python"
+    convert(str(VIOLATIONS), MINI.program.schema, "parquet", str(tmp_path / "p"))
+    assert choose(str(tmp_path / "p"), "auto") == "duckdb"
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "auto"])
+def test_cli_backends_print_the_same_report(backend: str) -> None:
+    runner = CliRunner()
+    args = ["check", str(DATA / "mini"), "-s", str(VIOLATIONS), "-f", "json"]
+    python = runner.invoke(cli, [*args, "--backend", "python"])
+    other = runner.invoke(cli, [*args, "--backend", backend])
+    assert python.exit_code == other.exit_code == 1
+    assert other.output == python.output
+
+
+def test_cli_convert_validates(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(bad_snapshot()), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["snapshot", "convert", str(bad), "--to", "parquet", str(tmp_path / "out"), "--ruleset", str(DATA / "mini")])
+    assert result.exit_code == 2
+    assert "/users/1/verified_at" in result.output
+    ok = runner.invoke(cli, ["snapshot", "convert", str(VIOLATIONS), "--to", "parquet", str(tmp_path / "out"), "--schema", str(DATA / "mini" / "snapshot.schema.json")])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "out" / "users.parquet").exists()
