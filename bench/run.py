@@ -38,7 +38,7 @@ def measure(engine: str, ruleset: str, snapshot: str, runs: int) -> dict[str, ob
         proc = subprocess.Popen([sys.executable, str(HERE / "one.py"), engine, ruleset, snapshot], stdout=subprocess.PIPE, cwd=ROOT)
         assert proc.stdout is not None
         out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         if status != 0:
             return {"error": f"exit {status}"}
