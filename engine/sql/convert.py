@@ -60,9 +60,9 @@ def convert(source: str, schema: SnapshotSchema, form: str, dest: str) -> dict[s
 
 def _rows(backend: DuckDBBackend, collection: Collection) -> Any:
     """The typed rows of a collection in position order, date-times as microseconds, in chunks."""
-    items: list[exp.Expression] = []
+    items: list[exp.Expr] = []
     for c in collection.columns:
-        value: exp.Expression = exp.column(c.name, quoted=True)
+        value: exp.Expr = exp.column(c.name, quoted=True)
         if c.type.name == "datetime" and c.kind == "string":
             value = backend.target.epoch_us(value)
         items.append(value)

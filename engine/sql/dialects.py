@@ -24,19 +24,19 @@ from sqlglot import exp
 US_PER_DAY = 86_400_000_000
 
 
-def fn(name: str, *args: exp.Expression) -> exp.Expression:
+def fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def paren(e: exp.Expression) -> exp.Expression:
+def paren(e: exp.Expr) -> exp.Expr:
     return e if isinstance(e, exp.Paren | exp.Column | exp.Literal | exp.Null | exp.Boolean | exp.Anonymous | exp.Cast) else exp.Paren(this=e)
 
 
-def cast(e: exp.Expression, to: str) -> exp.Expression:
+def cast(e: exp.Expr, to: str) -> exp.Expr:
     return exp.Cast(this=e, to=exp.DataType.build(to))
 
 
-def num(value: int | float) -> exp.Expression:
+def num(value: int | float) -> exp.Expr:
     if isinstance(value, int):
         literal = exp.Literal.number(abs(value))
         return exp.Neg(this=literal) if value < 0 else literal
@@ -49,40 +49,40 @@ class Target:
     name = "duckdb"
     sqlglot_dialect = "duckdb"
 
-    def add_months_date(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
+    def add_months_date(self, d: exp.Expr, n: exp.Expr) -> exp.Expr:
         return cast(exp.Add(this=paren(d), expression=fn("to_months", n)), "DATE")
 
-    def add_months_ts(self, t: exp.Expression, n: exp.Expression) -> exp.Expression:
+    def add_months_ts(self, t: exp.Expr, n: exp.Expr) -> exp.Expr:
         return exp.Add(this=paren(t), expression=fn("to_months", n))
 
-    def add_days(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
+    def add_days(self, d: exp.Expr, n: exp.Expr) -> exp.Expr:
         return exp.Add(this=paren(d), expression=cast(n, "INTEGER"))
 
-    def add_micros(self, t: exp.Expression, us: exp.Expression) -> exp.Expression:
+    def add_micros(self, t: exp.Expr, us: exp.Expr) -> exp.Expr:
         return exp.Add(this=paren(t), expression=fn("to_microseconds", us))
 
-    def days_between(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    def days_between(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         return exp.Sub(this=paren(a), expression=paren(b))
 
-    def epoch_us(self, t: exp.Expression) -> exp.Expression:
+    def epoch_us(self, t: exp.Expr) -> exp.Expr:
         return fn("epoch_us", t)
 
-    def trunc_int(self, x: exp.Expression) -> exp.Expression:
+    def trunc_int(self, x: exp.Expr) -> exp.Expr:
         return cast(fn("trunc", x), "BIGINT")
 
-    def round_even_int(self, x: exp.Expression) -> exp.Expression:
+    def round_even_int(self, x: exp.Expr) -> exp.Expr:
         return cast(fn("round_even", x, exp.Literal.number(0)), "BIGINT")
 
-    def lower(self, s: exp.Expression) -> exp.Expression:
+    def lower(self, s: exp.Expr) -> exp.Expr:
         return fn("lawcode_lower", s)
 
-    def length(self, s: exp.Expression) -> exp.Expression:
+    def length(self, s: exp.Expr) -> exp.Expr:
         return fn("length", s)
 
-    def list_length(self, items: exp.Expression) -> exp.Expression:
+    def list_length(self, items: exp.Expr) -> exp.Expr:
         return fn("len", items)
 
-    def list_contains(self, items: exp.Expression, item: exp.Expression) -> exp.Expression:
+    def list_contains(self, items: exp.Expr, item: exp.Expr) -> exp.Expr:
         """Kleene membership in a list value: NULL when absent but the list holds a NULL."""
         has_null = exp.GT(this=fn("len", items), expression=fn("list_count", items))
         return exp.Case(
@@ -94,22 +94,22 @@ class Target:
             default=exp.false(),
         )
 
-    def ordered_sum(self, value: exp.Expression, order: exp.Expression) -> exp.Expression:
+    def ordered_sum(self, value: exp.Expr, order: exp.Expr) -> exp.Expr:
         return exp.Sum(this=exp.Order(this=value, expressions=[exp.Ordered(this=order)]))
 
-    def list_filter_count(self, items: exp.Expression, var: str, cond: exp.Expression) -> exp.Expression:
+    def list_filter_count(self, items: exp.Expr, var: str, cond: exp.Expr) -> exp.Expr:
         lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
         return fn("len", fn("list_filter", items, lam))
 
-    def list_values(self, items: exp.Expression, var: str, cond: exp.Expression, value: exp.Expression) -> exp.Expression:
+    def list_values(self, items: exp.Expr, var: str, cond: exp.Expr, value: exp.Expr) -> exp.Expr:
         lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
         val = exp.Lambda(this=value, expressions=[exp.to_identifier(var)])
         return fn("list_transform", fn("list_filter", items, lam), val)
 
-    def list_reduce(self, items: exp.Expression, func: str) -> exp.Expression:
+    def list_reduce(self, items: exp.Expr, func: str) -> exp.Expr:
         return fn({"sum": "list_sum", "min": "list_min", "max": "list_max"}[func], items)
 
-    def array(self, items: list[exp.Expression]) -> exp.Expression:
+    def array(self, items: list[exp.Expr]) -> exp.Expr:
         return exp.Array(expressions=items)
 
     def unnest(self, table: exp.Table, alias: str, column: str) -> exp.Select:
@@ -129,41 +129,41 @@ class SparkTarget(Target):
     name = "spark"
     sqlglot_dialect = "spark"
 
-    def add_months_date(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
+    def add_months_date(self, d: exp.Expr, n: exp.Expr) -> exp.Expr:
         return fn("add_months", d, cast(n, "INT"))
 
-    def add_months_ts(self, t: exp.Expression, n: exp.Expression) -> exp.Expression:
+    def add_months_ts(self, t: exp.Expr, n: exp.Expr) -> exp.Expr:
         return exp.Add(this=paren(t), expression=fn("make_ym_interval", exp.Literal.number(0), cast(n, "INT")))
 
-    def add_days(self, d: exp.Expression, n: exp.Expression) -> exp.Expression:
+    def add_days(self, d: exp.Expr, n: exp.Expr) -> exp.Expr:
         return fn("date_add", d, cast(n, "INT"))
 
-    def add_micros(self, t: exp.Expression, us: exp.Expression) -> exp.Expression:
+    def add_micros(self, t: exp.Expr, us: exp.Expr) -> exp.Expr:
         return fn("timestamp_micros", exp.Add(this=fn("unix_micros", t), expression=paren(us)))
 
-    def days_between(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    def days_between(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         return fn("datediff", a, b)
 
-    def epoch_us(self, t: exp.Expression) -> exp.Expression:
+    def epoch_us(self, t: exp.Expr) -> exp.Expr:
         return fn("unix_micros", t)
 
-    def trunc_int(self, x: exp.Expression) -> exp.Expression:
+    def trunc_int(self, x: exp.Expr) -> exp.Expr:
         return cast(x, "BIGINT")
 
-    def round_even_int(self, x: exp.Expression) -> exp.Expression:
+    def round_even_int(self, x: exp.Expr) -> exp.Expr:
         return cast(fn("bround", x, exp.Literal.number(0)), "BIGINT")
 
-    def lower(self, s: exp.Expression) -> exp.Expression:
+    def lower(self, s: exp.Expr) -> exp.Expr:
         return fn("lower", s)
 
-    def list_length(self, items: exp.Expression) -> exp.Expression:
+    def list_length(self, items: exp.Expr) -> exp.Expr:
         return exp.Case(ifs=[exp.If(this=exp.Is(this=items, expression=exp.Null()), true=exp.Null())], default=fn("size", items))
 
-    def list_contains(self, items: exp.Expression, item: exp.Expression) -> exp.Expression:
+    def list_contains(self, items: exp.Expr, item: exp.Expr) -> exp.Expr:
         # Spark's array_contains is already Kleene: NULL when not found and a NULL is present.
         return fn("array_contains", items, item)
 
-    def ordered_sum(self, value: exp.Expression, order: exp.Expression) -> exp.Expression:
+    def ordered_sum(self, value: exp.Expr, order: exp.Expr) -> exp.Expr:
         pairs = fn("array_sort", fn("collect_list", fn("struct", exp.Alias(this=order, alias=exp.to_identifier("o")), exp.Alias(this=value, alias=exp.to_identifier("v")))))
         acc, x = exp.to_identifier("acc"), exp.to_identifier("x")
         step = exp.Lambda(
@@ -172,16 +172,16 @@ class SparkTarget(Target):
         )
         return fn("aggregate", pairs, cast(exp.Literal.number(0), "DOUBLE"), step)
 
-    def list_filter_count(self, items: exp.Expression, var: str, cond: exp.Expression) -> exp.Expression:
+    def list_filter_count(self, items: exp.Expr, var: str, cond: exp.Expr) -> exp.Expr:
         lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
         return fn("size", fn("filter", items, lam))
 
-    def list_values(self, items: exp.Expression, var: str, cond: exp.Expression, value: exp.Expression) -> exp.Expression:
+    def list_values(self, items: exp.Expr, var: str, cond: exp.Expr, value: exp.Expr) -> exp.Expr:
         lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
         val = exp.Lambda(this=value, expressions=[exp.to_identifier(var)])
         return fn("transform", fn("filter", items, lam), val)
 
-    def list_reduce(self, items: exp.Expression, func: str) -> exp.Expression:
+    def list_reduce(self, items: exp.Expr, func: str) -> exp.Expr:
         if func == "min":
             return fn("array_min", items)
         if func == "max":
@@ -190,7 +190,7 @@ class SparkTarget(Target):
         step = exp.Lambda(this=exp.Add(this=exp.column("acc"), expression=exp.column("x")), expressions=[acc, x])
         return fn("aggregate", items, cast(exp.Literal.number(0), "DOUBLE"), step)
 
-    def array(self, items: list[exp.Expression]) -> exp.Expression:
+    def array(self, items: list[exp.Expr]) -> exp.Expr:
         return fn("array", *items)
 
     def unnest(self, table: exp.Table, alias: str, column: str) -> exp.Select:

@@ -48,7 +48,7 @@ def table(name: str) -> exp.Table:
     return exp.Table(this=q(name))
 
 
-def struct_path(base: exp.Expression, path: tuple[str, ...]) -> exp.Expression:
+def struct_path(base: exp.Expr, path: tuple[str, ...]) -> exp.Expr:
     out = base
     for part in path:
         out = exp.Anonymous(this="struct_extract", expressions=[out, exp.Literal.string(part)])
@@ -72,15 +72,15 @@ class DuckDBBackend:
         # into the wrong branch over our aggregate CTEs (found by the differential tests; the
         # reproduction is in docs/performance.md). Correct answers first: the pass is off.
         self.con.execute("SET disabled_optimizers = 'statistics_propagation'")
-        self.con.create_function("lawcode_lower", _lower, [duckdb.sqltypes.VARCHAR], duckdb.sqltypes.VARCHAR)  # type: ignore[attr-defined]
+        self.con.create_function("lawcode_lower", _lower, [duckdb.sqltypes.VARCHAR], duckdb.sqltypes.VARCHAR)
         self.target = TARGETS["duckdb"]
         self._tmp: list[str] = []
 
     # ------------------------------------------------------------ running
-    def sql(self, statement: exp.Expression) -> str:
+    def sql(self, statement: exp.Expr) -> str:
         return statement.sql(dialect="duckdb")
 
-    def query(self, select: exp.Expression, cache: dict[str, str] | None = None) -> list[tuple[Any, ...]]:
+    def query(self, select: exp.Expr, cache: dict[str, str] | None = None) -> list[tuple[Any, ...]]:
         if cache is None:
             text = self.sql(select)
         else:
@@ -88,7 +88,7 @@ class DuckDBBackend:
         rows: list[tuple[Any, ...]] = self.con.execute(text).fetchall()
         return rows
 
-    def execute(self, statement: exp.Expression) -> None:
+    def execute(self, statement: exp.Expr) -> None:
         self.con.execute(self.sql(statement))
 
     def close(self) -> None:
@@ -138,11 +138,13 @@ class DuckDBBackend:
             located = self._locate_json(path, size, label, layout, schema)
             raise located or self._read_error(exc, label) from None
         try:
-            head = self.query(exp.select(*[exp.column(q(n).this, quoted=True) for n in layout.scalars] or [exp.Literal.number(1)], copy=False).from_(table("lawcode_doc"), copy=False))
+            heads: list[exp.Expr] = [exp.column(q(n).this, quoted=True) for n in layout.scalars] or [exp.Literal.number(1)]
+            head = self.query(exp.select(*heads, copy=False).from_(table("lawcode_doc"), copy=False))
             if len(head) != 1:
                 raise LawcodeError([Diagnostic("S003", "a snapshot is one JSON object", where=label, hint='start it with {"as_of": "YYYY-MM-DD", …}')])
             root = {n: orjson.loads(v) for n, v in zip(layout.scalars, head[0], strict=False) if v is not None}
-            present_rows = self.query(exp.select(*[exp.Not(this=exp.Is(this=exp.column(n, quoted=True), expression=exp.Null())) for n in layout.collections] or [exp.true()], copy=False).from_(table("lawcode_doc"), copy=False))
+            flags: list[exp.Expr] = [exp.Not(this=exp.Is(this=exp.column(n, quoted=True), expression=exp.Null())) for n in layout.collections] or [exp.true()]
+            present_rows = self.query(exp.select(*flags, copy=False).from_(table("lawcode_doc"), copy=False))
             present = {n for n, ok in zip(layout.collections, present_rows[0], strict=False) if ok}
             problems: list[Diagnostic] = []
             lengths: dict[str, int] = {}
@@ -200,7 +202,7 @@ class DuckDBBackend:
             else:
                 self._empty(coll, f"raw_{name}", {f: raw_type(schema, sub) for f, sub in fields.items()} or {"id": "JSON"})
 
-            def raw(p: tuple[str, ...]) -> exp.Expression:
+            def raw(p: tuple[str, ...]) -> exp.Expr:
                 return struct_path(exp.column(p[0], quoted=True), p[1:])
 
             with_pos = exp.select(exp.alias_(exp.column("rowid"), POS, quoted=True, copy=False), exp.Star(), copy=False).from_(table(f"raw_{name}"), copy=False)
@@ -251,7 +253,7 @@ class DuckDBBackend:
             source = exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(path), exp.EQ(this=exp.column("file_row_number"), expression=exp.true())])
             typed = {c.name for c in coll.columns if types.get(c.name, "").replace(" ", "") == sql_type(c).replace(" ", "")}
             position = exp.column(POS, quoted=True) if POS in types else exp.column("file_row_number")
-            items: list[exp.Expression] = [exp.alias_(position, POS, quoted=True, copy=False)]
+            items: list[exp.Expr] = [exp.alias_(position, POS, quoted=True, copy=False)]
             for column in coll.columns:
                 if column.name not in types:
                     items.append(exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type(column), dialect="duckdb")), column.name, quoted=True, copy=False))
@@ -330,7 +332,7 @@ class DuckDBBackend:
         import duckdb
 
         try:
-            rel = self.con.read_json(str(path), columns={"json": "JSON"}, format="newline_delimited", records=False, maximum_object_size=1 << 26)
+            rel = self.con.read_json(str(path), columns={"json": "JSON"}, format="newline_delimited", records="false", maximum_object_size=1 << 26)
             rel.to_table("lawcode_locate")
         except duckdb.Error:
             return None
@@ -338,7 +340,7 @@ class DuckDBBackend:
         self.execute(exp.Drop(tables=[table("lawcode_locate")], kind="TABLE"))
         return LawcodeError(problems[: MAX_REPORTED_ERRORS]) if problems else None
 
-    def _type_errors(self, coll: Collection, value: exp.Expression, source: str, label: str, schema: SnapshotSchema, *, array: bool) -> list[Diagnostic]:
+    def _type_errors(self, coll: Collection, value: exp.Expr, source: str, label: str, schema: SnapshotSchema, *, array: bool) -> list[Diagnostic]:
         fn = exp.Anonymous
         if array:
             elements = exp.select(
@@ -367,7 +369,7 @@ class DuckDBBackend:
                 .where(bad, copy=False)
                 .limit(MAX_REPORTED_ERRORS, copy=False)
             )
-        query: exp.Expression = checks[0]
+        query: exp.Expr = checks[0]
         for part in checks[1:]:
             query = exp.union(query, part, distinct=False, copy=False)
         out = []

@@ -66,7 +66,7 @@ class Unsupported(Exception):
 class Val:
     """An IR expression's value as SQL. An entity value is its position in its collection."""
 
-    sql: exp.Expression
+    sql: exp.Expr
     type: T.Type
     entity: str | None = None  # the collection, when the value is an entity
     alias: str | None = None  # a table alias whose row is that entity (fields read directly)
@@ -113,7 +113,7 @@ class RuleQuery:
 class Batch:
     """One query and the rules whose results it carries."""
 
-    select: exp.Expression
+    select: exp.Expr
     rules: list[RuleQuery]
     types: list[T.Type]  # per output column: the type of the value it carries
     text: dict[str, str] = field(default_factory=dict)  # rendered SQL per dialect (cached)
@@ -125,7 +125,7 @@ class Batch:
 class Scope:
     """One FROM clause being built: a base table plus the joins its expressions need."""
 
-    def __init__(self, gen: Generator, base: exp.Expression, alias: str) -> None:
+    def __init__(self, gen: Generator, base: exp.Expr, alias: str) -> None:
         self.gen = gen
         self.base = base
         self.alias = alias
@@ -153,57 +153,57 @@ def col(alias: str, name: str) -> exp.Column:
     return exp.Column(this=ident(name), table=exp.to_identifier(alias))
 
 
-def is_null(e: exp.Expression) -> exp.Expression:
+def is_null(e: exp.Expr) -> exp.Expr:
     return exp.Is(this=paren(e), expression=exp.Null())
 
 
-def not_null(e: exp.Expression) -> exp.Expression:
+def not_null(e: exp.Expr) -> exp.Expr:
     return exp.Not(this=is_null(e))
 
 
-def and_(*items: exp.Expression) -> exp.Expression:
+def and_(*items: exp.Expr) -> exp.Expr:
     out = items[0]
     for item in items[1:]:
         out = exp.And(this=paren(out), expression=paren(item))
     return out
 
 
-def or_(*items: exp.Expression) -> exp.Expression:
+def or_(*items: exp.Expr) -> exp.Expr:
     out = items[0]
     for item in items[1:]:
         out = exp.Or(this=paren(out), expression=paren(item))
     return out
 
 
-def not_(e: exp.Expression) -> exp.Expression:
+def not_(e: exp.Expr) -> exp.Expr:
     return exp.Not(this=paren(e))
 
 
-def is_true(e: exp.Expression) -> exp.Expression:
+def is_true(e: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=paren(e), expressions=[exp.false()])
 
 
-def is_false(e: exp.Expression) -> exp.Expression:
+def is_false(e: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=not_(e), expressions=[exp.false()])
 
 
-def not_false(e: exp.Expression) -> exp.Expression:
+def not_false(e: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=paren(e), expressions=[exp.true()])
 
 
-def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None) -> exp.Expression:
+def case(*whens: tuple[exp.Expr, exp.Expr], default: exp.Expr | None = None) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in whens], default=default)
 
 
-def count_if(cond: exp.Expression) -> exp.Expression:
+def count_if(cond: exp.Expr) -> exp.Expr:
     return exp.Sum(this=case((cond, exp.Literal.number(1)), default=exp.Literal.number(0)))
 
 
-def zero(e: exp.Expression) -> exp.Expression:
+def zero(e: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=e, expressions=[exp.Literal.number(0)])
 
 
-def gt0(e: exp.Expression) -> exp.Expression:
+def gt0(e: exp.Expr) -> exp.Expr:
     return exp.GT(this=zero(e), expression=exp.Literal.number(0))
 
 
@@ -224,7 +224,7 @@ class Generator:
         self.python = Evaluator(program, root, params)
         self._names = itertools.count()
         self._closed: dict[int, bool] = {}
-        self.columns: list[tuple[exp.Expression, T.Type]] = []
+        self.columns: list[tuple[exp.Expr, T.Type]] = []
 
     # ------------------------------------------------------------ helpers
     def fresh(self, prefix: str) -> str:
@@ -235,12 +235,12 @@ class Generator:
             raise Unsupported(f"collection `{collection}` has no table (its elements are not objects of scalar fields)")
         return exp.Table(this=ident(self.layout.collections[collection].table))
 
-    def emit(self, sql: exp.Expression, t: T.Type) -> int:
+    def emit(self, sql: exp.Expr, t: T.Type) -> int:
         """Add an output column; returns its index."""
         self.columns.append((self.output(sql, t), t))
         return len(self.columns) - 1
 
-    def output(self, sql: exp.Expression, t: T.Type) -> exp.Expression:
+    def output(self, sql: exp.Expr, t: T.Type) -> exp.Expr:
         """Date-times leave SQL as microseconds since the epoch (no driver time-zone games)."""
         if t == T.DATETIME:
             return self.target.epoch_us(sql)
@@ -248,7 +248,7 @@ class Generator:
             raise Unsupported("lists of date-times are not supported by the SQL backends")
         return sql
 
-    def literal(self, value: Any, t: T.Type) -> exp.Expression:
+    def literal(self, value: Any, t: T.Type) -> exp.Expr:
         if value is None:
             return exp.Null()
         if isinstance(value, bool):
@@ -295,14 +295,14 @@ class Generator:
         self.ctes_by_node: dict[int, tuple[str, str | None]] = {}
         collection = rules[0].collection
         if collection is None:
-            base: exp.Expression = exp.select(exp.alias_(exp.Literal.number(0), POS, quoted=True, copy=False)).subquery()
+            base: exp.Expr = exp.select(exp.alias_(exp.Literal.number(0), POS, quoted=True, copy=False)).subquery()
             scope = Scope(self, base, "s")
         else:
             scope = Scope(self, self.table(collection), "s")
         position = self.emit(col("s", POS), T.NUMBER)
         subject_id = self.emit(self._subject_id(collection), T.UNKNOWN)
         queries: list[RuleQuery] = []
-        unsatisfied: list[exp.Expression] = []
+        unsatisfied: list[exp.Expr] = []
         for rule in rules:
             query, satisfied = self._rule(rule, scope, position, subject_id)
             queries.append(query)
@@ -314,7 +314,7 @@ class Generator:
         types = [t for _, t in self.columns]
         return Batch(select, queries, types)
 
-    def _rule(self, rule: ir.Rule, scope: Scope, position: int, subject_id: int) -> tuple[RuleQuery, exp.Expression]:
+    def _rule(self, rule: ir.Rule, scope: Scope, position: int, subject_id: int) -> tuple[RuleQuery, exp.Expr]:
         env: dict[str, Val] = {}
         if rule.collection is not None:
             assert rule.var is not None
@@ -348,7 +348,7 @@ class Generator:
                 message.append(self.emit(val.sql, piece.type))
         return RuleQuery(rule, outcome_index, position, subject_id, message, probes), satisfied
 
-    def _subject_id(self, collection: str | None) -> exp.Expression:
+    def _subject_id(self, collection: str | None) -> exp.Expr:
         if collection is None:
             return exp.Null()
         coll = self.layout.collections.get(collection)
@@ -368,7 +368,7 @@ class Generator:
         val: Val = handler(node, env, scope, trace)
         return val
 
-    def _closed_literal(self, value: Any, t: T.Type) -> exp.Expression:
+    def _closed_literal(self, value: Any, t: T.Type) -> exp.Expr:
         if isinstance(t, T.EscalationType):
             return exp.Null()  # only `Escalate` reads it, from the resolved parameters
         if isinstance(t, T.RecordType):
@@ -420,9 +420,9 @@ class Generator:
         collection = self.layout.collections.get(base.entity)
         column = collection.column(node.path) if collection else None
         if column is None:
-            raise Unsupported(f"field `{'.'.join(node.path, copy=False)}` of {base.entity} has a type the SQL backends do not read", node.span)
+            raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} has a type the SQL backends do not read", node.span)
         alias = base.alias or self._row_by_position(base, scope)
-        sql: exp.Expression = col(alias, column.name)
+        sql: exp.Expr = col(alias, column.name)
         if probe is not None:
             probe.collection = base.entity
             probe.suffix = pointer(*node.path)
@@ -538,10 +538,10 @@ class Generator:
             return Val(not_null(args[0].sql), T.BOOL)
         return Val(self.operator(node, [a.sql for a in args]), node.type)
 
-    def operator(self, node: ir.Op, args: list[exp.Expression]) -> exp.Expression:
+    def operator(self, node: ir.Op, args: list[exp.Expr]) -> exp.Expr:
         tg = self.target
         a = args[0]
-        b = args[1] if len(args) > 1 else None
+        b: exp.Expr = args[1] if len(args) > 1 else exp.Null()
         name = node.name
         if name in ("num+num", "duration+duration", "period+period"):
             return exp.Add(this=paren(a), expression=paren(b))
@@ -626,7 +626,7 @@ class Generator:
         count = self.expr(node.count, env, scope, trace)
         table = sorted(self.params[node.param], reverse=True)
         if table:
-            sql: exp.Expression = case(*[(exp.GTE(this=paren(count.sql), expression=num(t)), num(i)) for t, i in table])
+            sql: exp.Expr = case(*[(exp.GTE(this=paren(count.sql), expression=num(t)), num(i)) for t, i in table])
         else:
             sql = exp.Null()
         if probe is not None:
@@ -671,23 +671,24 @@ class Generator:
         env[node.var] = Val(col(alias, POS), T.entity_of(collection), collection, alias)
         return inner, env
 
-    def _filter_value(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope) -> tuple[exp.Expression, exp.Expression | None]:
+    def _filter_value(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope) -> tuple[exp.Expr, exp.Expr | None]:
         f = self.expr(node.where, env, scope, None).sql if node.where is not None else exp.true()
         v = self.expr(node.value, env, scope, None).sql if node.value is not None else None
         return f, v
 
-    def _key_columns(self, node: ir.Aggregate, alias: str) -> list[exp.Expression]:
+    def _key_columns(self, node: ir.Aggregate, alias: str) -> list[exp.Expr]:
+        out: list[exp.Expr]
         assert isinstance(node.source, ir.CollectionRef)
         collection = self.layout.collections[node.source.collection]
         out = []
         for path, _ in node.keys:
             column = collection.column(path)
             if column is None:
-                raise Unsupported(f"join key `{'.'.join(path, copy=False)}` has a type the SQL backends do not read", node.span)
+                raise Unsupported(f"join key `{'.'.join(path)}` has a type the SQL backends do not read", node.span)
             out.append(col(alias, column.name))
         return out
 
-    def _partials(self, node: ir.Aggregate, f: exp.Expression, v: exp.Expression | None, order: exp.Expression, forced: bool) -> dict[str, exp.Expression]:
+    def _partials(self, node: ir.Aggregate, f: exp.Expr, v: exp.Expr | None, order: exp.Expr, forced: bool) -> dict[str, exp.Expr]:
         """Aggregate states that combine by addition (and min/max), from which `fold` is recomputed."""
         func = node.func
         if forced:  # elements whose join key is missing: a filter that is not false is unknown
@@ -720,7 +721,7 @@ class Generator:
                 out["agg"] = (exp.Min if func == "min" else exp.Max)(this=picked)
         return out
 
-    def _final(self, node: ir.Aggregate, p: dict[str, exp.Expression]) -> exp.Expression:
+    def _final(self, node: ir.Aggregate, p: dict[str, exp.Expr]) -> exp.Expr:
         func = node.func
         n_n = p["n_n"]
         if func == "count":
@@ -737,7 +738,7 @@ class Generator:
             return case((unknown, exp.Null()), default=exp.Coalesce(this=p["agg"], expressions=[empty]))
         return case((unknown, exp.Null()), default=p["agg"])
 
-    def _grouped(self, node: ir.Aggregate, scope: Scope, outer: list[Val]) -> tuple[exp.Expression, exp.Expression]:
+    def _grouped(self, node: ir.Aggregate, scope: Scope, outer: list[Val]) -> tuple[exp.Expr, exp.Expr]:
         """An aggregate whose filter reads only the element: GROUP BY the key, join on the outer key.
 
         Its table does not depend on the outer row, so it is a CTE of the batch, built once per
@@ -748,7 +749,7 @@ class Generator:
         assert isinstance(node.source, ir.CollectionRef)
         cache_key = f"agg:{id(node)}:{':'.join(o.sql.sql() for o in outer)}"
         if cache_key in scope.cache:
-            found: tuple[exp.Expression, exp.Expression] = scope.cache[cache_key]
+            found: tuple[exp.Expr, exp.Expr] = scope.cache[cache_key]
             return found
         names = self._aggregate_ctes(node)
         table, empty = names
@@ -796,8 +797,8 @@ class Generator:
         unknown_rows = unknown_scope.from_(exp.select(*[exp.alias_(e, n, quoted=True, copy=False) for n, e in forced.items()], copy=False)).where(or_(*[is_null(k) for k in ukeys]), copy=False)
         self.ctes.append((f"{table}_p", grouped))
         self.ctes.append((f"{table}_u", unknown_rows))
-        combined: dict[str, exp.Expression] = {n: col("p", n) for n in partials}
-        alone: dict[str, exp.Expression] = {n: exp.Null() if n == "agg" else num(0) for n in partials}
+        combined: dict[str, exp.Expr] = {n: col("p", n) for n in partials}
+        alone: dict[str, exp.Expr] = {n: exp.Null() if n == "agg" else num(0) for n in partials}
         for n in forced:
             combined[n] = exp.Add(this=zero(combined[n]), expression=zero(col("u", n))) if n in combined else zero(col("u", n))
             alone[n] = zero(col("u", n))
@@ -813,7 +814,7 @@ class Generator:
         self.ctes_by_node[id(node)] = (table, f"{table}_e")
         return table, f"{table}_e"
 
-    def _rebased(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, outer: list[Val]) -> tuple[exp.Expression, exp.Expression] | None:
+    def _rebased(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, outer: list[Val]) -> tuple[exp.Expr, exp.Expr] | None:
         """A filter reading one outer entity (`m.joined >= g.created`): join that entity's table
         with the elements and group by its position, instead of a correlated subquery (which
         Spark refuses and which grows DuckDB's plans)."""
@@ -828,7 +829,7 @@ class Generator:
             return None
         cache_key = f"rebased:{id(node)}:{first.sql.sql()}"
         if cache_key in scope.cache:
-            found: tuple[exp.Expression, exp.Expression] = scope.cache[cache_key]
+            found: tuple[exp.Expr, exp.Expr] = scope.cache[cache_key]
             return found
         parts = []
         for forced in (False, True) if node.keys else (False,):
@@ -839,7 +840,7 @@ class Generator:
             keys = self._key_columns(node, element_alias)
             if keys and not forced:
                 okeys = [self.expr(expr, inner_env, inner, None).sql for _, expr in node.keys]
-                on: exp.Expression = and_(*[exp.EQ(this=k, expression=paren(o)) for k, o in zip(keys, okeys, strict=True)])
+                on: exp.Expr = and_(*[exp.EQ(this=k, expression=paren(o)) for k, o in zip(keys, okeys, strict=True)])
                 inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="INNER", on=on))
             elif keys:
                 inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="INNER", on=or_(*[is_null(k) for k in keys])))
@@ -855,7 +856,7 @@ class Generator:
             scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=first.sql)))
             parts.append((name, partials))
         (matched, partials), *rest = parts
-        refs: dict[str, exp.Expression] = {n: col(matched, n) if n == "agg" else zero(col(matched, n)) for n in partials}
+        refs: dict[str, exp.Expr] = {n: col(matched, n) if n == "agg" else zero(col(matched, n)) for n in partials}
         for name, forced_partials in rest:
             for n in forced_partials:
                 refs[n] = exp.Add(this=refs[n], expression=zero(col(name, n))) if n in refs else zero(col(name, n))
@@ -863,7 +864,7 @@ class Generator:
         scope.cache[cache_key] = result
         return result
 
-    def _correlated(self, node: ir.Aggregate, env: dict[str, Val], outer: list[Val]) -> tuple[exp.Expression, exp.Expression]:
+    def _correlated(self, node: ir.Aggregate, env: dict[str, Val], outer: list[Val]) -> tuple[exp.Expr, exp.Expr]:
         """An aggregate whose filter also reads the outer row: a correlated scalar subquery."""
         inner, inner_env = self._element_scope(node, env)
         f, v = self._filter_value(node, inner_env, inner)
@@ -899,7 +900,7 @@ class Generator:
         tg = self.target
         items = source.sql
 
-        def n(cond: exp.Expression) -> exp.Expression:
+        def n(cond: exp.Expr) -> exp.Expr:
             return tg.list_filter_count(items, var, cond)
 
         func = node.func
@@ -925,7 +926,7 @@ class Generator:
             self._list_probe(node, env, probe, sql, source)
         return Val(sql, node.type)
 
-    def _list_probe(self, node: ir.Aggregate, env: dict[str, Val], probe: Probe, sql: exp.Expression, source: Val) -> None:
+    def _list_probe(self, node: ir.Aggregate, env: dict[str, Val], probe: Probe, sql: exp.Expr, source: Val) -> None:
         probe.value = self.emit(sql, node.type)
         probe.key = self.emit(not_null(source.sql), T.BOOL)
         probe.source = self.emit(source.sql, source.type)
@@ -935,7 +936,7 @@ class Generator:
             bound = env[name]
             probe.env[name] = (self.emit(bound.sql, bound.type if bound.entity is None else T.NUMBER), bound.type, bound.entity)
 
-    def _unnested(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, source: Val, element: T.Type) -> exp.Expression:
+    def _unnested(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, source: Val, element: T.Type) -> exp.Expr:
         """A list aggregate whose filter looks things up: unnest the list field, join, group by its owner."""
         owner = node.source.base if isinstance(node.source, ir.Field) else None
         owner_val = self.expr(owner, env, scope, None) if owner is not None else None
@@ -961,7 +962,7 @@ class Generator:
         items = [exp.alias_(col(alias, "o"), "k0", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
         grouped = inner.from_(exp.select(*items, copy=False)).group_by(col(alias, "o"), copy=False)
         scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "k0"), expression=owner_val.sql)))
-        refs = {n: col(name, n) for n in partials}
+        refs: dict[str, exp.Expr] = {n: col(name, n) for n in partials}
         return case((is_null(source.sql), exp.Null()), default=self._final(node, refs))
 
     def integral(self, node: ir.Expr | None) -> bool:
@@ -987,7 +988,7 @@ class Generator:
         return False
 
 
-def _in_range(e: exp.Expression, kind: str) -> exp.Expression:
+def _in_range(e: exp.Expr, kind: str) -> exp.Expr:
     """Python's dates stop at year 9999 (OverflowError → missing); so do ours."""
     low = cast(exp.Literal.string("0001-01-01"), kind)
     high = cast(exp.Literal.string("9999-12-31 23:59:59.999999" if kind == "TIMESTAMP" else "9999-12-31"), kind)

@@ -32,7 +32,7 @@ class Engine(Protocol):
 
     target: Target
 
-    def query(self, select: exp.Expression, cache: dict[str, str] | None = None) -> list[tuple[Any, ...]]:
+    def query(self, select: exp.Expr, cache: dict[str, str] | None = None) -> list[tuple[Any, ...]]:
         """Rows of a query; `cache` keeps its rendered SQL per dialect for the next run."""
         ...
 
@@ -45,7 +45,7 @@ def _table(collection: Collection) -> exp.Table:
     return exp.Table(this=exp.to_identifier(collection.table, quoted=True), alias=exp.TableAlias(this=exp.to_identifier("t")))
 
 
-def literal(value: Any) -> exp.Expression:
+def literal(value: Any) -> exp.Expr:
     if isinstance(value, bool):
         return exp.true() if value else exp.false()
     if isinstance(value, int | float):
@@ -94,7 +94,7 @@ class LazyIndex:
         self.paths = paths
 
     def get(self, key: tuple[Any, ...], default: Any = None) -> list[int]:
-        conditions: list[exp.Expression] = []
+        conditions: list[exp.Expr] = []
         for path, value in zip(self.paths, key, strict=True):
             if isinstance(value, tuple) and value and value[0] == "bool":
                 value = value[1]
@@ -136,7 +136,7 @@ class LazySnapshot(Snapshot):
         return LazyIndex(self, found, paths), unknown
 
     # -- queries
-    def positions(self, collection: Collection, condition: exp.Expression, limit: int | None = None) -> list[int]:
+    def positions(self, collection: Collection, condition: exp.Expr, limit: int | None = None) -> list[int]:
         select = exp.select(_col("t", POS), copy=False).from_(_table(collection), copy=False).where(condition, copy=False).order_by(_col("t", POS), copy=False)
         if limit is not None:
             select = select.limit(limit, copy=False)
@@ -144,9 +144,9 @@ class LazySnapshot(Snapshot):
 
     def fetch(self, collection: Collection, start: int, stop: int) -> dict[int, dict[str, Any]]:
         columns = [c for c in collection.columns]
-        items: list[exp.Expression] = [_col("t", POS)]
+        items: list[exp.Expr] = [_col("t", POS)]
         for c in columns:
-            value: exp.Expression = _col("t", c.name)
+            value: exp.Expr = _col("t", c.name)
             if c.type == T.DATETIME and c.kind == "string":
                 value = self.engine.target.epoch_us(value)
             items.append(value)

@@ -63,10 +63,10 @@ class SparkBackend:
         self.target = TARGETS["spark"]
         self._tmp: list[str] = []
 
-    def sql(self, statement: exp.Expression) -> str:
+    def sql(self, statement: exp.Expr) -> str:
         return statement.sql(dialect="spark", copy=False)
 
-    def query(self, select: exp.Expression, cache: dict[str, str] | None = None) -> list[tuple[Any, ...]]:
+    def query(self, select: exp.Expr, cache: dict[str, str] | None = None) -> list[tuple[Any, ...]]:
         if cache is None:
             text = self.sql(select)
         else:

@@ -37,26 +37,26 @@ DURATION_RE = (
 )
 
 
-def fn(name: str, *args: exp.Expression) -> exp.Expression:
+def fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def s(text: str) -> exp.Expression:
+def s(text: str) -> exp.Expr:
     return exp.Literal.string(text)
 
 
-def is_null(e: exp.Expression) -> exp.Expression:
+def is_null(e: exp.Expr) -> exp.Expr:
     return exp.Is(this=e, expression=exp.Null())
 
 
-def not_null(e: exp.Expression) -> exp.Expression:
+def not_null(e: exp.Expr) -> exp.Expr:
     return exp.Not(this=exp.Paren(this=is_null(e)))
 
 
 # ---------------------------------------------------------------- conversions
 
 
-def duration_valid(raw: exp.Expression) -> exp.Expression:
+def duration_valid(raw: exp.Expr) -> exp.Expr:
     return exp.and_(
         fn("regexp_full_match", raw, s(DURATION_RE)),
         exp.Not(this=exp.In(this=raw, expressions=[s("P"), s("PT")])),
@@ -65,12 +65,12 @@ def duration_valid(raw: exp.Expression) -> exp.Expression:
     )
 
 
-def _group(raw: exp.Expression, index: int, to: str) -> exp.Expression:
+def _group(raw: exp.Expr, index: int, to: str) -> exp.Expr:
     extracted = fn("regexp_extract", raw, s(DURATION_RE), exp.Literal.number(index))
     return exp.Coalesce(this=exp.TryCast(this=extracted, to=exp.DataType.build(to)), expressions=[exp.Literal.number(0)])
 
 
-def duration_parts(raw: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+def duration_parts(raw: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     """(months, microseconds) of an ISO 8601 duration, as `values.parse_duration` reads it."""
     months = exp.Add(this=exp.Mul(this=_group(raw, 1, "BIGINT"), expression=exp.Literal.number(12)), expression=_group(raw, 2, "BIGINT"))
     whole = exp.Add(
@@ -88,7 +88,7 @@ def duration_parts(raw: exp.Expression) -> tuple[exp.Expression, exp.Expression]
     return months, micros
 
 
-def convert(raw: exp.Expression, column: Column) -> exp.Expression:
+def convert(raw: exp.Expr, column: Column) -> exp.Expr:
     """A JSON-level value → its typed-table value (NULL where `values.convert` gives None)."""
     if column.is_record:
         return exp.Case(ifs=[exp.If(this=not_null(raw), true=exp.true())])
@@ -119,7 +119,7 @@ class Check:
 
     column: Column
     at: tuple[str, ...]  # the path the error is reported at (the parent object for `required`)
-    bad: exp.Expression
+    bad: exp.Expr
     message: Callable[[Any], str]
     hint: str | None = None
 
@@ -127,21 +127,21 @@ class Check:
 FORMAT_HINTS = {"date": "dates are YYYY-MM-DD", "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z", "duration": "durations are ISO 8601, e.g. P6M or P15D"}
 
 
-def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expression], typed: set[str] | frozenset[str] = frozenset()) -> list[Check]:
+def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], typed: set[str] | frozenset[str] = frozenset()) -> list[Check]:
     """The checks of one collection; `typed` columns are already dates/instants (Parquet): no format check."""
     out: list[Check] = []
     for column in collection.columns:
         r = raw(column.path)
-        parent_present: exp.Expression = exp.true()
+        parent_present: exp.Expr = exp.true()
         if len(column.path) > 1:
             parent_present = not_null(raw(column.path[:-1]))
         schema = column.schema
         field = column.path[-1]
         if column.required and not column.nullable:
-            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(r), copy=False), lambda _v, f=field: f"{f!r} is a required property", "add the field, or make it optional in the schema"))
+            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(r), copy=False), _says("{f!r} is a required property", f=field), "add the field, or make it optional in the schema"))
         if column.kind == "string" and not column.is_record and column.name not in typed:
             fmt = schema.get("format")
-            valid: exp.Expression | None = None
+            valid: exp.Expr | None = None
             if fmt == "date":
                 valid = exp.and_(fn("regexp_full_match", r, s(DATE_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("DATE"))), copy=False)
             elif fmt == "date-time":
@@ -149,13 +149,13 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expressi
             elif fmt == "duration":
                 valid = duration_valid(r)
             if valid is not None:
-                out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid)), copy=False), lambda v, f=fmt: f"{v!r} is not a {f!r}", FORMAT_HINTS[str(fmt)]))
+                out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid)), copy=False), _says("{v!r} is not a {f!r}", f=fmt), FORMAT_HINTS[str(fmt)]))
             if isinstance(schema.get("minLength"), int):
-                out.append(Check(column, column.path, exp.LT(this=fn("length", r), expression=exp.Literal.number(schema["minLength"])), lambda v: f"{v!r} is too short"))
+                out.append(Check(column, column.path, exp.LT(this=fn("length", r), expression=exp.Literal.number(schema["minLength"])), _says("{v!r} is too short")))
             if isinstance(schema.get("maxLength"), int):
-                out.append(Check(column, column.path, exp.GT(this=fn("length", r), expression=exp.Literal.number(schema["maxLength"])), lambda v: f"{v!r} is too long"))
+                out.append(Check(column, column.path, exp.GT(this=fn("length", r), expression=exp.Literal.number(schema["maxLength"])), _says("{v!r} is too long")))
             if isinstance(schema.get("pattern"), str):
-                out.append(Check(column, column.path, exp.Not(this=fn("regexp_matches", r, s(schema["pattern"]))), lambda v, p=schema["pattern"]: f"{v!r} does not match {p!r}"))
+                out.append(Check(column, column.path, exp.Not(this=fn("regexp_matches", r, s(schema["pattern"]))), _says("{v!r} does not match {p!r}", p=schema["pattern"])))
         enum = schema.get("enum")
         if "const" in schema:
             enum = [schema["const"]]
@@ -163,7 +163,7 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expressi
             allowed = [v for v in enum if v is not None and _fits(v, column.kind)]
             literals = [_literal(v) for v in allowed]
             bad = exp.and_(not_null(r), exp.Not(this=exp.In(this=r, expressions=literals)), copy=False) if literals else not_null(r)
-            message = (lambda v, c=schema["const"]: f"{c!r} was expected") if "const" in schema else (lambda v, e=enum: f"{v!r} is not one of {e!r}")
+            message = _says("{c!r} was expected", c=schema["const"]) if "const" in schema else _says("{v!r} is not one of {e!r}", e=enum)
             out.append(Check(column, column.path, bad, message))
         if column.kind in ("integer", "number"):
             bounds = (
@@ -175,8 +175,17 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expressi
             for key, op, words in bounds:
                 limit = schema.get(key)
                 if isinstance(limit, int | float) and not isinstance(limit, bool):
-                    out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), lambda v, w=words, n=limit: f"{v!r} {w} {n!r}"))
+                    out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit)))
     return out
+
+
+def _says(template: str, **known: Any) -> Callable[[Any], str]:
+    """A message in jsonschema's words, `v` being the offending value."""
+
+    def say(value: Any) -> str:
+        return template.format(v=value, **known)
+
+    return say
 
 
 def _fits(value: Any, kind: str) -> bool:
@@ -187,7 +196,7 @@ def _fits(value: Any, kind: str) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _literal(value: Any) -> exp.Expression:
+def _literal(value: Any) -> exp.Expr:
     if isinstance(value, bool):
         return exp.true() if value else exp.false()
     if isinstance(value, int | float):
@@ -196,8 +205,8 @@ def _literal(value: Any) -> exp.Expression:
 
 
 def check_query(
-    collection: Collection, table: exp.Expression, raw: Callable[[tuple[str, ...]], exp.Expression], typed: set[str] | frozenset[str] = frozenset(), limit: int = MAX_REPORTED_ERRORS + 1
-) -> tuple[exp.Expression | None, list[Check]]:
+    collection: Collection, table: exp.Expr, raw: Callable[[tuple[str, ...]], exp.Expr], typed: set[str] | frozenset[str] = frozenset(), limit: int = MAX_REPORTED_ERRORS + 1
+) -> tuple[exp.Expr | None, list[Check]]:
     """One query returning (check index, position, offending value as text) for the first bad values."""
     found = checks(collection, raw, typed)
     if not found:
@@ -207,8 +216,8 @@ def check_query(
         value = exp.Cast(this=raw(check.column.path), to=exp.DataType.build("VARCHAR"))
         select = exp.select(exp.alias_(exp.Literal.number(i), "c", copy=False), exp.alias_(exp.column(POS, quoted=True), "p", copy=False), exp.alias_(value, "v", copy=False)).from_(table, copy=False).where(check.bad, copy=False).limit(limit, copy=False)
         parts.append(select)
-    union: exp.Expression = parts[0].subquery()
-    query: exp.Expression = exp.select("*", copy=False).from_(union, copy=False)
+    union: exp.Expr = parts[0].subquery()
+    query: exp.Expr = exp.select("*", copy=False).from_(union, copy=False)
     for part in parts[1:]:
         query = exp.union(query, exp.select("*", copy=False).from_(part.subquery(), copy=False), distinct=False)
     return query, found
