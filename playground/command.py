@@ -7,6 +7,7 @@ for that line), and with the real port when `--port 0` asked for any free one.
 from __future__ import annotations
 
 import ipaddress
+import sys
 from pathlib import Path
 
 import click
@@ -54,7 +55,7 @@ def playground(host: str, port: int, folders: tuple[Path, ...], max_body_mb: flo
             if self.started and self.servers:
                 bound = self.servers[0].sockets[0].getsockname()
                 click.echo(f"lawcode playground: {_url(host, bound[1])}", nl=True)
-                click.get_text_stream("stdout").flush()
+                sys.stdout.flush()
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
     Server(config).run()

@@ -104,13 +104,13 @@ def render(report: Report, program: Program) -> str:
                 cases.append(ET.Element("testcase", name=rule.id, classname=document, time="0"))
             suite.extend(cases)
             counts["tests"] += len(cases)
-        for key, value in counts.items():
-            suite.set(key, str(value))
+        for key, count in counts.items():
+            suite.set(key, str(count))
         suite.set("time", "0")
         for key in totals:
             totals[key] += counts[key]
-    for key, value in totals.items():
-        root.set(key, str(value))
+    for key, total in totals.items():
+        root.set(key, str(total))
     root.set("time", "0")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

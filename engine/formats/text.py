@@ -42,8 +42,8 @@ def write(console: Console, report: Report, program: Program) -> None:
         console.print(Text(f"{doc_key} — {doc.title if doc else ''}", style="bold underline"))
         for article in sorted(grouped[doc_key], key=label_order):
             items = grouped[doc_key][article]
-            summary = items[0].citation.summary or ""
-            console.print(Text.assemble(("  " + article, "bold"), ("  " + summary, "dim")))
+            article_summary = items[0].citation.summary or ""
+            console.print(Text.assemble(("  " + article, "bold"), ("  " + article_summary, "dim")))
             for v in items:
                 subject = f"{v.subject.collection} {v.subject.id}" if v.subject else "platform"
                 line = Text("    ")
