@@ -17,19 +17,24 @@ def write(path: Path, users: int, seed: int = 7) -> None:
     with path.open("wb") as out:
         out.write(b'{"as_of": "' + AS_OF.encode() + b'",\n "policy": {"max_group_members": 500, "max_groups_founded": 3, "log_retention": "P6M"},\n "users": [')
         for i in range(users):
-            day = 1 + rnd.randrange(28)
-            verified = f"2023-{1 + rnd.randrange(12):02d}-{day:02d}T{rnd.randrange(24):02d}:00:00Z" if rnd.random() > 0.01 else None
-            posted = f"2023-{1 + rnd.randrange(12):02d}-{day:02d}T12:30:00Z" if rnd.random() > 0.3 else None
+            month, day = 1 + rnd.randrange(12), 1 + rnd.randrange(28)
+            verified = f"2023-{month:02d}-{day:02d}T{rnd.randrange(24):02d}:00:00Z"
+            if rnd.random() < 0.005:
+                verified = None  # never verified
+            posted = None
+            if rnd.random() < 0.7:  # has posted: after verifying, except for about 1%
+                late = rnd.random() < 0.01
+                posted = f"{2023 if late else 2024}-{month:02d}-{day:02d}T{'00' if late else '12'}:00:00Z"
             item = {"id": f"u{i:08d}", "verified_at": verified, "first_post_at": posted}
             out.write((b"" if i == 0 else b",\n  ") + orjson.dumps(item))
         out.write(b'],\n "groups": [')
         for i in range(groups):
             creator = f"u{min(rnd.randrange(users), int(rnd.paretovariate(1.2)) % users):08d}" if rnd.random() < 0.2 else f"u{rnd.randrange(users):08d}"
-            item = {"id": f"g{i:07d}", "status": "active" if rnd.random() < 0.9 else "closed", "creator_id": creator, "member_count": int(rnd.expovariate(1 / 120))}
+            item = {"id": f"g{i:07d}", "status": "active" if rnd.random() < 0.9 else "closed", "creator_id": creator, "member_count": min(int(rnd.expovariate(1 / 60)), 499) if rnd.random() > 0.002 else 501 + rnd.randrange(100)}
             out.write((b"" if i == 0 else b",\n  ") + orjson.dumps(item))
         out.write(b'],\n "sanctions": [')
         for i in range(sanctions):
-            item = {"id": f"s{i:07d}", "group_id": f"g{rnd.randrange(groups):07d}", "measure": rnd.choice(MEASURES), "prior_violations": rnd.randrange(6)}
+            item = {"id": f"s{i:07d}", "group_id": f"g{rnd.randrange(groups):07d}", "prior_violations": (prior := rnd.randrange(6)), "measure": MEASURES[max(0, min(2, (prior + 1) // 2 + (0 if rnd.random() < 0.98 else -1)))]}
             out.write((b"" if i == 0 else b",\n  ") + orjson.dumps(item))
         out.write(b'],\n "logs": [')
         for i in range(logs):
