@@ -113,7 +113,7 @@ def evaluate(
             return report
         except Unsupported as exc:
             where = f"{exc.span.file}:{exc.span.line}:{exc.span.column}" if exc.span else None
-            raise LawcodeError([Diagnostic("E090", f"the {runner.name} backend cannot evaluate this ruleset: {exc}", where=where, hint="use --backend python")]) from None
+            raise LawcodeError([Diagnostic("B001", f"the {runner.name} backend cannot evaluate this ruleset: {exc}", where=where, hint="use --backend python")]) from None
     finally:
         if owned:
             runner.close()

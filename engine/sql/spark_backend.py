@@ -44,7 +44,7 @@ class SparkBackend:
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise LawcodeError([Diagnostic("E091", "the spark backend needs pyspark", hint="pip install 'lawcode[spark]' (and Java 17)")]) from None
+            raise LawcodeError([Diagnostic("B002", "the spark backend needs pyspark", hint="pip install 'lawcode[spark]' (and Java 17)")]) from None
         builder = (
             SparkSession.builder.master(master or "local[*]")
             .appName("lawcode")
@@ -58,7 +58,7 @@ class SparkBackend:
         try:
             self.spark = builder.getOrCreate()
         except Exception as exc:  # the JVM did not start: no Java, a bad master URL, …
-            raise LawcodeError([Diagnostic("E091", f"cannot start Spark: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", hint="the spark backend needs Java 17 (Debian: openjdk-17-jre-headless)")]) from None
+            raise LawcodeError([Diagnostic("B002", f"cannot start Spark: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", hint="the spark backend needs Java 17 (Debian: openjdk-17-jre-headless)")]) from None
         self.spark.sparkContext.setLogLevel("ERROR")
         self.target = TARGETS["spark"]
         self._tmp: list[str] = []

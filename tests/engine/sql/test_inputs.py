@@ -104,7 +104,7 @@ def test_unsupported_construct_is_a_clear_error() -> None:
     ruleset = lawcode.load_ruleset(text)
     with pytest.raises(LawcodeError) as error:
         evaluate(ruleset.program, str(VIOLATIONS))
-    assert error.value.errors[0].code == "E090"
+    assert error.value.errors[0].code == "B001"
     assert "use --backend python" in (error.value.errors[0].hint or "")
 
 
