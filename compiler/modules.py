@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lawcode.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl import ast, parse_module
+from lawcode.dsl.cache import parse_file
 
 EXTENSION = ".law"
 
@@ -66,15 +67,17 @@ def load(
         name, text, base = queue.pop(0)
         if name in modules or name in sources:
             continue
+        parse = parse_module  # texts given inline (the playground, the API) are not kept
         if text is None:
             try:
                 text = real[name].read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 problems.append(error("E010", f"cannot read `{name}`: {exc}"))
                 continue
+            parse = parse_file
         sources[name] = text
         try:
-            module = parse_module(text, name)
+            module = parse(text, name)
         except LawcodeError as exc:
             problems.extend(exc.diagnostics)
             continue

@@ -32,6 +32,7 @@ class SnapshotSchema:
     document: JSON
     path: str | None = None
     _records: dict[str, JSON] = field(default_factory=dict)
+    _collections: dict[str, JSON] | None = None  # the document is never changed once loaded
 
     @classmethod
     def load(cls, path: Path) -> SnapshotSchema:
@@ -65,6 +66,8 @@ class SnapshotSchema:
 
     def collections(self) -> dict[str, JSON]:
         """Top-level arrays of objects, name → element schema."""
+        if self._collections is not None:
+            return self._collections
         found: dict[str, JSON] = {}
         for name, prop in self.properties(self.root).items():
             prop = self.resolve(prop)
@@ -72,6 +75,7 @@ class SnapshotSchema:
                 items = self.resolve(prop.get("items", {}))
                 if "object" in json_types(items):
                     found[name] = items
+        self._collections = found
         return found
 
     def record(self, pointer: str) -> JSON:

@@ -204,31 +204,30 @@ def _comments(text: str, path: str) -> tuple[ast.Comment, ...]:
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
 
 
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
 def _unquote(token: Token, path: str, diagnostics: list[Diagnostic]) -> str:
     raw = str(token)[1:-1]
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch == "\\" and i + 1 < len(raw):
-            nxt = raw[i + 1]
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-            else:
-                col = (token.column or 1) + 1 + i
-                diagnostics.append(
-                    error(
-                        "E003",
-                        f"unknown escape `\\{nxt}` in a string",
-                        Span(path, token.line or 1, col, token.line or 1, col + 2),
-                        'known escapes: \\" \\\\ \\n \\t \\{ \\}',
-                    )
-                )
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    if "\\" not in raw:
+        return raw
+
+    def replace(match: re.Match[str]) -> str:
+        escaped = match.group(1)
+        if escaped in _ESCAPES:
+            return _ESCAPES[escaped]
+        col = (token.column or 1) + 1 + match.start()
+        diagnostics.append(
+            error(
+                "E003",
+                f"unknown escape `\\{escaped}` in a string",
+                Span(path, token.line or 1, col, token.line or 1, col + 2),
+                'known escapes: \\" \\\\ \\n \\t \\{ \\}',
+            )
+        )
+        return ""
+
+    return _ESCAPE.sub(replace, raw)
 
 
 # ---------------------------------------------------------------- tree → AST

@@ -9,6 +9,7 @@ exclusive.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,12 @@ def text_at(sources: dict[str, str], span: Span) -> str:
     text = sources.get(span.file)
     if text is None:
         return ""
+    return _cut(text, span)
+
+
+@lru_cache(maxsize=8192)
+def _cut(text: str, span: Span) -> str:
+    """Kept per (text, span): a report names the same few expressions for every subject."""
     lines = text.splitlines()[span.line - 1 : span.end_line]
     if not lines:
         return ""
