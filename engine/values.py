@@ -137,6 +137,14 @@ def iso_duration(value: dt.timedelta) -> str:
     return f"{sign}P{days}D" + (f"T{time}" if time else "") if days or not time else f"{sign}PT{time}"
 
 
+def format_datetime(value: dt.datetime) -> str:
+    """RFC 3339 in UTC to the second (`2024-05-01T10:00:00Z`); reports print many, and
+    `isoformat` is several times faster than `strftime`."""
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")[:19] + "Z"
+
+
 def format_number(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -152,7 +160,7 @@ def display(value: Any, t: T.Type, ladders: dict[str, tuple[str, ...]]) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if t == T.DATETIME and isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return format_datetime(value)
     if t == T.DATE and isinstance(value, dt.date):
         return value.isoformat()
     if t == T.DURATION and isinstance(value, dt.timedelta):
@@ -177,7 +185,7 @@ def to_json(value: Any, t: T.Type, ladders: dict[str, tuple[str, ...]]) -> Any:
     if value is None or isinstance(value, bool | str):
         return value
     if t == T.DATETIME and isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return format_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
