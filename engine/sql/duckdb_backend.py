@@ -97,7 +97,7 @@ class DuckDBBackend:
 
     def _register(self, text: str) -> None:
         """Python's `str.lower` as `lawcode_lower`, the reference's lowercase, when a query needs it."""
-        if self._functions or "lawcode_lower" not in text:
+        if self._functions or "lawcode_lower" not in text.lower():  # sqlglot renders it LAWCODE_LOWER
             return
         import duckdb
 
