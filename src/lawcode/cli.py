@@ -48,11 +48,11 @@ def cli() -> None:
 
 @cli.command()
 @ruleset_paths
-@click.option("--snapshot", "-s", "snapshot", required=True, type=click.Path(path_type=Path), help="Platform state snapshot (JSON).")
+@click.option("--snapshot", "-s", "snapshot", required=True, type=click.Path(path_type=Path), help="Platform state snapshot: a JSON file, or a directory of JSON Lines or Parquet files (see `lawcode snapshot convert`).")
 @click.option("--format", "-f", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Report format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file instead of stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True, help="Lowest severity that makes the exit code 1.")
-@click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger snapshots.")
+@click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger JSON snapshots on the python backend (the SQL backends stream any size).")
 @click.option("--backend", "-b", type=click.Choice(["auto", "python", "duckdb", "spark"]), default="auto", show_default=True, help="Evaluator: python for small JSON, duckdb/spark (SQL) for large JSON, JSON Lines or Parquet directories.")
 @click.option("--spark-master", metavar="URL", default=None, help="Spark master for --backend spark (default local[*]).")
 def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, max_snapshot_mb: int, backend: str, spark_master: str | None) -> None:
