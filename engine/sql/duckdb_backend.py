@@ -1,29 +1,35 @@
 """The embedded DuckDB backend: load a snapshot into typed tables, run generated SQL.
 
-Loading never builds a Python tree of the collections: JSON is parsed by DuckDB with a
-column spec derived from the JSON Schema (`tables.raw_type`), JSON Lines likewise, and
-Parquet directories are only views. The scalar parts (as_of, policy, …) are the only
-JSON that comes to Python.
+Loading never builds a Python tree of the collections. A JSON document is cut into JSON
+Lines per collection (`stream.py`, bounded memory), which DuckDB reads as a stream with a
+column spec derived from the JSON Schema (`tables.raw_type`), straight into the typed
+tables; JSON Lines directories are read the same way, Parquet directories are only views.
+The scalar parts (as_of, policy, …) are the only JSON that comes to Python.
 """
 
 from __future__ import annotations
 
-import os
+import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+from jsonschema import Draft202012Validator
 from sqlglot import exp
 
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.diagnostics import Diagnostic, LawcodeError
-from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, pointer
+from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _format_checker, _schema_problem, pointer
 from lawcode.engine.sql import validate
 from lawcode.engine.sql.dialects import TARGETS
 from lawcode.engine.sql.inputs import Source, collection_file, root_file
 from lawcode.engine.sql.tables import POS, Collection, Layout, raw_type, scalar_sql_type, sql_type
+
+if TYPE_CHECKING:  # stream.py imports numpy: only the JSON paths load it
+    from lawcode.engine.sql.stream import Part, Split
 
 
 @dataclass(slots=True)
@@ -46,6 +52,16 @@ def q(name: str) -> exp.Identifier:
 
 def table(name: str) -> exp.Table:
     return exp.Table(this=q(name))
+
+
+def _text(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def struct_path(base: exp.Expr, path: tuple[str, ...]) -> exp.Expr:
@@ -73,9 +89,12 @@ class DuckDBBackend:
         # into the wrong branch over our aggregate CTEs (found by the differential tests; the
         # reproduction is in docs/performance.md). Correct answers first: the pass is off.
         self.con.execute("SET disabled_optimizers = 'statistics_propagation'")
+        # Freed memory goes back to the system at once: otherwise the allocator keeps what a
+        # JSON read buffer or a finished query held, and the process's peak grows by tens of MB.
+        self.con.execute("SET allocator_background_threads = true")
+        self.con.execute("SET allocator_bulk_deallocation_flush_threshold = '1MB'")
         self.target = TARGETS["duckdb"]
         self._functions = False  # registered on first use: registering imports numpy (~0.1 s)
-        self._tmp: list[str] = []
 
     # ------------------------------------------------------------ running
     def sql(self, statement: exp.Expr) -> str:
@@ -106,78 +125,43 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self.con.close()
-        for path in self._tmp:
-            Path(path).unlink(missing_ok=True)
 
     # ------------------------------------------------------------ loading
     def load(self, source: Source, layout: Layout, schema: SnapshotSchema) -> Loaded:
-        if source.form == "data":
-            return self._load_json(self._spill(source.data), source.label, layout, schema)
+        if source.form in ("json", "data"):
+            return self._load_document(source, layout, schema)
         assert source.path is not None
-        if source.form == "json":
-            return self._load_json(source.path, source.label, layout, schema)
         if source.form == "jsonl":
             return self._load_jsonl(source.path, source.label, layout, schema)
         return self._load_parquet(source.path, source.label, layout)
-
-    def _spill(self, data: Any) -> str:
-        """An in-memory document goes through a temporary file (DuckDB reads files)."""
-        raw = data if isinstance(data, bytes) else orjson.dumps(data)
-        fd, path = tempfile.mkstemp(suffix=".json", prefix="lawcode-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        self._tmp.append(path)
-        return path
 
     def _read_error(self, exc: Exception, label: str) -> LawcodeError:
         text = str(exc).split("\n")[0]
         return LawcodeError([Diagnostic("S002", f"the snapshot cannot be read: {text}", where=label, hint="check that it is valid JSON of the shape the schema describes")])
 
-    def _load_json(self, path: str, label: str, layout: Layout, schema: SnapshotSchema) -> Loaded:
-        import duckdb
+    def _load_document(self, source: Source, layout: Layout, schema: SnapshotSchema) -> Loaded:
+        """A JSON document (file, bytes or mapping): cut into JSON Lines per collection, read as those.
 
-        props = schema.properties(schema.root)
-        columns = {name: raw_type(schema, props[name]) for name in layout.collections}
-        for name in layout.scalars:
-            columns[name] = "JSON"
+        DuckDB reads a document as one row (each collection one LIST), which held the whole
+        snapshot in memory several times over; JSON Lines it reads as a stream (`stream.py`).
+        The files live in a temporary directory only while loading: the tables hold the data.
+        """
+        from lawcode.engine.sql import stream
+
+        document: Any = source.data if source.form == "data" else source.path
+        directory = tempfile.mkdtemp(prefix="lawcode-")
         try:
-            size = Path(path).stat().st_size
-        except OSError as exc:
-            raise LawcodeError([Diagnostic("S001", f"cannot read the snapshot: {exc.strerror or exc}", where=label)]) from None
-        try:
-            doc = self.con.read_json(path, columns=columns, format="auto", maximum_object_size=max(size + 1, 1 << 24))
-            doc.to_table("lawcode_doc")
-        except duckdb.Error as exc:
-            located = self._locate_json(path, size, label, layout, schema)
-            raise located or self._read_error(exc, label) from None
-        try:
-            heads: list[exp.Expr] = [exp.column(q(n).this, quoted=True) for n in layout.scalars] or [exp.Literal.number(1)]
-            head = self.query(exp.select(*heads, copy=False).from_(table("lawcode_doc"), copy=False))
-            if len(head) != 1:
-                raise LawcodeError([Diagnostic("S003", "a snapshot is one JSON object", where=label, hint='start it with {"as_of": "YYYY-MM-DD", …}')])
-            root = {n: orjson.loads(v) for n, v in zip(layout.scalars, head[0], strict=False) if v is not None}
-            flags: list[exp.Expr] = [exp.Not(this=exp.Is(this=exp.column(n, quoted=True), expression=exp.Null())) for n in layout.collections] or [exp.true()]
-            present_rows = self.query(exp.select(*flags, copy=False).from_(table("lawcode_doc"), copy=False))
-            present = {n for n, ok in zip(layout.collections, present_rows[0], strict=False) if ok}
-            problems: list[Diagnostic] = []
-            lengths: dict[str, int] = {}
-            for name, coll in layout.collections.items():
-                unnest = exp.select(
-                    exp.alias_(exp.Sub(this=exp.Anonymous(this="generate_subscripts", expressions=[exp.column(name, quoted=True), exp.Literal.number(1)]), expression=exp.Literal.number(1)), POS, quoted=True, copy=False),
-                    exp.alias_(exp.Anonymous(this="unnest", expressions=[exp.column(name, quoted=True)]), "e", quoted=True, copy=False),
-                ).from_(table("lawcode_doc"), copy=False)
-                self.execute(exp.Create(this=table(f"raw_{name}"), kind="TABLE", expression=unnest))
-                problems += self._check(coll, f"raw_{name}", lambda p: struct_path(exp.column("e", quoted=True), p), label, typed=set())
-                self._typed(coll, f"raw_{name}", lambda p: struct_path(exp.column("e", quoted=True), p))
-                self.execute(exp.Drop(tables=[table(f"raw_{name}")], kind="TABLE"))
-                lengths[name] = self._length(coll)
-            self.execute(exp.Drop(tables=[table("lawcode_doc")], kind="TABLE"))
-        except duckdb.Error as exc:
-            raise self._read_error(exc, label) from None
-        return Loaded(root, lengths, present, problems)
+            if isinstance(document, Mapping):
+                split = stream.split_data(document, directory, layout.collections, layout.scalars)
+                document = None  # its lines are orjson's: nothing to locate in a text
+            else:
+                split = stream.split_document(document, directory, layout.collections, layout.scalars, source.label)
+            return self._load_lines(split, source.label, layout, schema, document)
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def _load_jsonl(self, directory: str, label: str, layout: Layout, schema: SnapshotSchema) -> Loaded:
-        import duckdb
+        from lawcode.engine.sql import stream
 
         base = Path(directory)
         root_path = Path(root_file(directory, "jsonl"))
@@ -190,46 +174,124 @@ class DuckDBBackend:
             if not isinstance(loaded, dict):
                 raise LawcodeError([Diagnostic("S003", "the scalar part is one JSON object", where=str(root_path))])
             root = loaded
-        problems: list[Diagnostic] = []
-        lengths: dict[str, int] = {}
-        present: set[str] = set()
-        for name, coll in layout.collections.items():
+        parts: dict[str, stream.Part] = {}
+        for name in layout.collections:
             path = Path(collection_file(directory, name, "jsonl"))
             if not path.exists() and (base / f"{name}.ndjson").exists():
                 path = base / f"{name}.ndjson"
-            element = schema.collections()[name]
-            fields = schema.properties(element)
             if path.exists():
-                present.add(name)
-                columns = {f: raw_type(schema, sub) for f, sub in fields.items()} or {"id": "JSON"}
-                try:
-                    if path.stat().st_size == 0:
-                        raise FileNotFoundError
-                    rel = self.con.read_json(str(path), columns=columns, format="newline_delimited", maximum_object_size=1 << 26)
-                    rel.to_table(f"raw_{name}")
-                except FileNotFoundError:
-                    self._empty(coll, f"raw_{name}", columns)
-                except duckdb.Error as exc:
-                    located = self._locate_lines(path, label, name, coll, schema)
-                    raise located or self._read_error(exc, f"{label} ({path.name})") from None
-            else:
-                self._empty(coll, f"raw_{name}", {f: raw_type(schema, sub) for f, sub in fields.items()} or {"id": "JSON"})
+                parts[name] = stream.Part(name, (str(path),), None, stream.widest_line(str(path)), None)
+        return self._load_lines(stream.Split(root, parts), label, layout, schema, None)
 
-            def raw(p: tuple[str, ...]) -> exp.Expr:
-                return struct_path(exp.column(p[0], quoted=True), p[1:])
+    def _load_lines(self, split: Split, label: str, layout: Layout, schema: SnapshotSchema, document: str | bytes | None) -> Loaded:
+        """Each collection's JSON Lines, read once into its typed table (`t_<name>`).
 
-            with_pos = exp.select(exp.alias_(exp.column("rowid"), POS, quoted=True, copy=False), exp.Star(), copy=False).from_(table(f"raw_{name}"), copy=False)
-            self.execute(exp.Create(this=table(f"rawp_{name}"), kind="TABLE", expression=with_pos))
-            self.execute(exp.Drop(tables=[table(f"raw_{name}")], kind="TABLE"))
-            problems += self._check(coll, f"rawp_{name}", raw, label, typed=set())
-            self._typed(coll, f"rawp_{name}", raw)
-            self.execute(exp.Drop(tables=[table(f"rawp_{name}")], kind="TABLE"))
+        One streaming scan per collection converts every element to the typed columns and
+        flags the rows a schema check fails; only when some are flagged are the lines read
+        again, for those rows' raw values (the errors name them). `document` is the text
+        the lines were cut from, if any (syntax errors are placed in it).
+        """
+        problems = self._not_arrays(split.other, schema, label)
+        lengths: dict[str, int] = {}
+        for name, coll in layout.collections.items():
+            part = split.parts.get(name)
+            if part is None or not any(Path(p).stat().st_size for p in part.paths):
+                self._empty_typed(coll)
+                lengths[name] = 0
+                continue
+            problems += self._read_lines(coll, part, label, schema, document, split)
             lengths[name] = self._length(coll)
-        return Loaded(root, lengths, present, problems)
+            if part.count is not None and lengths[name] != part.count:  # an empty element is a blank line: DuckDB skips it
+                raise self._unreadable(document, split, part, label, f"{part.count} elements in `{name}`, {lengths[name]} read")
+        return Loaded(split.root, lengths, set(split.parts) | set(split.other), problems)
 
-    def _empty(self, coll: Collection, name: str, columns: dict[str, str]) -> None:
-        items = [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(t, dialect="duckdb")), c, quoted=True, copy=False) for c, t in columns.items()]
-        self.execute(exp.Create(this=table(name), kind="TABLE", expression=exp.select(*items, copy=False).limit(0, copy=False)))
+    def _read_lines(self, coll: Collection, part: Part, label: str, schema: SnapshotSchema, document: str | bytes | None, split: Split, *, again: bool = True) -> list[Diagnostic]:
+        """One collection's lines into its typed table, in one streaming scan.
+
+        `WITH ORDINALITY` numbers the lines in file order (DuckDB reads them in one thread
+        for it): the number is the element's position. A plain parallel read, numbered by
+        `rowid`, came out of order now and then (the CAC example: rows of one collection
+        inserted out of file order), so the position is read with the line, never inferred.
+        """
+        import duckdb
+
+        fields = schema.properties(schema.collections()[coll.name])
+        columns = {f: raw_type(schema, sub) for f, sub in fields.items()} or {"id": "JSON"}
+        ordinal = "lawcode_n"
+        while ordinal in columns:
+            ordinal += "_"
+        spec = ", ".join(f"{_text(c)}: {_text(t)}" for c, t in columns.items())
+        files = "[" + ", ".join(_text(p) for p in part.paths if Path(p).stat().st_size) + "]"
+        aliases = ", ".join(_ident(c) for c in [*columns, ordinal])
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW lawcode_lines AS SELECT {_ident(ordinal)} - 1 AS {_ident(POS)}, * EXCLUDE ({_ident(ordinal)}) "
+            f"FROM read_json({files}, columns = {{{spec}}}, format = 'newline_delimited', maximum_object_size = {max(part.widest + 1, 1 << 20)}) "
+            f"WITH ORDINALITY AS lawcode_src({aliases})"
+        )
+        try:
+            return self._typed_lines(coll, label)
+        except duckdb.Error as exc:
+            from lawcode.engine.sql import stream
+
+            why = str(exc).split("\n")[0]
+            syntax = stream.first_error(document, split.parts.values(), label) if document is not None else None
+            if syntax is not None:  # a syntax error anywhere comes first, as when orjson reads the document
+                raise syntax from None
+            if again and "duplicate key" in why:  # the python backend keeps the last value of a repeated key
+                return self._read_lines(coll, stream.normalize(part), label, schema, document, split, again=False)
+            located = self._locate_lines(files, part.widest, label, coll, schema)
+            raise located or self._unreadable(None, split, part, label, why) from None
+        finally:
+            self.con.execute("DROP VIEW IF EXISTS lawcode_lines")
+
+    def _typed_lines(self, coll: Collection, label: str) -> list[Diagnostic]:
+        """`t_<name>` from the view `lawcode_lines`, flagging the rows a schema check fails.
+
+        Only when some are flagged are the lines read again, for those rows' raw values (the
+        errors quote them); the flag column is dropped then.
+        """
+
+        def raw(p: tuple[str, ...]) -> exp.Expr:
+            return struct_path(exp.column(p[0], quoted=True), p[1:])
+
+        checks = validate.checks(coll, raw)
+        bad = exp.or_(*[c.bad for c in checks], copy=False) if checks else None
+        items = [exp.alias_(exp.column(POS, quoted=True), POS, quoted=True, copy=False)]
+        items += [exp.alias_(validate.convert(raw(c.path), c), c.name, quoted=True, copy=False) for c in coll.columns]
+        if bad is not None:
+            items.append(exp.alias_(exp.Case(ifs=[exp.If(this=bad, true=exp.true())]), "lawcode_bad", quoted=True, copy=False))
+        self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).from_(table("lawcode_lines"), copy=False)))
+        if bad is None:
+            return []
+        found: list[Diagnostic] = []
+        flagged = exp.select(exp.Count(this=exp.Star()), copy=False).from_(table(coll.table), copy=False).where(exp.column("lawcode_bad", quoted=True), copy=False)
+        if self.query(flagged)[0][0]:
+            rows = exp.select(exp.Star(), copy=False).from_(table("lawcode_lines"), copy=False).where(bad, copy=False)
+            self.execute(exp.Create(this=table("lawcode_flagged"), kind="TABLE", expression=rows))
+            found = self._check(coll, "lawcode_flagged", raw, label, typed=set())
+            self.execute(exp.Drop(tables=[table("lawcode_flagged")], kind="TABLE"))
+        self.con.execute(f"ALTER TABLE {_ident(coll.table)} DROP COLUMN lawcode_bad")
+        return found
+
+    def _unreadable(self, document: str | bytes | None, split: Split, part: Part, label: str, why: str) -> LawcodeError:
+        """A collection's lines could not all be read: the document's first syntax error, or DuckDB's words."""
+        from lawcode.engine.sql import stream
+
+        if document is not None:
+            syntax = stream.first_error(document, split.parts.values(), label)
+            if syntax is not None:
+                return syntax
+        where = label if part.offset is not None else f"{label} ({Path(part.paths[0]).name})"
+        return self._read_error(Exception(why), where)
+
+    def _not_arrays(self, other: dict[str, Any], schema: SnapshotSchema, label: str) -> list[Diagnostic]:
+        """Collections whose value is not an array: jsonschema's errors, as the python backend gives them."""
+        if not other:
+            return []
+        validator = Draft202012Validator(schema.document, format_checker=_format_checker())
+        errors = [e for e in validator.iter_errors(dict(other)) if e.absolute_path and e.absolute_path[0] in other]
+        errors.sort(key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        return [_schema_problem(e, label) for e in errors]
 
     def _load_parquet(self, directory: str, label: str, layout: Layout) -> Loaded:
         import duckdb
@@ -306,13 +368,6 @@ class DuckDBBackend:
         items += [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type(c), dialect="duckdb")), c.name, quoted=True, copy=False) for c in coll.columns]
         self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).limit(0, copy=False)))
 
-    def _typed(self, coll: Collection, raw_table: str, raw: Any) -> None:
-        items = [exp.alias_(exp.column(POS, quoted=True), POS, quoted=True, copy=False)]
-        for column in coll.columns:
-            items.append(exp.alias_(validate.convert(raw(column.path), column), column.name, quoted=True, copy=False))
-        select = exp.select(*items, copy=False).from_(table(raw_table), copy=False).order_by(exp.column(POS, quoted=True), copy=False)
-        self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=select))
-
     def _length(self, coll: Collection) -> int:
         rows = self.query(exp.select(exp.Count(this=exp.Star()), copy=False).from_(table(coll.table), copy=False))
         return int(rows[0][0])
@@ -325,43 +380,22 @@ class DuckDBBackend:
         return validate.diagnostics(coll, found, rows, label)
 
     # ------------------------------------------------------------ locating type errors
-    def _locate_json(self, path: str, size: int, label: str, layout: Layout, schema: SnapshotSchema) -> LawcodeError | None:
-        """The typed read failed: read each collection as raw JSON and name the bad values."""
-        import duckdb
-
-        columns = {name: "JSON" for name in layout.collections}
-        try:
-            doc = self.con.read_json(path, columns=columns, format="auto", maximum_object_size=max(size + 1, 1 << 24))
-            doc.to_table("lawcode_locate")
-        except duckdb.Error:
-            return None
-        problems: list[Diagnostic] = []
-        for name, coll in layout.collections.items():
-            problems += self._type_errors(coll, exp.column(name, quoted=True), "lawcode_locate", label, schema, array=True)
-        self.execute(exp.Drop(tables=[table("lawcode_locate")], kind="TABLE"))
-        return LawcodeError(problems[: MAX_REPORTED_ERRORS]) if problems else None
-
-    def _locate_lines(self, path: Path, label: str, name: str, coll: Collection, schema: SnapshotSchema) -> LawcodeError | None:
+    def _locate_lines(self, files: str, widest: int, label: str, coll: Collection, schema: SnapshotSchema) -> LawcodeError | None:
+        """The typed read failed: read the lines as raw JSON and name the values of the wrong type."""
         import duckdb
 
         try:
-            rel = self.con.read_json(str(path), columns={"json": "JSON"}, format="newline_delimited", records="false", maximum_object_size=1 << 26)
-            rel.to_table("lawcode_locate")
+            reader = f"read_json({files}, columns = {{'json': 'JSON'}}, format = 'newline_delimited', records = 'false', maximum_object_size = {widest + 1})"
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE lawcode_locate AS SELECT * FROM {reader}")
         except duckdb.Error:
             return None
-        problems = self._type_errors(coll, exp.column("json", quoted=True), "lawcode_locate", label, schema, array=False)
+        problems = self._type_errors(coll, exp.column("json", quoted=True), "lawcode_locate", label, schema)
         self.execute(exp.Drop(tables=[table("lawcode_locate")], kind="TABLE"))
         return LawcodeError(problems[: MAX_REPORTED_ERRORS]) if problems else None
 
-    def _type_errors(self, coll: Collection, value: exp.Expr, source: str, label: str, schema: SnapshotSchema, *, array: bool) -> list[Diagnostic]:
+    def _type_errors(self, coll: Collection, value: exp.Expr, source: str, label: str, schema: SnapshotSchema) -> list[Diagnostic]:
         fn = exp.Anonymous
-        if array:
-            elements = exp.select(
-                exp.alias_(exp.Sub(this=fn(this="generate_subscripts", expressions=[exp.Cast(this=value, to=exp.DataType.build("JSON[]")), exp.Literal.number(1)]), expression=exp.Literal.number(1)), "p", copy=False),
-                exp.alias_(fn(this="unnest", expressions=[exp.Cast(this=value, to=exp.DataType.build("JSON[]"))]), "e", copy=False),
-            ).from_(table(source), copy=False)
-        else:
-            elements = exp.select(exp.alias_(exp.column("rowid"), "p", copy=False), exp.alias_(value, "e", copy=False)).from_(table(source), copy=False)
+        elements = exp.select(exp.alias_(exp.column("rowid"), "p", copy=False), exp.alias_(value, "e", copy=False)).from_(table(source), copy=False)
         checks: list[exp.Select] = []
         wanted: list[tuple[tuple[str, ...], str]] = [((), "object")]
         wanted += [(c.path, c.kind) for c in coll.columns]
