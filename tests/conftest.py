@@ -14,7 +14,6 @@ import pytest
 
 from helpers import ROOT
 
-
 # Parsed modules are cached on disk (lawcode.dsl.cache); the suite keeps its own cache,
 # shared with the CLI processes it starts, rather than the user's ~/.cache/lawcode.
 os.environ.setdefault("LAWCODE_CACHE_DIR", tempfile.mkdtemp(prefix="lawcode-test-cache-"))

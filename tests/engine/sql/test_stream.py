@@ -301,3 +301,12 @@ def test_rows_keep_their_elements_positions_in_every_collection() -> None:
                 assert rows == [(i, e.get("id")) for i, e in enumerate(document[name])], name
         finally:
             backend.close()
+
+
+def test_compressed_tables_give_the_same_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large loads end with a CHECKPOINT that compresses the tables: the queries read them the same."""
+    from lawcode.engine.sql import duckdb_backend
+
+    monkeypatch.setattr(duckdb_backend, "COMPRESS_BYTES", 0)
+    expected, actual = python_and_duckdb(MINI, (DATA / "stream" / "awkward.json").read_bytes())
+    assert isinstance(actual, dict) and actual == expected
