@@ -7,7 +7,7 @@ files are gathered before anything is raised, so `lawcode lint` shows them toget
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +67,7 @@ def load(
         name, text, base = queue.pop(0)
         if name in modules or name in sources:
             continue
-        parse = parse_module  # texts given inline (the playground, the API) are not kept
+        parse: Callable[[str, str], ast.Module] = parse_module  # texts given inline (the playground, the API) are not kept
         if text is None:
             try:
                 text = real[name].read_text(encoding="utf-8")

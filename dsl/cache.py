@@ -30,6 +30,7 @@ from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from lawcode.dsl import ast, spans
 from lawcode.dsl.parser import parse_module
@@ -131,7 +132,7 @@ class _Pickler(pickle.Pickler):
     and made loading a tree a third of the cost of parsing it.
     """
 
-    def reducer_override(self, obj: object) -> object:
+    def reducer_override(self, obj: object) -> Any:
         cls = type(obj)
         if cls.__module__ in _TREE_MODULES and dataclasses.is_dataclass(cls):
             return cls, tuple(getattr(obj, name) for name in _field_names(cls))
