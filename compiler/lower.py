@@ -507,7 +507,7 @@ def split_keys(
                     isinstance(inner, ir.Field)
                     and isinstance(inner.base, ir.Var)
                     and inner.base.name == var
-                    and inner.type in (T.STRING, T.NUMBER)
+                    and inner.type in (T.STRING, T.NUMBER, T.DATE)
                     and not references(outer, var)
                 ):
                     keys.append((inner.path, outer))

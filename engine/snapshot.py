@@ -192,8 +192,15 @@ def dig(obj: Any, path: tuple[str, ...]) -> Any:
 
 
 def _hashable(value: Any) -> Any:
+    """A key for the id and join indexes, which hold the snapshot's raw JSON values.
+
+    A typed date looked up there is its RFC 3339 text: a valid snapshot writes a date in
+    exactly that one form, so equal dates are equal strings.
+    """
     if isinstance(value, bool):  # keep true distinct from 1
         return ("bool", value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
     if isinstance(value, list | dict):
         return None
     return value

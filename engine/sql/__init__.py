@@ -106,8 +106,12 @@ def evaluate(
         lazy = LazySnapshot(root, source.label, runner, tables, loaded.lengths)
         params, origins = resolve_parameters(program, lazy)
         try:
-            batches = plan(program, tables, lazy, params, origins, runner.target)
-            report = Assembler(program, runner, lazy, params, origins).report(source.label, rulesets, loaded.lengths, runner.name, batches)
+            batches, shared = plan(program, tables, lazy, params, origins, runner.target)
+            created = _create_shared(runner, shared)
+            try:
+                report = Assembler(program, runner, lazy, params, origins).report(source.label, rulesets, loaded.lengths, runner.name, batches)
+            finally:
+                _drop_shared(runner, created)
             if timings is not None:
                 timings["eval"] = time.perf_counter() - started - timings["load"]
             return report
@@ -119,37 +123,67 @@ def evaluate(
             runner.close()
 
 
-_PLANS: dict[tuple[int, bytes, str], tuple[Program, list[Batch]]] = {}
+Shared = list[tuple[str, Any, dict[str, str]]]  # (table name, its SELECT, rendered CREATE per dialect)
+
+_PLANS: dict[tuple[int, bytes, str, frozenset[str]], tuple[Program, list[Batch], Shared]] = {}
 _PLANS_KEPT = 16
 
 
-def plan(program: Program, tables: Layout, root: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None], target: Target) -> list[Batch]:
-    """The queries for the rules in force, one per subject collection (platform rules: one).
+def plan(program: Program, tables: Layout, root: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None], target: Target) -> tuple[list[Batch], Shared]:
+    """The queries for the rules in force, one per subject collection (platform rules: one),
+    and the shared tables to create before them (DuckDB: id indexes and aggregate partials
+    that several queries read are computed once per evaluation; see `Generator.finish`).
 
     They depend on the program, the snapshot's scalar part (parameters, as_of, policy
-    fields are literals) and the target only, so they are kept for the next snapshot
-    with the same scalar part (`lawcode test` evaluates hundreds of such snapshots).
+    fields are literals), the target and which collections are large (their rules share
+    one query), so they are kept for the next such snapshot (`lawcode test` evaluates
+    hundreds of snapshots with the same scalar part).
     """
-    key = (id(program), orjson.dumps(root.data, option=orjson.OPT_SORT_KEYS), target.name)
+    large = frozenset(name for name, n in root.lengths.items() if n >= LARGE_COLLECTION)
+    key = (id(program), orjson.dumps(root.data, option=orjson.OPT_SORT_KEYS), target.name, large)
     kept = _PLANS.get(key)
     if kept is not None and kept[0] is program:
-        return kept[1]
+        return kept[1], kept[2]
     generator = Generator(program, tables, root, params, origins, target)
     groups: dict[str | None, list[ir.Rule]] = {}
     for rule in program.rules:
         if rule.in_force_on(root.as_of):
             groups.setdefault(rule.collection, []).append(rule)
-    batches = [generator.batch(chunk) for rules in groups.values() for chunk in _chunks(rules, program)]
+    batches = [generator.batch(chunk) for name, rules in groups.items() for chunk in _chunks(rules, program, BATCH_BUDGET_LARGE if name in large else BATCH_BUDGET)]
+    shared: Shared = [(name, select, {}) for name, select in generator.finish(batches, materialized=target.name == "duckdb")]
     if len(_PLANS) >= _PLANS_KEPT:
         _PLANS.pop(next(iter(_PLANS)))
-    _PLANS[key] = (program, batches)
-    return batches
+    _PLANS[key] = (program, batches, shared)
+    return batches, shared
+
+
+def _create_shared(runner: Backend, shared: Shared) -> list[str]:
+    """Create the plan's shared tables (temporary, in dependency order); returns their names."""
+    from sqlglot import exp
+
+    created: list[str] = []
+    for name, select, text in shared:
+        statement = exp.Create(this=exp.Table(this=exp.to_identifier(name, quoted=True)), kind="TABLE", expression=select, replace=True, properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        runner.query(statement, text)
+        created.append(name)
+    return created
+
+
+def _drop_shared(runner: Backend, created: list[str]) -> None:
+    from sqlglot import exp
+
+    for name in reversed(created):
+        runner.query(exp.Drop(tables=[exp.Table(this=exp.to_identifier(name, quoted=True))], kind="TABLE", exists=True))
 
 
 BATCH_BUDGET = 6  # aggregates and lookups per query: DuckDB's planning time grows faster than linearly
+# A collection this large costs more to scan and join than any query takes to plan: all
+# its rules go in one query (one scan, each join once) whatever the size of the query.
+LARGE_COLLECTION = 500_000
+BATCH_BUDGET_LARGE = 1_000
 
 
-def _chunks(rules: list[ir.Rule], program: Program) -> list[list[ir.Rule]]:
+def _chunks(rules: list[ir.Rule], program: Program, budget: int = BATCH_BUDGET) -> list[list[ir.Rule]]:
     """Rules over one collection, in queries of bounded size (one scan each, joins shared within)."""
     from lawcode.engine.sql.generate import walk_inlined
 
@@ -159,7 +193,7 @@ def _chunks(rules: list[ir.Rule], program: Program) -> list[list[ir.Rule]]:
     for rule in rules:
         parts = [p for p in (rule.where, rule.unless, rule.require, *rule.message) if p is not None and not isinstance(p, str)]
         cost = sum(1 for part in parts for n in walk_inlined(part, program) if isinstance(n, ir.Aggregate | ir.Lookup))
-        if chunk and used + cost > BATCH_BUDGET:
+        if chunk and used + cost > budget:
             out.append(chunk)
             chunk, used = [], 0
         chunk.append(rule)

@@ -117,6 +117,19 @@ class Batch:
     rules: list[RuleQuery]
     types: list[T.Type]  # per output column: the type of the value it carries
     text: dict[str, str] = field(default_factory=dict)  # rendered SQL per dialect (cached)
+    ctes: list[tuple[str, exp.Select]] = field(default_factory=list)  # its own CTEs (attached by `finish`)
+    shared: set[str] = field(default_factory=set)  # shared tables it reads
+
+
+@dataclass(slots=True)
+class SharedAggregate:
+    """The partial states of every aggregate over one collection and key fields, in one GROUP BY."""
+
+    name: str
+    scope: Scope  # FROM the collection (and the joins the filters need)
+    keys: list[exp.Expr]
+    partials: dict[str, exp.Expr] = field(default_factory=dict)  # column → partial state
+    nodes: dict[int, dict[str, str]] = field(default_factory=dict)  # aggregate node → its partials' columns
 
 
 # ---------------------------------------------------------------- scopes
@@ -131,6 +144,8 @@ class Scope:
         self.alias = alias
         self.joins: list[exp.Join] = []
         self.cache: dict[str, Any] = {}
+        if isinstance(base, exp.Table) and base.name in gen.collection_of:
+            gen.bases[alias] = gen.collection_of[base.name]  # a row that is always there
 
     def from_(self, select: exp.Select) -> exp.Select:
         select = select.from_(exp.alias_(self.base, self.alias, table=True, copy=False) if not isinstance(self.base, exp.Table) else _aliased(self.base, self.alias), copy=False)
@@ -225,6 +240,20 @@ class Generator:
         self._names = itertools.count()
         self._closed: dict[int, bool] = {}
         self.columns: list[tuple[exp.Expr, T.Type]] = []
+        self.collection_of = {c.table: name for name, c in layout.collections.items()}
+        # Tables shared by the queries of the plan (id indexes, aggregate partials): the
+        # DuckDB backend materializes each once per evaluation; otherwise they are CTEs.
+        self.shared: dict[str, exp.Select | None] = {}
+        self.shared_aggregates: dict[tuple[str, tuple[str, ...]], SharedAggregate] = {}
+        self.uses: set[str] = set()
+        self.unknown_by_node: dict[int, tuple[str, list[str]]] = {}
+        self.shared_unknown: dict[int, tuple[str, list[str]]] = {}
+        self.indexes: dict[str, str] = {}  # shared id index → its collection
+        self.carriers: dict[str, str] = {}  # alias of an index that carries fields → collection
+        self.carried: dict[str, set[str]] = {}  # collection → fields read through its index
+        self.in_shared = False
+        self.ctes: list[tuple[str, exp.Select]] = []
+        self.bases: dict[str, str] = {}  # alias of a scope's base table → its collection
 
     # ------------------------------------------------------------ helpers
     def fresh(self, prefix: str) -> str:
@@ -291,8 +320,9 @@ class Generator:
     def batch(self, rules: list[ir.Rule]) -> Batch:
         """One query for rules over the same subjects: one scan, joins shared between the rules."""
         self.columns = []
-        self.ctes: list[tuple[str, exp.Select]] = []
-        self.ctes_by_node: dict[int, tuple[str, str | None]] = {}
+        self.ctes = []
+        self.unknown_by_node = {}
+        self.uses = set()
         collection = rules[0].collection
         if collection is None:
             base: exp.Expr = exp.select(exp.alias_(exp.Literal.number(0), POS, quoted=True, copy=False)).subquery()
@@ -309,10 +339,31 @@ class Generator:
             unsatisfied.append(not_(satisfied))
         select = exp.select(*[exp.Alias(this=sql, alias=ident(f"c{i}")) for i, (sql, _) in enumerate(self.columns)], copy=False)  # alias_ would rename a shared subquery
         select = scope.from_(select).where(or_(*unsatisfied), copy=False).order_by(col("s", POS), copy=False)
-        for name, body in self.ctes:
-            select = select.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
         types = [t for _, t in self.columns]
-        return Batch(select, queries, types)
+        return Batch(select, queries, types, ctes=list(self.ctes), shared=set(self.uses))
+
+    def finish(self, batches: list[Batch], *, materialized: bool) -> list[tuple[str, exp.Select]]:
+        """Attach each batch's CTEs; returns the shared tables to create first (none if not `materialized`).
+
+        Materialized (DuckDB): the shared tables are created once per evaluation, before the
+        queries, and each query reads them by name. Otherwise each query defines the shared
+        tables it reads (and those they read) as CTEs of its own.
+        """
+        shared = self.shared_definitions()
+        for batch in batches:
+            ctes = list(batch.ctes)
+            if not materialized:
+                needed = set(batch.shared)
+                for name, definition in reversed(shared):
+                    if name in needed:
+                        needed |= {t.name for t in definition.find_all(exp.Table)}
+                ctes = [(n, s.copy()) for n, s in shared if n in needed] + ctes
+            select = batch.select
+            assert isinstance(select, exp.Select)
+            for name, body in ctes:
+                select = select.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
+            batch.select = select
+        return shared if materialized else []
 
     def _rule(self, rule: ir.Rule, scope: Scope, position: int, subject_id: int) -> tuple[RuleQuery, exp.Expr]:
         env: dict[str, Val] = {}
@@ -422,6 +473,8 @@ class Generator:
         if column is None:
             raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} has a type the SQL backends do not read", node.span)
         alias = base.alias or self._row_by_position(base, scope)
+        if alias in self.carriers:
+            self.carried.setdefault(self.carriers[alias], set()).add(column.name)
         sql: exp.Expr = col(alias, column.name)
         if probe is not None:
             probe.collection = base.entity
@@ -453,14 +506,12 @@ class Generator:
         cache_key = f"lookup:{node.collection}:{key.sql.sql()}"
         if cache_key not in scope.cache:
             index, row = self.fresh("k"), self.fresh("l")
-            ids = (
-                exp.select(exp.alias_(col("i", "id"), "k", quoted=True, copy=False), exp.alias_(exp.Min(this=col("i", POS)), "p", quoted=True, copy=False))
-                .from_(_aliased(self.table(node.collection), "i"), copy=False)
-                .where(not_null(col("i", "id")), copy=False)
-                .group_by(col("i", "id"), copy=False)
-            )
-            scope.joins.append(exp.Join(this=exp.alias_(ids.subquery(), index, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(index, "k"), expression=key.sql)))
-            scope.joins.append(exp.Join(this=_aliased(self.table(node.collection), row), kind="LEFT", on=exp.EQ(this=col(row, POS), expression=col(index, "p"))))
+            scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(self._index(node.collection))), index), kind="LEFT", on=exp.EQ(this=col(index, "k"), expression=key.sql)))
+            if self._carries(node.collection):
+                row = index  # the index carries the fields the plan reads: no second join
+                self.carriers[index] = node.collection
+            else:
+                scope.joins.append(exp.Join(this=_aliased(self.table(node.collection), row), kind="LEFT", on=exp.EQ(this=col(row, POS), expression=col(index, "p"))))
             scope.cache[cache_key] = (index, row)
         index, row = scope.cache[cache_key]
         found = col(index, "p")
@@ -468,6 +519,33 @@ class Generator:
             probe.key = self.emit(key.sql, node.key.type)
             probe.base = self.emit(found, T.NUMBER)
         return Val(found, node.type, node.collection, row)
+
+    def _index(self, collection: str) -> str:
+        """The shared id index of a collection: the first position of every id (the reference's lookup)."""
+        name = f"lawcode_ix_{collection}"
+        if name not in self.shared:
+            self.shared[name] = None  # defined by `shared_definitions`, once the fields read through it are known
+            self.indexes[name] = collection
+        self.uses.add(name)
+        return name
+
+    def _carries(self, collection: str) -> bool:
+        """DuckDB: the id index also holds the first element's fields the plan reads (`arg_min_null`,
+        which keeps a null field of the first element where `arg_min` would skip to the next)."""
+        names = {c.name for c in self.layout.collections[collection].columns}
+        return self.target.name == "duckdb" and not names & {"k", "p"}
+
+    def _index_definition(self, collection: str, carried: set[str]) -> exp.Select:
+        items = [exp.alias_(col("i", "id"), "k", quoted=True, copy=False), exp.alias_(exp.Min(this=col("i", POS)), "p", quoted=True, copy=False)]
+        for column in self.layout.collections[collection].columns:
+            if column.name in carried:
+                items.append(exp.alias_(exp.Anonymous(this="arg_min_null", expressions=[col("i", column.name), col("i", POS)]), column.name, quoted=True, copy=False))
+        return (
+            exp.select(*items, copy=False)
+            .from_(_aliased(self.table(collection), "i"), copy=False)
+            .where(not_null(col("i", "id")), copy=False)
+            .group_by(col("i", "id"), copy=False)
+        )
 
     # -- logic
     def branch(self, trace: Trace | None, val: Val, test: str) -> Trace | None:
@@ -741,78 +819,132 @@ class Generator:
     def _grouped(self, node: ir.Aggregate, scope: Scope, outer: list[Val]) -> tuple[exp.Expr, exp.Expr]:
         """An aggregate whose filter reads only the element: GROUP BY the key, join on the outer key.
 
-        Its table does not depend on the outer row, so it is a CTE of the batch, built once per
-        aggregate and joined once per distinct outer key (`attested("a")`, `attested("b")`, …).
-        The CTE holds final values: per key (`v`), and for a key no element has (`e.v`: what
-        the elements whose key is missing make of an empty match).
+        Its partial states do not depend on the outer row, so they are columns of a table
+        shared by every aggregate over the same collection and key fields in the whole plan
+        (`SharedAggregate`: `recorded("comment", c.id)`, `reported_by(…)`, … are one GROUP BY
+        of `records`), joined once per distinct outer key. The fold is finished here, per
+        row: a key no element has gives the fold of an empty match, and elements whose key is
+        missing (a one-row CTE `_u`, only when a key field may be null) make it unknown.
         """
         assert isinstance(node.source, ir.CollectionRef)
         cache_key = f"agg:{id(node)}:{':'.join(o.sql.sql() for o in outer)}"
         if cache_key in scope.cache:
             found: tuple[exp.Expr, exp.Expr] = scope.cache[cache_key]
             return found
-        names = self._aggregate_ctes(node)
-        table, empty = names
-        name = self.fresh("a")
-        if node.keys:
-            on = and_(*[exp.EQ(this=col(name, f"k{i}"), expression=paren(o.sql)) for i, o in enumerate(outer)])
-            scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(table)), name), kind="LEFT", on=on))
-            empty_alias = scope.cache.get(f"empty:{empty}")
-            if empty_alias is None:
-                empty_alias = self.fresh("z")
-                scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(str(empty))), empty_alias), kind="CROSS"))
-                scope.cache[f"empty:{empty}"] = empty_alias
-            value = case((is_null(col(name, "k0")), col(empty_alias, "v")), default=col(name, "v"))
+        shared, names = self._shared_aggregate(node)
+        join_key = f"shared:{shared.name}:{':'.join(o.sql.sql() for o in outer)}"
+        alias = scope.cache.get(join_key)
+        if alias is None:
+            alias = self.fresh("a")
+            if node.keys:
+                on = and_(*[exp.EQ(this=col(alias, f"k{i}"), expression=paren(o.sql)) for i, o in enumerate(outer)])
+                scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(shared.name)), alias), kind="LEFT", on=on))
+            else:
+                scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(shared.name)), alias), kind="CROSS"))
+            scope.cache[join_key] = alias
+        self.uses.add(shared.name)
+        combined: dict[str, exp.Expr] = {n: col(alias, column) for n, column in names.items()}
+        if not node.keys:
+            value = self._final(node, combined)
         else:
-            scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(table)), name), kind="CROSS"))
-            value = col(name, "v")
-        result = (value, zero(col(name, "n_all")))
+            alone: dict[str, exp.Expr] = {n: exp.Null() if n == "agg" else num(0) for n in names}
+            if not self._keys_present(node):
+                unknown = self._unknown_cte(node)
+                u = scope.cache.get(f"u:{unknown}")
+                if u is None:
+                    u = self.fresh("z")
+                    scope.joins.append(exp.Join(this=_aliased(exp.Table(this=ident(unknown[0])), u), kind="CROSS"))
+                    scope.cache[f"u:{unknown}"] = u
+                for n in unknown[1]:
+                    combined[n] = exp.Add(this=zero(combined[n]), expression=zero(col(u, n))) if n in combined else zero(col(u, n))
+                    alone[n] = zero(col(u, n))
+            value = case((is_null(col(alias, "k0")), self._final(node, alone)), default=self._final(node, combined))
+        result = (value, zero(col(alias, "n_all")))
         scope.cache[cache_key] = result
         return result
 
-    def _aggregate_ctes(self, node: ir.Aggregate) -> tuple[str, str | None]:
-        found = self.ctes_by_node.get(id(node))
+    def _shared_aggregate(self, node: ir.Aggregate) -> tuple[SharedAggregate, dict[str, str]]:
+        """The shared partials table of the aggregate's collection and key fields; its columns for `node`."""
+        assert isinstance(node.source, ir.CollectionRef)
+        collection = node.source.collection
+        key = (collection, tuple(".".join(path) for path, _ in node.keys))
+        shared = self.shared_aggregates.get(key)
+        if shared is None:
+            alias = self.fresh("e")
+            name = f"lawcode_ag{len(self.shared_aggregates)}_{collection}"
+            shared = SharedAggregate(name, Scope(self, self.table(collection), alias), self._key_columns(node, alias))
+            self.shared_aggregates[key] = shared
+            self.shared[name] = None
+        found = shared.nodes.get(id(node))
+        if found is None:
+            tag = f"a{len(shared.nodes)}"
+            alias = shared.scope.alias
+            env = {node.var: Val(col(alias, POS), T.entity_of(collection), collection, alias)}
+            outside, self.in_shared = self.in_shared, True
+            try:
+                f, v = self._filter_value(node, env, shared.scope)
+                partials = self._partials(node, f, v, col(alias, POS), forced=False)
+            finally:
+                self.in_shared = outside
+            found = {n: f"{tag}_{n}" for n in partials}
+            for n, e in partials.items():
+                shared.partials[found[n]] = e
+            shared.nodes[id(node)] = found
+        return shared, found
+
+    def _unknown_cte(self, node: ir.Aggregate) -> tuple[str, list[str]]:
+        """A one-row CTE of the batch: the partial states of the elements whose key is missing."""
+        found = (self.shared_unknown if self.in_shared else self.unknown_by_node).get(id(node))
         if found is not None:
             return found
-        inner, env = self._element_scope(node, {})
-        f, v = self._filter_value(node, env, inner)
-        keys = self._key_columns(node, inner.alias)
-        partials = self._partials(node, f, v, col(inner.alias, POS), forced=False)
-        items = [exp.alias_(k, f"k{i}", quoted=True, copy=False) for i, k in enumerate(keys)]
-        items += [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
-        items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
-        grouped = inner.from_(exp.select(*items, copy=False))
-        table = self.fresh("g")
-        if not keys:
-            self.ctes.append((f"{table}_p", grouped))
-            final = exp.select(exp.Alias(this=self._final(node, {n: exp.column(n, quoted=True) for n in partials}), alias=ident("v")), exp.column("n_all", quoted=True), copy=False)
-            self.ctes.append((table, final.from_(exp.Table(this=ident(f"{table}_p")), copy=False)))
-            self.ctes_by_node[id(node)] = (table, None)
-            return table, None
-        grouped = grouped.where(and_(*[not_null(k) for k in keys]), copy=False).group_by(*keys, copy=False)
         unknown_scope, unknown_env = self._element_scope(node, {})
         uf, uv = self._filter_value(node, unknown_env, unknown_scope)
         ukeys = self._key_columns(node, unknown_scope.alias)
         forced = self._partials(node, uf, uv, col(unknown_scope.alias, POS), forced=True)
         unknown_rows = unknown_scope.from_(exp.select(*[exp.alias_(e, n, quoted=True, copy=False) for n, e in forced.items()], copy=False)).where(or_(*[is_null(k) for k in ukeys]), copy=False)
-        self.ctes.append((f"{table}_p", grouped))
-        self.ctes.append((f"{table}_u", unknown_rows))
-        combined: dict[str, exp.Expr] = {n: col("p", n) for n in partials}
-        alone: dict[str, exp.Expr] = {n: exp.Null() if n == "agg" else num(0) for n in partials}
-        for n in forced:
-            combined[n] = exp.Add(this=zero(combined[n]), expression=zero(col("u", n))) if n in combined else zero(col("u", n))
-            alone[n] = zero(col("u", n))
-        keyed = exp.select(
-            *[col("p", f"k{i}") for i in range(len(keys))],
-            exp.Alias(this=self._final(node, combined), alias=ident("v")),
-            col("p", "n_all"),
-        copy=False,
-        ).from_(_aliased(exp.Table(this=ident(f"{table}_p")), "p"), copy=False).join(_aliased(exp.Table(this=ident(f"{table}_u")), "u"), join_type="CROSS", copy=False)
-        empty = exp.select(exp.Alias(this=self._final(node, alone), alias=ident("v")), copy=False).from_(_aliased(exp.Table(this=ident(f"{table}_u")), "u"), copy=False)
-        self.ctes.append((table, keyed))
-        self.ctes.append((f"{table}_e", empty))
-        self.ctes_by_node[id(node)] = (table, f"{table}_e")
-        return table, f"{table}_e"
+        name = self.fresh("g") + "_u"
+        if self.in_shared:  # read by a shared table: shared as well (per plan, not per batch)
+            name = f"lawcode_{name}"
+            self.shared[name] = unknown_rows
+            self.shared_unknown[id(node)] = (name, list(forced))
+            return name, list(forced)
+        self.ctes.append((name, unknown_rows))
+        self.unknown_by_node[id(node)] = (name, list(forced))
+        return name, list(forced)
+
+    def shared_definitions(self) -> list[tuple[str, exp.Select]]:
+        """Every shared table of the plan, each after the shared tables it reads."""
+        defined: dict[str, exp.Select] = {}
+        for name, select in self.shared.items():
+            if select is not None:
+                defined[name] = select
+            elif name in self.indexes:
+                collection = self.indexes[name]
+                defined[name] = self._index_definition(collection, self.carried.get(collection, set()))
+        for shared in self.shared_aggregates.values():
+            keys = shared.keys
+            items = [exp.alias_(k, f"k{i}", quoted=True, copy=False) for i, k in enumerate(keys)]
+            items += [exp.alias_(e, n, quoted=True, copy=False) for n, e in shared.partials.items()]
+            items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
+            grouped = shared.scope.from_(exp.select(*items, copy=False))
+            if keys:
+                grouped = grouped.where(and_(*[not_null(k) for k in keys]), copy=False).group_by(*keys, copy=False)
+            defined[shared.name] = grouped
+        ordered: list[tuple[str, exp.Select]] = []
+        done: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in done:
+                return
+            done.add(name)
+            for table in defined[name].find_all(exp.Table):
+                if table.name in defined:
+                    visit(table.name)
+            ordered.append((name, defined[name]))
+
+        for name in defined:
+            visit(name)
+        return ordered
 
     def _rebased(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, outer: list[Val]) -> tuple[exp.Expr, exp.Expr] | None:
         """A filter reading one outer entity (`m.joined >= g.created`): join that entity's table
@@ -823,21 +955,25 @@ class Generator:
         for _, expr in node.keys:
             names |= free_vars(expr, self.program)
         names.discard(node.var)
-        owners = {env[n].sql.sql() for n in names}
-        first = env[next(iter(names))]
-        if len(owners) != 1 or first.entity is None:
+        first, rebind = self._owner(names, env)
+        if first is None or first.entity is None:
             return None
-        cache_key = f"rebased:{id(node)}:{first.sql.sql()}"
+        owner = first.entity
+        cache_key = f"rebased:{id(node)}:" + ":".join(sorted(f"{n}={env[n].sql.sql()}" for n in names))
         if cache_key in scope.cache:
             found: tuple[exp.Expr, exp.Expr] = scope.cache[cache_key]
             return found
         parts = []
-        for forced in (False, True) if node.keys else (False,):
+        # Elements whose key is missing make the aggregate unknown unless the filter is false:
+        # none exist when every key field is required and not nullable (loading checked it).
+        forcing = (False, True) if node.keys and not self._keys_present(node) else (False,)
+        for forced in forcing:
             owner_alias, element_alias = self.fresh("o"), self.fresh("e")
-            inner = Scope(self, self.table(first.entity), owner_alias)
-            inner_env = {n: Val(col(owner_alias, POS), env[n].type, first.entity, owner_alias) for n in names}
+            inner = Scope(self, self.table(owner), owner_alias)
+            inner_env = {n: rebind(n, owner_alias) for n in names}
             inner_env[node.var] = Val(col(element_alias, POS), T.entity_of(node.source.collection), node.source.collection, element_alias)
             keys = self._key_columns(node, element_alias)
+            okeys: list[exp.Expr] = []
             if keys and not forced:
                 okeys = [self.expr(expr, inner_env, inner, None).sql for _, expr in node.keys]
                 on: exp.Expr = and_(*[exp.EQ(this=k, expression=paren(o)) for k, o in zip(keys, okeys, strict=True)])
@@ -846,12 +982,15 @@ class Generator:
                 inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="INNER", on=or_(*[is_null(k) for k in keys])))
             else:
                 inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="CROSS"))
+            element_join = len(inner.joins) - 1
             f, v = self._filter_value(node, inner_env, inner)
             partials = self._partials(node, f, v, col(element_alias, POS), forced=forced)
-            items = [exp.alias_(col(owner_alias, POS), "o", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
-            if not forced:
-                items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
-            grouped = inner.from_(exp.select(*items, copy=False)).group_by(col(owner_alias, POS), copy=False)
+            grouped = self._pregrouped(node, owner, inner, element_join, element_alias, keys, okeys, f, v, forced)
+            if grouped is None:
+                items = [exp.alias_(col(owner_alias, POS), "o", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
+                if not forced:
+                    items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
+                grouped = inner.from_(exp.select(*items, copy=False)).group_by(col(owner_alias, POS), copy=False)
             name = self.fresh("d")
             scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=first.sql)))
             parts.append((name, partials))
@@ -864,12 +1003,167 @@ class Generator:
         scope.cache[cache_key] = result
         return result
 
+    def _owner(self, names: set[str], env: dict[str, Val]) -> tuple[Val | None, Any]:
+        """The one outer row the free variables come from, and how to rebind them to a copy of it.
+
+        Either every variable is that entity itself (`m.joined >= g.created`), or they are the
+        entity and values computed from its row alone (`listed_at_least(c, listing_due(c))`:
+        `step` is a CASE over `c`'s columns): those are re-read from the owner's copy.
+        """
+        entities = [env[n] for n in names if env[n].entity is not None]
+        first = entities[0] if entities else None
+        if first is not None and all(env[n].sql.sql() == first.sql.sql() for n in names):
+            assert first.entity is not None
+            entity = first.entity
+
+            def same(name: str, alias: str) -> Val:
+                return Val(col(alias, POS), env[name].type, entity, alias)
+
+            return first, same
+        # Otherwise: values computed from one row that is always there (a scope's base, such
+        # as the rule's subject): `reported_by("comment", c.id, c.discovered_at + limit)`.
+        if any(env[n].sql.find(exp.Select) is not None for n in names):
+            return None, None
+        aliases = set().union(*(_tables(env[n].sql) for n in names))
+        if len(aliases) != 1 or next(iter(aliases)) not in self.bases:
+            return None, None
+        base = next(iter(aliases))
+        entity = self.bases[base]
+        row = col(base, POS)
+        if any(e.sql.sql() != row.sql() for e in entities):
+            return None, None
+        first = Val(row, T.entity_of(entity), entity, base)
+
+        def rebound(name: str, alias: str) -> Val:
+            val = env[name]
+            if val.entity is not None:
+                return Val(col(alias, POS), val.type, entity, alias)
+            moved = val.sql.transform(lambda n: col(alias, n.name) if isinstance(n, exp.Column) and n.table == base else n)
+            return Val(moved, val.type, const=val.const, closed=val.closed)
+
+        return first, rebound
+
+    def _keys_present(self, node: ir.Aggregate) -> bool:
+        """Every join key of the aggregate is a required, non-nullable top-level field."""
+        assert isinstance(node.source, ir.CollectionRef)
+        collection = self.layout.collections[node.source.collection]
+        for path, _ in node.keys:
+            column = collection.column(path)
+            if column is None or len(path) != 1 or not column.required or column.nullable:
+                return False
+        return True
+
+    def _pregrouped(
+        self, node: ir.Aggregate, owner: str, inner: Scope, element_join: int, element_alias: str,
+        keys: list[exp.Expr], okeys: list[exp.Expr], f: exp.Expr, v: exp.Expr | None, forced: bool,
+    ) -> exp.Select | None:
+        """The owner × element aggregate of `_rebased`, with the elements grouped first.
+
+        Joining every owner with every element of its key is quadratic when keys are shared
+        widely (`t.violation_type == s.violation_type and t.prior_violations == s.prior_violations`:
+        every sanction with every sanction of the same history). But the filter reads the
+        element only through a few expressions (`t.measure`, `cases[t.case_id].serious`), so
+        the elements are grouped first by key and those expressions, with each group's
+        partial aggregates computed twice: as if the filter were true, and as if it were
+        unknown (a false filter contributes nothing). Each owner then joins the groups of its
+        key, evaluates the filter once per group, and adds up the matching variant. Counts add
+        exactly, min/max are associative, and sums are used only when they are whole numbers
+        (exact in any order), so the result is the row-by-row one. None when the shape does
+        not allow it: the value reads the owner, a join mixes both sides, a sum of fractions.
+        """
+        owner_alias = inner.alias
+        element_side, owner_side = {element_alias}, {owner_alias}
+        element_joins: list[exp.Join] = []
+        owner_joins: list[exp.Join] = []
+        for i, join in enumerate(inner.joins):
+            if i == element_join:
+                continue
+            alias = join.this.alias
+            condition = join.args.get("on")
+            refs = _tables(condition) if condition is not None else set()
+            refs.discard(alias)
+            if refs and refs <= element_side:
+                element_side.add(alias)
+                element_joins.append(join)
+            elif refs and refs <= owner_side:
+                owner_side.add(alias)
+                owner_joins.append(join)
+            else:
+                return None
+        if v is not None and (v.find(exp.Select) is not None or not _tables(v) <= element_side):
+            return None
+        if f.find(exp.Select) is not None or not _tables(f) <= element_side | owner_side:
+            return None
+        if node.func == "sum" and node.type == T.NUMBER and not self.integral(node.value):
+            return None
+        group_alias = self.fresh("pg")
+        grouped_exprs: dict[str, tuple[str, exp.Expr]] = {}
+
+        def lift(e: exp.Expr) -> exp.Expr:
+            used = _tables(e)
+            if used and used <= element_side and _selectable(e):
+                text = e.sql()
+                if text not in grouped_exprs:
+                    grouped_exprs[text] = (f"g{len(grouped_exprs)}", e.copy())
+                return col(group_alias, grouped_exprs[text][0])
+            for key, child in list(e.args.items()):
+                if isinstance(child, exp.Expr):
+                    e.set(key, lift(child))
+                elif isinstance(child, list):
+                    e.set(key, [lift(c) if isinstance(c, exp.Expr) else c for c in child])
+            return e
+
+        owner_filter = lift(f.copy())
+        if _tables(owner_filter) & (element_side - {group_alias}):
+            return None
+        order = col(element_alias, POS)
+        when_true = self._partials(node, exp.true(), v, order, forced=forced)
+        when_unknown = self._partials(node, exp.Null(), v, order, forced=forced)
+        items = [exp.alias_(k, f"k{i}", quoted=True, copy=False) for i, k in enumerate(keys if not forced else [])]
+        items += [exp.alias_(e, name, quoted=True, copy=False) for name, e in grouped_exprs.values()]
+        items += [exp.alias_(e, f"{n}_t", quoted=True, copy=False) for n, e in when_true.items()]
+        items += [exp.alias_(e, f"{n}_u", quoted=True, copy=False) for n, e in when_unknown.items()]
+        items.append(exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True, copy=False))
+        elements = exp.select(*items, copy=False).from_(_aliased(self.table(node.source.collection), element_alias), copy=False)  # type: ignore[union-attr]
+        for join in element_joins:
+            elements = elements.join(join, copy=False)
+        present = [not_null(k) for k in keys]
+        if keys:
+            elements = elements.where(or_(*[is_null(k) for k in keys]) if forced else and_(*present), copy=False)
+        group_by = [*(keys if not forced else []), *(e for _, e in grouped_exprs.values())]
+        if group_by:
+            elements = elements.group_by(*group_by, copy=False)
+        is_t = is_true(owner_filter)
+        is_u = is_null(owner_filter)
+        out = [exp.alias_(col(owner_alias, POS), "o", quoted=True, copy=False)]
+        for n in when_true:
+            if n == "agg":
+                picked = case((is_t, col(group_alias, f"{n}_t")))
+                reduce = {"min": exp.Min, "max": exp.Max}.get(node.func, exp.Sum)
+                out.append(exp.alias_(reduce(this=picked), n, quoted=True, copy=False))
+            else:
+                chosen = case((is_t, col(group_alias, f"{n}_t")), (is_u, col(group_alias, f"{n}_u")), default=num(0))
+                out.append(exp.alias_(exp.Sum(this=chosen), n, quoted=True, copy=False))
+        if not forced:
+            out.append(exp.alias_(exp.Sum(this=col(group_alias, "n")), "n_all", quoted=True, copy=False))
+        query = exp.select(*out, copy=False).from_(_aliased(self.table(owner), owner_alias), copy=False)
+        for join in owner_joins:
+            query = query.join(join, copy=False)
+        if keys and not forced:
+            on = and_(*[exp.EQ(this=col(group_alias, f"k{i}"), expression=paren(o)) for i, o in enumerate(okeys)])
+            query = query.join(exp.Join(this=exp.alias_(elements.subquery(), group_alias, table=True, copy=False), kind="INNER", on=on), copy=False)
+        else:
+            query = query.join(exp.Join(this=exp.alias_(elements.subquery(), group_alias, table=True, copy=False), kind="CROSS"), copy=False)
+        return query.group_by(col(owner_alias, POS), copy=False)
+
     def _correlated(self, node: ir.Aggregate, env: dict[str, Val], outer: list[Val]) -> tuple[exp.Expr, exp.Expr]:
         """An aggregate whose filter also reads the outer row: a correlated scalar subquery."""
         inner, inner_env = self._element_scope(node, env)
         f, v = self._filter_value(node, inner_env, inner)
         keys = self._key_columns(node, inner.alias)
-        if keys:
+        if keys and self._keys_present(node):  # no element lacks a key: a plain (decorrelatable) equi-join
+            matched = rows = and_(*[exp.EQ(this=k, expression=paren(o.sql)) for k, o in zip(keys, outer, strict=True)])
+        elif keys:
             matched = and_(*[exp.EQ(this=k, expression=paren(o.sql)) for k, o in zip(keys, outer, strict=True)])
             missing = or_(*[is_null(k) for k in keys])
             f = case((missing, case((is_false(f), exp.false()))), default=f)
@@ -953,8 +1247,13 @@ class Generator:
         rows = self.fresh("o")
         unnest = self.target.unnest(self.table(owner_val.entity), rows, column.name)
         alias = self.fresh("le")
+        # The owner's fields ride along with its elements (no join back to the owner's table
+        # by position), unless one of them is named like the unnest's own columns.
+        carried = not ({"o", "i", "x"} & {c.name for c in collection.columns})
+        if carried:
+            unnest = unnest.select(*[exp.alias_(col(rows, c.name), c.name, quoted=True, copy=False) for c in collection.columns], copy=False)
         inner = Scope(self, unnest.subquery(), alias)
-        inner_env = {name: Val(col(alias, "o"), env[name].type, owner_val.entity) for name in free}
+        inner_env = {name: Val(col(alias, "o"), env[name].type, owner_val.entity, alias if carried else None) for name in free}
         inner_env[node.var] = Val(col(alias, "x"), element)
         f, v = self._filter_value(node, inner_env, inner)
         partials = self._partials(node, f, v, col(alias, "i"), forced=False)
@@ -986,6 +1285,16 @@ class Generator:
             case ir.DefCall(name=name):
                 return self.integral(self.program.definitions[name].body)
         return False
+
+
+def _tables(e: exp.Expr) -> set[str]:
+    """The table aliases an expression's columns are qualified with."""
+    return {c.table for c in e.find_all(exp.Column) if c.table}
+
+
+def _selectable(e: exp.Expr) -> bool:
+    """An expression that can stand alone as a SELECT item (not a WHEN arm, name or type)."""
+    return not isinstance(e, exp.If | exp.Identifier | exp.DataType | exp.TableAlias | exp.Star | exp.Var)
 
 
 def _in_range(e: exp.Expr, kind: str) -> exp.Expr:

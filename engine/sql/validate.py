@@ -122,6 +122,9 @@ class Check:
     bad: exp.Expr
     message: Callable[[Any], str]
     hint: str | None = None
+    # What a column's statistics must show for no value to fail it (see `proven`):
+    # ("nulls", 0) no null, ("min>=", n) / ("min>", n) / ("max<=", n) / ("max<", n) a bound.
+    proof: tuple[str, float] | None = None
 
 
 FORMAT_HINTS = {"date": "dates are YYYY-MM-DD", "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z", "duration": "durations are ISO 8601, e.g. P6M or P15D"}
@@ -138,7 +141,7 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
         schema = column.schema
         field = column.path[-1]
         if column.required and not column.nullable:
-            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(r), copy=False), _says("{f!r} is a required property", f=field), "add the field, or make it optional in the schema"))
+            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(r), copy=False), _says("{f!r} is a required property", f=field), "add the field, or make it optional in the schema", ("nulls", 0)))
         if column.kind == "string" and not column.is_record and column.name not in typed:
             fmt = schema.get("format")
             valid: exp.Expr | None = None
@@ -167,15 +170,15 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
             out.append(Check(column, column.path, bad, message))
         if column.kind in ("integer", "number"):
             bounds = (
-                ("minimum", exp.LT, "is less than the minimum of"),
-                ("maximum", exp.GT, "is greater than the maximum of"),
-                ("exclusiveMinimum", exp.LTE, "is less than or equal to the minimum of"),
-                ("exclusiveMaximum", exp.GTE, "is greater than or equal to the maximum of"),
+                ("minimum", exp.LT, "is less than the minimum of", "min>="),
+                ("maximum", exp.GT, "is greater than the maximum of", "max<="),
+                ("exclusiveMinimum", exp.LTE, "is less than or equal to the minimum of", "min>"),
+                ("exclusiveMaximum", exp.GTE, "is greater than or equal to the maximum of", "max<"),
             )
-            for key, op, words in bounds:
+            for key, op, words, proof in bounds:
                 limit = schema.get(key)
                 if isinstance(limit, int | float) and not isinstance(limit, bool):
-                    out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit)))
+                    out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit), proof=(proof, float(limit))))
     return out
 
 
@@ -205,22 +208,74 @@ def _literal(value: Any) -> exp.Expr:
 
 
 def check_query(
-    collection: Collection, table: exp.Expr, raw: Callable[[tuple[str, ...]], exp.Expr], typed: set[str] | frozenset[str] = frozenset(), limit: int = MAX_REPORTED_ERRORS + 1
+    collection: Collection,
+    table: exp.Expr,
+    raw: Callable[[tuple[str, ...]], exp.Expr],
+    typed: set[str] | frozenset[str] = frozenset(),
+    limit: int = MAX_REPORTED_ERRORS + 1,
+    found: list[Check] | None = None,
 ) -> tuple[exp.Expr | None, list[Check]]:
-    """One query returning (check index, position, offending value as text) for the first bad values."""
-    found = checks(collection, raw, typed)
+    """One query returning (check index, position, offending value as text) for the first bad values.
+
+    `found`: the checks to run (default: all of `checks`); the index in the result is into it.
+    """
+    if found is None:
+        found = checks(collection, raw, typed)
     if not found:
         return None, found
     parts: list[exp.Select] = []
     for i, check in enumerate(found):
         value = exp.Cast(this=raw(check.column.path), to=exp.DataType.build("VARCHAR"))
-        select = exp.select(exp.alias_(exp.Literal.number(i), "c", copy=False), exp.alias_(exp.column(POS, quoted=True), "p", copy=False), exp.alias_(value, "v", copy=False)).from_(table, copy=False).where(check.bad, copy=False).limit(limit, copy=False)
+        select = exp.select(exp.alias_(exp.Literal.number(i), "c", copy=False), exp.alias_(exp.column(POS, quoted=True), "p", copy=False), exp.alias_(value, "v", copy=False)).from_(table.copy(), copy=False).where(check.bad, copy=False).limit(limit, copy=False)
         parts.append(select)
-    union: exp.Expr = parts[0].subquery()
-    query: exp.Expr = exp.select("*", copy=False).from_(union, copy=False)
-    for part in parts[1:]:
-        query = exp.union(query, exp.select("*", copy=False).from_(part.subquery(), copy=False), distinct=False)
+    query: exp.Expr = exp.select("*", copy=False).from_(parts[0].subquery(), copy=False)
+    for part in parts[1:]:  # copy=False: copying the growing union at every step is quadratic
+        query = exp.union(query, exp.select("*", copy=False).from_(part.subquery(), copy=False), distinct=False, copy=False)
     return query, found
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnFacts:
+    """What a Parquet file's statistics say about one column (None: not known for every row group)."""
+
+    nulls: int | None
+    low: float | None  # numeric columns: the least value
+    high: float | None
+
+
+def parquet_facts(con: Any, paths: list[str]) -> tuple[dict[str, dict[str, ColumnFacts]], dict[str, int]]:
+    """Column statistics and row counts of Parquet files, from their footers alone (no data read).
+
+    A list column's statistics are its elements': zero nulls there also means no null list.
+    """
+    facts: dict[str, dict[str, ColumnFacts]] = {p: {} for p in paths}
+    if not paths:
+        return facts, {}
+    rows = con.execute(
+        "SELECT file_name, path_in_schema, sum(stats_null_count), bool_and(stats_null_count IS NOT NULL),"
+        " min(TRY_CAST(stats_min_value AS DOUBLE)), max(TRY_CAST(stats_max_value AS DOUBLE)),"
+        " bool_and(TRY_CAST(stats_min_value AS DOUBLE) IS NOT NULL AND TRY_CAST(stats_max_value AS DOUBLE) IS NOT NULL)"
+        " FROM parquet_metadata($1) GROUP BY ALL",
+        [paths],
+    ).fetchall()
+    for path, column, nulls, nulls_known, low, high, bounds_known in rows:
+        name = str(column).split(", ")[0]
+        facts.setdefault(path, {})[name] = ColumnFacts(int(nulls) if nulls_known else None, low if bounds_known else None, high if bounds_known else None)
+    counts = {path: int(n) for path, n in con.execute("SELECT file_name, num_rows FROM parquet_file_metadata($1)", [paths]).fetchall()}
+    return facts, counts
+
+
+def proven(check: Check, facts: dict[str, ColumnFacts]) -> bool:
+    """True when the column's statistics show that no value can fail the check (it need not run)."""
+    found = facts.get(check.column.name)
+    if check.proof is None or found is None:
+        return False
+    kind, limit = check.proof
+    if kind == "nulls":
+        return found.nulls == 0
+    if found.low is None or found.high is None:
+        return False
+    return {"min>=": found.low >= limit, "min>": found.low > limit, "max<=": found.high <= limit, "max<": found.high < limit}[kind]
 
 
 def diagnostics(collection: Collection, found: list[Check], rows: list[tuple[Any, ...]], label: str) -> list[Diagnostic]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from snapshots import sql_snapshot
 
 import lawcode
 from helpers import DATA
+from lawcode import cli
 from lawcode.engine.sql import evaluate
 
 pytestmark = pytest.mark.spark
@@ -27,6 +30,25 @@ MINI = lawcode.load_ruleset(DATA / "mini")
 def test_mini_examples(name: str) -> None:
     path = str(DATA / "mini" / name)
     assert evaluate(MINI.program, path, backend="spark", rulesets=MINI.paths).to_dict() == MINI.evaluate(path).to_dict()
+
+
+def test_spark_master_is_honoured() -> None:
+    """`--spark-master` starts the session there; without one, the running session serves."""
+    from lawcode.engine.sql.spark_backend import SparkBackend
+
+    args = ["check", str(DATA / "mini" / "mini.law"), "-s", str(DATA / "mini" / "violations.json"), "-f", "json"]
+    result = CliRunner().invoke(cli.cli, [*args, "--backend", "spark", "--spark-master", "local[1]"])
+    assert result.exit_code == 1, result.output
+    assert SparkBackend().spark.sparkContext.master == "local[1]"
+    reference = CliRunner().invoke(cli.cli, [*args, "--backend", "python"])
+    assert json.loads(result.output)["violations"] == json.loads(reference.output)["violations"]
+
+
+def test_a_bad_master_url_is_a_diagnostic() -> None:
+    result = CliRunner().invoke(cli.cli, ["check", str(DATA / "mini" / "mini.law"), "-s", str(DATA / "mini" / "violations.json"), "--backend", "spark", "--spark-master", "bogus://nowhere"])
+    assert result.exit_code == 2
+    assert "error[B002]: not a Spark master URL: 'bogus://nowhere'" in result.output
+    assert "Traceback" not in result.output
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
