@@ -130,9 +130,8 @@ class Snapshot:
         return snapshot
 
     def validate(self, schema: SnapshotSchema) -> None:
-        validator = Draft202012Validator(schema.document, format_checker=_format_checker())
         problems: list[Diagnostic] = []
-        errors = sorted(validator.iter_errors(self.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        errors = schema_errors(schema, self.data)
         for err in errors[:MAX_REPORTED_ERRORS]:
             problems.append(_schema_problem(err, self.name))
         if len(errors) > MAX_REPORTED_ERRORS:
@@ -210,12 +209,24 @@ def parse_json(raw: bytes, label: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        line = getattr(exc, "lineno", 1) or 1
-        col = getattr(exc, "colno", 1) or 1
-        reason = str(exc).split(":")[0]
-        raise LawcodeError(
-            [Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", Span(label, line, col, line, col + 1), "check for a missing comma or quote near this place")]
-        ) from None
+        raise json_syntax_error(label, getattr(exc, "lineno", 1) or 1, getattr(exc, "colno", 1) or 1, json_reason(exc)) from None
+
+
+def json_reason(exc: orjson.JSONDecodeError) -> str:
+    """orjson's words for a syntax error, without its position (the diagnostic's span has it)."""
+    return str(exc).split(":")[0]
+
+
+def json_syntax_error(label: str, line: int, column: int, reason: str) -> LawcodeError:
+    """S002 at a snapshot's line:column: every backend words a JSON syntax error this way."""
+    span = Span(label, line, column, line, column + 1)
+    return LawcodeError([Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", span, "check for a missing comma or quote near this place")])
+
+
+def schema_errors(schema: SnapshotSchema, document: Any) -> list[ValidationError]:
+    """jsonschema's errors for a document, in the order every backend reports them (by path)."""
+    validator = Draft202012Validator(schema.document, format_checker=_format_checker())
+    return sorted(validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message))
 
 
 def _too_big(label: str, size: int, limit: int) -> Diagnostic:

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import orjson
-from jsonschema import Draft202012Validator
 
 from lawcode.compiler import ir
 from lawcode.compiler.program import Program
@@ -31,7 +30,7 @@ from lawcode.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
 from lawcode.engine.evaluate import resolve_parameters
 from lawcode.engine.report import Report
-from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _format_checker, _schema_problem
+from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _schema_problem, schema_errors
 from lawcode.engine.sql.dialects import Target
 from lawcode.engine.sql.generate import Batch, Generator, Unsupported
 from lawcode.engine.sql.inputs import Source, detect, size_of
@@ -211,9 +210,7 @@ def validate_root(schema: SnapshotSchema, root: dict[str, Any], present: set[str
     document = dict(root)
     for name in present:
         document[name] = []
-    validator = Draft202012Validator(schema.document, format_checker=_format_checker())
-    errors = [e for e in validator.iter_errors(document) if not (e.absolute_path and e.absolute_path[0] in tables.collections)]
-    errors.sort(key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    errors = [e for e in schema_errors(schema, document) if not (e.absolute_path and e.absolute_path[0] in tables.collections)]
     problems = sorted([_schema_problem(e, label) for e in errors] + found, key=lambda d: _path_key(d.where or ""))
     if len(problems) > MAX_REPORTED_ERRORS:
         extra = len(problems) - MAX_REPORTED_ERRORS

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from jsonschema import Draft202012Validator
 from sqlglot import exp
 
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.diagnostics import Diagnostic, LawcodeError
-from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _format_checker, _schema_problem, pointer
+from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _schema_problem, pointer, schema_errors
 from lawcode.engine.sql import validate
 from lawcode.engine.sql.dialects import TARGETS
 from lawcode.engine.sql.inputs import Source, collection_file, root_file
@@ -297,9 +296,7 @@ class DuckDBBackend:
         """Collections whose value is not an array: jsonschema's errors, as the python backend gives them."""
         if not other:
             return []
-        validator = Draft202012Validator(schema.document, format_checker=_format_checker())
-        errors = [e for e in validator.iter_errors(dict(other)) if e.absolute_path and e.absolute_path[0] in other]
-        errors.sort(key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        errors = [e for e in schema_errors(schema, dict(other)) if e.absolute_path and e.absolute_path[0] in other]
         return [_schema_problem(e, label) for e in errors]
 
     def _load_parquet(self, directory: str, label: str, layout: Layout) -> Loaded:
@@ -362,9 +359,7 @@ class DuckDBBackend:
                 return exp.column(".".join(p), quoted=True)
 
             pending = [c for c in validate.checks(coll, raw, typed) if not validate.proven(c, facts.get(path, {}))]
-            query, found = validate.check_query(coll, table(f"rawp_{name}"), raw, typed=typed, found=pending)
-            if query is not None:
-                problems += validate.diagnostics(coll, found, self.query(query), label)
+            problems += self._check(coll, f"rawp_{name}", raw, label, typed, only=pending)
             lengths[name] = counts[path] if path in counts else self._length(coll)
         return Loaded(root, lengths, present, problems)
 
@@ -396,8 +391,9 @@ class DuckDBBackend:
         rows = self.query(exp.select(exp.Count(this=exp.Star()), copy=False).from_(table(coll.table), copy=False))
         return int(rows[0][0])
 
-    def _check(self, coll: Collection, raw_table: str, raw: Any, label: str, typed: set[str]) -> list[Diagnostic]:
-        query, found = validate.check_query(coll, table(raw_table), raw, typed=typed)
+    def _check(self, coll: Collection, raw_table: str, raw: Any, label: str, typed: set[str], only: list[validate.Check] | None = None) -> list[Diagnostic]:
+        """The schema checks (`only` these, if given) over a raw table: their diagnostics."""
+        query, found = validate.check_query(coll, table(raw_table), raw, typed=typed, found=only)
         if query is None:
             return []
         rows = self.query(query)

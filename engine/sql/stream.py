@@ -41,13 +41,12 @@ import numpy as np
 import orjson
 
 from lawcode.diagnostics import Diagnostic, LawcodeError
-from lawcode.dsl.spans import Span
+from lawcode.engine.snapshot import json_reason, json_syntax_error
 
 CHUNK = 1 << 20  # bytes scanned at a time: numpy's temporaries are a few times this
 PIECE = 4 << 20  # bytes per file of a collection: DuckDB reads a file through a buffer of up to 32 MB
 SMALL = 1 << 20  # a document not starting with `{` is parsed whole (for the exact error) up to this size
 WHITESPACE = b" \t\n\r"
-JSON_HINT = "check for a missing comma or quote near this place"
 
 _QUOTE, _BACKSLASH, _COMMA, _NL, _CR, _SPACE, _BRACE, _BRACKET = b'"\\,\n\r {['
 _CLOSE = frozenset(b"}]")
@@ -107,7 +106,7 @@ def split_document(
     try:
         parsed = orjson.loads(skeleton)
     except orjson.JSONDecodeError as exc:
-        found.append((splitter.document_offset(len(_chars_prefix(skeleton, exc.pos))), _reason(exc)))
+        found.append((splitter.document_offset(len(_chars_prefix(skeleton, exc.pos))), json_reason(exc)))
     if found:
         error = first_error(source, splitter.written(), label, found)
         assert error is not None
@@ -398,7 +397,7 @@ def _first_value(chunks: _Chunks, source: str | os.PathLike[str] | bytes, label:
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise syntax_error(source, len(_chars_prefix(raw, exc.pos)), _reason(exc), label) from None
+            raise syntax_error(source, len(_chars_prefix(raw, exc.pos)), json_reason(exc), label) from None
         kind = type(data).__name__
     else:
         number = _NUMBER.match(start)
@@ -519,7 +518,7 @@ def _bad_line(part: Part) -> tuple[int, str] | None:
         try:
             orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            reason = _reason(exc)
+            reason = json_reason(exc)
             if reason == "unexpected content after document":  # in the document: another value, no comma
                 reason = "unexpected character, expected ',' or ']'"
             return part.offset + at + len(_chars_prefix(line, exc.pos)), reason
@@ -537,8 +536,7 @@ def _lines(paths: Iterable[str]) -> Iterator[bytes]:
 
 def syntax_error(source: str | os.PathLike[str] | bytes, offset: int, reason: str, label: str) -> LawcodeError:
     """S002 at the document's line:column of byte `offset`, worded as the python backend words it."""
-    line, column = position(source, offset)
-    return LawcodeError([Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", Span(label, line, column, line, column + 1), JSON_HINT)])
+    return json_syntax_error(label, *position(source, offset), reason)
 
 
 def position(source: str | os.PathLike[str] | bytes, offset: int) -> tuple[int, int]:
@@ -557,10 +555,6 @@ def position(source: str | os.PathLike[str] | bytes, offset: int) -> tuple[int, 
                 data = data[int(newlines[-1]) + 1 :]
             column += int(np.count_nonzero((data & 0xC0) != 0x80))
     return line, column
-
-
-def _reason(exc: orjson.JSONDecodeError) -> str:
-    return str(exc).split(":")[0]
 
 
 def _chars_prefix(text: bytes, chars: int) -> bytes:

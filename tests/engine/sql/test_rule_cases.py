@@ -58,10 +58,10 @@ def test_every_cac_case_passes_on_spark() -> None:
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
     if shutil.which("java") is None:  # pragma: no cover
         pytest.skip("no Java runtime (Debian: openjdk-17-jre-headless)")
+    from lawcode.testing import load_test_file
+
     tasks: list[tuple[str, int, int]] = []
     for path in sorted(CASES.glob("*.test.yaml")):
-        from lawcode.testing import load_test_file
-
         count = len(load_test_file(path))
         half = count // 2
         tasks += [(str(path), 0, half), (str(path), half, count)]
