@@ -68,6 +68,13 @@ an undetermined subject) that makes the exit code 1. On a terminal, a large snap
 gets a spinner while it loads and a progress bar over the subjects, on stderr; never in
 a pipe or when `CI` is set.
 
+`--backend` picks the evaluator: `python` (the reference), `duckdb` (embedded; streams
+JSON of any size, reads folders of JSON Lines or Parquet, see `lawcode snapshot convert`)
+or `spark` (`pip install 'lawcode[spark]'` and Java 17; `--spark-master URL` for a cluster,
+`local[*]` by default). `auto`, the default, takes python for JSON up to 32 MB and duckdb
+otherwise. Every backend gives the same report (docs/performance.md lists the few
+constructs the SQL backends do not compile: they say so, B001, and name the construct).
+
 """)
     add(run(f"lawcode check {MINI} --snapshot {SNAP}"))
     add(run(f"lawcode check {MINI} -s {SNAP} --fail-on critical", max_lines=3))
