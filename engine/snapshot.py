@@ -110,13 +110,15 @@ class Snapshot:
             else:
                 path = Path(source)
                 label = name or str(source)
+                if path.is_dir():
+                    raise LawcodeError([Diagnostic("S001", "the snapshot is a folder: the python backend reads one JSON file", where=label, hint="folders of JSON Lines or Parquet files are read by --backend duckdb (or auto)")])
                 try:
                     size = path.stat().st_size
+                    if size > max_bytes:
+                        raise LawcodeError([_too_big(label, size, max_bytes)])
+                    raw = path.read_bytes()
                 except OSError as exc:
                     raise LawcodeError([Diagnostic("S001", f"cannot read the snapshot: {exc.strerror or exc}", where=label)]) from None
-                if size > max_bytes:
-                    raise LawcodeError([_too_big(label, size, max_bytes)])
-                raw = path.read_bytes()
             if len(raw) > max_bytes:
                 raise LawcodeError([_too_big(label, len(raw), max_bytes)])
             data = parse_json(raw, label)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lawcode.diagnostics import Diagnostic, LawcodeError
+
 ROOT_FILE = "root.snapshot"  # not `_…`: Spark skips files whose names start with `_` or `.`
 
 FORMS = ("json", "jsonl", "parquet")
@@ -52,9 +54,9 @@ def detect(source: str | os.PathLike[str] | bytes | Mapping[str, Any], label: st
         entries = [p.name for p in path.iterdir()]
         if any(e.endswith(".parquet") for e in entries):
             return Source("parquet", text, label=name)
-        if any(e.endswith(".jsonl") or e.endswith(".ndjson") for e in entries):
+        if any(e.endswith((".jsonl", ".ndjson")) for e in entries) or Path(root_file(text, "jsonl")).exists():
             return Source("jsonl", text, label=name)
-        return Source("jsonl", text, label=name)
+        raise LawcodeError([Diagnostic("S001", "the snapshot folder holds no snapshot files", where=name, hint=f"a folder snapshot is <collection>.jsonl or <collection>.parquet files with {ROOT_FILE}.json or {ROOT_FILE}.parquet (lawcode snapshot convert writes one)")])
     if text.endswith(".parquet"):
         return Source("parquet", str(path.parent), label=name)
     return Source("json", text, label=name)

@@ -60,11 +60,11 @@ def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None
     from lawcode.progress import TerminalProgress, wanted
 
     ruleset = compile_or_exit(paths)
-    if backend != "python":
-        from lawcode.engine.sql import choose
-
-        backend = choose(str(snapshot), backend)
     try:
+        if backend != "python":
+            from lawcode.engine.sql import choose
+
+            backend = choose(str(snapshot), backend)
         if backend != "python":
             report = ruleset.evaluate(str(snapshot), backend=backend, spark_master=spark_master)
         else:

@@ -135,3 +135,31 @@ def test_cli_convert_validates(tmp_path: Path) -> None:
     ok = runner.invoke(cli, ["snapshot", "convert", str(VIOLATIONS), "--to", "parquet", str(tmp_path / "out"), "--schema", str(DATA / "mini" / "snapshot.schema.json")])
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "out" / "users.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("backend", "says"),
+    [
+        ("python", "error[S001]: the snapshot is a folder: the python backend reads one JSON file"),
+        ("duckdb", "error[S001]: the snapshot folder holds no snapshot files"),
+        ("auto", "error[S001]: the snapshot folder holds no snapshot files"),
+    ],
+)
+def test_a_folder_that_is_no_snapshot_is_one_clear_error(tmp_path: Path, backend: str, says: str) -> None:
+    (tmp_path / "notes.txt").write_text("not a snapshot")
+    result = CliRunner().invoke(cli, ["check", str(DATA / "mini"), "-s", str(tmp_path), "--backend", backend])
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_folder_with_only_the_scalar_part_is_a_jsonl_snapshot(tmp_path: Path) -> None:
+    """Every collection may be empty: then only root.snapshot.json is there."""
+    root = json.loads(VIOLATIONS.read_text())
+    scalars = {k: v for k, v in root.items() if not isinstance(v, list)}
+    (tmp_path / "root.snapshot.json").write_text(json.dumps(scalars))
+    assert choose(str(tmp_path), "auto") == "duckdb"
+    with pytest.raises(LawcodeError) as caught:  # the mini schema requires its collections
+        evaluate(MINI.program, str(tmp_path), backend="duckdb")
+    assert "'groups' is a required property" in caught.value.render()  # read as JSON Lines, then checked
