@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
-from lawcode.compiler.schema import FieldInfo, SnapshotSchema
+from lawcode.compiler.schema import FieldInfo, SnapshotSchema, json_types
 from lawcode.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
@@ -65,6 +65,7 @@ class Lowerer:
         self.schema = ctx.schema
         self.collections = self.schema.collections()
         self.root_fields = self.schema.properties(self.schema.root)
+        self._presence_of: ast.Expr | None = None  # the argument of the `present(…)` being lowered
 
     # ------------------------------------------------------------ helpers
     def _err(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
@@ -150,7 +151,7 @@ class Lowerer:
                 if not T.compatible(lhs.type, rhs.type):
                     self._err("E032", f"`??` needs a fallback of the same type: {lhs.type} ?? {rhs.type}", e.span)
                     return self._unknown(e.span)
-                return ir.Coalesce(lhs, rhs, lhs.type if lhs.type != T.UNKNOWN else rhs.type, e.span)
+                return ir.Coalesce(lhs, rhs, T.unify(lhs.type, rhs.type), e.span)
             case ast.Conditional(condition=cond, then=then, otherwise=other):
                 c = self.boolean(cond, env, "the condition of `if`")
                 a = self.expr(then, env)
@@ -158,7 +159,7 @@ class Lowerer:
                 if not T.compatible(a.type, b.type):
                     self._err("E032", f"both branches of `if` must have one type: {a.type} vs {b.type}", e.span)
                     return self._unknown(e.span)
-                return ir.If(c, a, b, a.type if a.type != T.UNKNOWN else b.type, e.span)
+                return ir.If(c, a, b, T.unify(a.type, b.type), e.span)
             case ast.Aggregate():
                 return self._aggregate(e, env)
         raise AssertionError(f"unhandled node {e!r}")  # pragma: no cover
@@ -189,7 +190,7 @@ class Lowerer:
             return ir.CollectionRef(name, e.span, T.collection_of(name))
         if name in self.root_fields:
             info = self.schema.type_of(self.root_fields[name], f"$.{name}")
-            return ir.Field(ir.Root(e.span), (name,), info.type, e.span)
+            return self._typed(e, ir.Field(ir.Root(e.span), (name,), info.type, e.span), name, self.root_fields[name])
         candidates = [*env, "as_of", *self.ctx.visible_names(self.module), *self.collections, *self.root_fields]
         hint = self.ctx.import_hint(self.module, name) or did_you_mean(name, candidates)
         self._err("E030", f"unknown name `{name}`", e.span, hint)
@@ -231,10 +232,29 @@ class Lowerer:
         if isinstance(base, ir.Field) and isinstance(base.type, T.RecordType):
             path = (*base.path, e.name)
             info = self.schema.type_of(fields[e.name], f"{base.type.pointer}.{e.name}")
-            return ir.Field(base.base, path, info.type, e.span)
+            return self._typed(e, ir.Field(base.base, path, info.type, e.span), ".".join(path), fields[e.name])
         pointer = f"{base.type.name}.{e.name}"
         info = self.schema.type_of(fields[e.name], pointer)
-        return ir.Field(base, (e.name,), info.type, e.span)
+        return self._typed(e, ir.Field(base, (e.name,), info.type, e.span), e.name, fields[e.name])
+
+    def _typed(self, e: ast.Expr, field: ir.Field, name: str, schema: Any) -> ir.Expr:
+        """A field the schema gives no one type (`{}`, `["string", "integer"]`) can only be asked
+        `present(…)`: anything else would compare, add or measure values whose type is not known
+        until run time (and fail there)."""
+        untyped = field.type == T.UNKNOWN or (isinstance(field.type, T.ListType) and field.type.element == T.UNKNOWN)
+        if not untyped or e is self._presence_of:
+            return field
+        kinds = sorted(json_types(self.schema.resolve(schema)) - {"null"})
+        admits = f"it admits {', '.join(kinds)}" if kinds else "it has no type"
+        if isinstance(field.type, T.ListType):
+            admits = "its items have no one type"
+        self._err(
+            "E031",
+            f"field `{name}` has no one type in the snapshot schema ({admits}); a rule can only ask `present(…)` of it",
+            e.span,
+            'give the property one "type" in the schema (with a "format" for dates, date-times and durations)',
+        )
+        return self._unknown(e.span)
 
     def field_info(self, node: ir.Expr) -> FieldInfo | None:
         """The schema facts behind a field read (for enum checks)."""
@@ -331,7 +351,12 @@ class Lowerer:
 
     def _builtin(self, e: ast.Call, env: Env) -> ir.Expr:
         name = e.func
-        args = tuple(self.expr(a, env) for a in e.args)
+        outside = self._presence_of
+        self._presence_of = e.args[0] if name == "present" and len(e.args) == 1 else None
+        try:
+            args = tuple(self.expr(a, env) for a in e.args)
+        finally:
+            self._presence_of = outside
         if len(args) != 1:
             self._err("E033", f"`{name}` takes one argument", e.span, BUILTINS[name])
             return self._unknown(e.span)
@@ -410,6 +435,11 @@ class Lowerer:
         a, b = lhs.type, rhs.type
         if not T.compatible(a, b):
             self._err("E036", f"cannot compare a {a} with a {b}", e.span, _compare_hint(a, b))
+            return self._unknown(e.span)
+        if isinstance(a, T.RecordType) or isinstance(b, T.RecordType):
+            # Equal JSON objects are not equal records: one date-time written in two offsets,
+            # a property the schema does not declare, a null inside against a missing value.
+            self._err("E036", "records have no `==` or `!=`; compare the fields you mean", e.span, "e.g. `a.profile.city == b.profile.city`, or `present(a.profile)`")
             return self._unknown(e.span)
         if e.op not in ("==", "!=") and not T.is_ordered(a if a != T.UNKNOWN else b):
             self._err("E036", f"a {a} has no order; only `==` and `!=` apply", e.span)

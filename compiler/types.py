@@ -93,7 +93,19 @@ def list_of(element: Type) -> ListType:
 
 
 def compatible(a: Type, b: Type) -> bool:
-    return a == b or a is UNKNOWN or b is UNKNOWN or UNKNOWN in (a, b)
+    """`[]` (a list of unknown) fits any list: `u.tags ?? []`, `u.tags == []`."""
+    if a == b or UNKNOWN in (a, b):
+        return True
+    return isinstance(a, ListType) and isinstance(b, ListType) and compatible(a.element, b.element)
+
+
+def unify(a: Type, b: Type) -> Type:
+    """The more specific of two compatible types: `list of string` for `u.tags ?? []`."""
+    if a == UNKNOWN:
+        return b
+    if isinstance(a, ListType) and isinstance(b, ListType) and a.element != b.element:
+        return list_of(unify(a.element, b.element))
+    return a
 
 
 def is_ordered(t: Type) -> bool:

@@ -48,6 +48,13 @@ class Entity:
         self.index = index
         self.data = data
 
+    def __eq__(self, other: object) -> bool:
+        """One element is one entity, however it was reached (`users[g.creator_id] == u`)."""
+        return isinstance(other, Entity) and other.collection == self.collection and other.index == self.index
+
+    def __hash__(self) -> int:
+        return hash((self.collection, self.index))
+
     @property
     def pointer(self) -> str:
         return pointer(self.collection, self.index)

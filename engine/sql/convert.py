@@ -63,9 +63,7 @@ def _rows(backend: DuckDBBackend, collection: Collection) -> Any:
     items: list[exp.Expr] = []
     for c in collection.columns:
         value: exp.Expr = exp.column(c.name, quoted=True)
-        if c.type.name == "datetime" and c.kind == "string":
-            value = backend.target.epoch_us(value)
-        items.append(value)
+        items.append(value if c.is_record else backend.target.wire(value, c.type))
     select = exp.select(*(items or [exp.Literal.number(1)]), copy=False).from_(table(collection.table), copy=False).order_by(exp.column(POS, quoted=True), copy=False)
     cursor = backend.con.execute(backend.sql(select))
     while True:

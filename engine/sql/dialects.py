@@ -11,6 +11,7 @@ sqlglot expression, never SQL text, and each is pinned by the differential tests
 | date-time ± microseconds | `t + to_microseconds(n)` | `timestamp_micros(unix_micros(t) + n)` |
 | date − date in days | `d1 - d2` | `datediff(d1, d2)` |
 | instant as microseconds | `epoch_us(t)` | `unix_micros(t)` |
+| map a list | `list_transform(l, x -> …)` | `transform(l, x -> …)` |
 | truncate a double to an integer | `CAST(trunc(x) AS BIGINT)` (DuckDB casts round) | `CAST(x AS BIGINT)` |
 | round half to even | `round_even(x, 0)` | `bround(x, 0)` |
 | ordered sum of doubles (Python's `sum` adds in order) | `sum(x ORDER BY pos)` | sort a collected list, fold it |
@@ -20,6 +21,8 @@ sqlglot expression, never SQL text, and each is pinned by the differential tests
 from __future__ import annotations
 
 from sqlglot import exp
+
+from lawcode.compiler import types as T
 
 US_PER_DAY = 86_400_000_000
 
@@ -70,6 +73,18 @@ class Target:
     def trunc_int(self, x: exp.Expr) -> exp.Expr:
         return cast(fn("trunc", x), "BIGINT")
 
+    def wire(self, value: exp.Expr, t: T.Type) -> exp.Expr:
+        """A value as it leaves SQL: date-times (and lists of them) as microseconds since the
+        epoch, so no driver applies a time zone on the way."""
+        if t == T.DATETIME:
+            return self.epoch_us(value)
+        if isinstance(t, T.ListType) and t.element == T.DATETIME:
+            return self.list_map(value, "w", self.epoch_us(exp.column("w")))
+        return value
+
+    def list_map(self, items: exp.Expr, var: str, value: exp.Expr) -> exp.Expr:
+        return fn("list_transform", items, exp.Lambda(this=value, expressions=[exp.to_identifier(var)]))
+
     def round_even_int(self, x: exp.Expr) -> exp.Expr:
         return cast(fn("round_even", x, exp.Literal.number(0)), "BIGINT")
 
@@ -112,17 +127,13 @@ class Target:
     def array(self, items: list[exp.Expr]) -> exp.Expr:
         return exp.Array(expressions=items)
 
-    def unnest(self, table: exp.Table, alias: str, column: str) -> exp.Select:
-        """(o: owner position, i: index from 1, x: element) for every element of a list column."""
-        ref = exp.Column(this=exp.to_identifier(column, quoted=True), table=exp.to_identifier(alias))
-        owner = exp.Column(this=exp.to_identifier("__pos", quoted=True), table=exp.to_identifier(alias))
-        source = table.copy()
-        source.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-        return exp.select(
-            exp.alias_(owner, "o", quoted=True, copy=False),
-            exp.alias_(fn("generate_subscripts", ref, exp.Literal.number(1)), "i", quoted=True, copy=False),
-            exp.alias_(fn("unnest", ref), "x", quoted=True, copy=False),
-        ).from_(source, copy=False)
+    def unnest(self, owner: exp.Expr | None, items: exp.Expr) -> exp.Select:
+        """(o: owner position, i: index from 1, x: element) for every element of a list value;
+        the caller adds the FROM clause that `owner` and `items` read (none for a literal)."""
+        out = [exp.alias_(owner, "o", quoted=True, copy=False)] if owner is not None else []
+        out.append(exp.alias_(fn("generate_subscripts", items, exp.Literal.number(1)), "i", quoted=True, copy=False))
+        out.append(exp.alias_(fn("unnest", items.copy()), "x", quoted=True, copy=False))
+        return exp.select(*out, copy=False)
 
 
 class SparkTarget(Target):
@@ -149,6 +160,9 @@ class SparkTarget(Target):
 
     def trunc_int(self, x: exp.Expr) -> exp.Expr:
         return cast(x, "BIGINT")
+
+    def list_map(self, items: exp.Expr, var: str, value: exp.Expr) -> exp.Expr:
+        return fn("transform", items, exp.Lambda(this=value, expressions=[exp.to_identifier(var)]))
 
     def round_even_int(self, x: exp.Expr) -> exp.Expr:
         return cast(fn("bround", x, exp.Literal.number(0)), "BIGINT")
@@ -193,13 +207,11 @@ class SparkTarget(Target):
     def array(self, items: list[exp.Expr]) -> exp.Expr:
         return fn("array", *items)
 
-    def unnest(self, table: exp.Table, alias: str, column: str) -> exp.Select:
-        ref = exp.Column(this=exp.to_identifier(column, quoted=True), table=exp.to_identifier(alias))
-        owner = exp.Column(this=exp.to_identifier("__pos", quoted=True), table=exp.to_identifier(alias))
-        source = table.copy()
-        source.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-        exploded = exp.Alias(this=fn("posexplode", ref), alias=exp.Tuple(expressions=[exp.to_identifier("i"), exp.to_identifier("x")]))
-        return exp.select(exp.alias_(owner, "o", quoted=True, copy=False), exploded).from_(source, copy=False)
+    def unnest(self, owner: exp.Expr | None, items: exp.Expr) -> exp.Select:
+        # posexplode counts from 0; `i` only orders the elements, so the offset does not matter.
+        out = [exp.alias_(owner, "o", quoted=True, copy=False)] if owner is not None else []
+        out.append(exp.Alias(this=fn("posexplode", items), alias=exp.Tuple(expressions=[exp.to_identifier("i"), exp.to_identifier("x")])))
+        return exp.select(*out, copy=False)
 
 
 TARGETS: dict[str, Target] = {"duckdb": Target(), "spark": SparkTarget()}

@@ -374,6 +374,8 @@ class DuckDBBackend:
             accepted = {want}
             if column.kind == "string" and not column.is_record:
                 accepted.add("VARCHAR")
+            if validate.element_format(column) is not None:
+                accepted.add("VARCHAR[]")  # a list of dates (…) as their text: converted on reading
             if column.kind in ("integer", "number"):
                 accepted |= {"BIGINT", "INTEGER", "DOUBLE", "FLOAT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"}
             if column.type.name == "datetime":

@@ -271,11 +271,7 @@ class Generator:
 
     def output(self, sql: exp.Expr, t: T.Type) -> exp.Expr:
         """Date-times leave SQL as microseconds since the epoch (no driver time-zone games)."""
-        if t == T.DATETIME:
-            return self.target.epoch_us(sql)
-        if isinstance(t, T.ListType) and t.element == T.DATETIME:
-            raise Unsupported("lists of date-times are not supported by the SQL backends")
-        return sql
+        return self.target.wire(sql, t)
 
     def literal(self, value: Any, t: T.Type) -> exp.Expr:
         if value is None:
@@ -574,8 +570,10 @@ class Generator:
         a = self.expr(node.left, env, scope, trace)
         b = self.expr(node.right, env, scope, trace)
         kind = node.left.type if node.left.type != T.UNKNOWN else node.right.type
-        if isinstance(kind, T.ListType | T.RecordType | T.EntityType | T.EscalationType) or a.entity or b.entity:
+        if isinstance(kind, T.RecordType | T.EscalationType):  # the checker refuses records; escalations are closed
             raise Unsupported(f"comparing {kind} values", node.span)
+        # Entities compare as positions (one element is one entity); lists compare element by
+        # element, a null element equal to a null element, in both dialects (as Python's `==`).
         ops = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
         return Val(ops[node.op](this=paren(a.sql), expression=paren(b.sql)), T.BOOL)
 
@@ -596,18 +594,14 @@ class Generator:
     def _coalesce(self, node: ir.Coalesce, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         a = self.expr(node.value, env, scope, trace)
         b = self.expr(node.fallback, env, scope, self.branch(trace, a, "null"))
-        if a.entity or b.entity:
-            raise Unsupported("`??` on entities", node.span)
-        return Val(exp.Coalesce(this=a.sql, expressions=[b.sql]), node.type)
+        return Val(exp.Coalesce(this=a.sql, expressions=[b.sql]), node.type, a.entity or b.entity)
 
     def _if(self, node: ir.If, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         c = self.expr(node.condition, env, scope, trace)
         a = self.expr(node.then, env, scope, self.branch(trace, c, "true"))
         b = self.expr(node.otherwise, env, scope, self.branch(trace, c, "false"))
-        if (a.entity or b.entity) and a.entity != b.entity:
-            raise Unsupported("`if` choosing between entities", node.span)
         sql = case((paren(c.sql), a.sql), (not_(c.sql), b.sql))
-        return Val(sql, node.type, a.entity)
+        return Val(sql, node.type, a.entity or b.entity)  # an entity: its position, whichever branch
 
     # -- operators
     def _op(self, node: ir.Op, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
@@ -1231,36 +1225,54 @@ class Generator:
             probe.env[name] = (self.emit(bound.sql, bound.type if bound.entity is None else T.NUMBER), bound.type, bound.entity)
 
     def _unnested(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope, source: Val, element: T.Type) -> exp.Expr:
-        """A list aggregate whose filter looks things up: unnest the list field, join, group by its owner."""
-        owner = node.source.base if isinstance(node.source, ir.Field) else None
-        owner_val = self.expr(owner, env, scope, None) if owner is not None else None
-        if owner_val is None or owner_val.entity is None or not isinstance(node.source, ir.Field):
-            raise Unsupported("an aggregate over a computed list whose filter reads other collections", node.span)
-        free = free_vars(node.where, self.program) | free_vars(node.value, self.program)
+        """A list aggregate whose filter looks things up: unnest the list, join, group by its owner.
+
+        The owner is the one row the list and the filter's other variables come from (the
+        rule's subject, an element: see `_owner`): a copy of its table computes the list
+        again, one row per element, next to the owner's fields. A list that reads no row (a
+        parameter, a literal) is unnested once per query and cross-joined.
+        """
+        free = free_vars(node.source, self.program) | free_vars(node.where, self.program) | free_vars(node.value, self.program)
         free.discard(node.var)
-        if any(env[name].sql.sql() != owner_val.sql.sql() for name in free):
-            raise Unsupported("an aggregate over a list whose filter reads values of other rows", node.span)
-        collection = self.layout.collections[owner_val.entity]
-        column = collection.column(node.source.path)
-        if column is None:
-            raise Unsupported("a list field the SQL backends do not read", node.span)
-        rows = self.fresh("o")
-        unnest = self.target.unnest(self.table(owner_val.entity), rows, column.name)
-        alias = self.fresh("le")
-        # The owner's fields ride along with its elements (no join back to the owner's table
-        # by position), unless one of them is named like the unnest's own columns.
-        carried = not ({"o", "i", "x"} & {c.name for c in collection.columns})
-        if carried:
-            unnest = unnest.select(*[exp.alias_(col(rows, c.name), c.name, quoted=True, copy=False) for c in collection.columns], copy=False)
-        inner = Scope(self, unnest.subquery(), alias)
-        inner_env = {name: Val(col(alias, "o"), env[name].type, owner_val.entity, alias if carried else None) for name in free}
+        rows, alias = self.fresh("o"), self.fresh("le")
+        owner: Val | None = None
+        if not free:
+            one_row = exp.select(exp.alias_(exp.Literal.number(0), POS, quoted=True, copy=False)).subquery()
+            listing = Scope(self, one_row, rows)
+            items = self.expr(node.source, {}, listing, None).sql
+            inner = Scope(self, listing.from_(self.target.unnest(None, items)).subquery(), alias)
+            inner_env: dict[str, Val] = {}
+        else:
+            owner, rebind = self._owner(free, env)
+            if owner is None or owner.entity is None:
+                raise Unsupported("an aggregate over a list whose filter reads values of more than one row", node.span)
+            collection = self.layout.collections[owner.entity]
+            listing = Scope(self, self.table(owner.entity), rows)
+            items = self.expr(node.source, {n: rebind(n, rows) for n in free}, listing, None).sql
+            unnest = listing.from_(self.target.unnest(col(rows, POS), items))
+            # The owner's fields ride along with its elements (no join back to the owner's
+            # table by position), unless one of them is named like the unnest's own columns.
+            if not ({"o", "i", "x"} & {c.name for c in collection.columns}):
+                carried = [POS, *(c.name for c in collection.columns)]
+                unnest = unnest.select(*[exp.alias_(col(rows, c), c, quoted=True, copy=False) for c in carried], copy=False)
+                inner = Scope(self, unnest.subquery(), alias)
+                inner_env = {n: rebind(n, alias) for n in free}
+            elif all(env[n].entity is not None for n in free):
+                inner = Scope(self, unnest.subquery(), alias)
+                inner_env = {n: Val(col(alias, "o"), env[n].type, owner.entity) for n in free}
+            else:
+                raise Unsupported("an aggregate over a list whose filter reads values computed from a row with a field named o, i or x", node.span)
         inner_env[node.var] = Val(col(alias, "x"), element)
         f, v = self._filter_value(node, inner_env, inner)
         partials = self._partials(node, f, v, col(alias, "i"), forced=False)
         name = self.fresh("a")
-        items = [exp.alias_(col(alias, "o"), "k0", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
-        grouped = inner.from_(exp.select(*items, copy=False)).group_by(col(alias, "o"), copy=False)
-        scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "k0"), expression=owner_val.sql)))
+        if owner is None:
+            grouped = inner.from_(exp.select(*[exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()], copy=False))
+            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="CROSS"))
+        else:
+            selected = [exp.alias_(col(alias, "o"), "k0", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
+            grouped = inner.from_(exp.select(*selected, copy=False)).group_by(col(alias, "o"), copy=False)
+            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "k0"), expression=owner.sql)))
         refs: dict[str, exp.Expr] = {n: col(name, n) for n in partials}
         return case((is_null(source.sql), exp.Null()), default=self._final(node, refs))
 

@@ -146,10 +146,7 @@ class LazySnapshot(Snapshot):
         columns = [c for c in collection.columns]
         items: list[exp.Expr] = [_col("t", POS)]
         for c in columns:
-            value: exp.Expr = _col("t", c.name)
-            if c.type == T.DATETIME and c.kind == "string":
-                value = self.engine.target.epoch_us(value)
-            items.append(value)
+            items.append(self.engine.target.wire(_col("t", c.name), c.type) if not c.is_record else _col("t", c.name))
         condition = exp.and_(
             exp.GTE(this=_col("t", POS), expression=exp.Literal.number(start)),
             exp.LT(this=_col("t", POS), expression=exp.Literal.number(stop)),
@@ -194,6 +191,8 @@ def _put(obj: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 
 def raw_value(value: Any, t: T.Type, kind: str) -> Any:
+    if kind == "array" and isinstance(t, T.ListType) and isinstance(value, list):
+        return [raw_value(v, t.element, "string") for v in value] if t.element in (T.DATE, T.DATETIME, T.DURATION, T.PERIOD) else value
     if kind != "string":
         return value
     if t == T.DATE and isinstance(value, dt.date):

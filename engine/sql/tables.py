@@ -125,7 +125,8 @@ def sql_type(column: Column) -> str:
     if column.is_record:
         return "BOOLEAN"
     if column.kind == "array":
-        return scalar_sql_type(column.element_kind or "string", T.UNKNOWN) + "[]"
+        element = column.type.element if isinstance(column.type, T.ListType) else T.UNKNOWN
+        return scalar_sql_type(column.element_kind or "string", element) + "[]"
     return scalar_sql_type(column.kind, column.type)
 
 

@@ -11,7 +11,7 @@ wording, so a large snapshot fails the way a small one does:
   (and exclusive), `minLength`/`maxLength`, `pattern` (RE2, not ECMA 262).
 
 Known gaps (documented in docs/performance.md): `additionalProperties`, `oneOf`/`anyOf`/
-`allOf`/`not`/`if`, `uniqueItems`, constraints on array items, and telling an absent
+`allOf`/`not`/`if`, `uniqueItems`, constraints on array items other than `format`, and telling an absent
 field from a `null` one where the schema admits null. The scalar parts (as_of, policy)
 are validated by jsonschema itself.
 """
@@ -92,9 +92,29 @@ def convert(raw: exp.Expr, column: Column) -> exp.Expr:
     """A JSON-level value → its typed-table value (NULL where `values.convert` gives None)."""
     if column.is_record:
         return exp.Case(ifs=[exp.If(this=not_null(raw), true=exp.true())])
+    if column.kind == "array" and isinstance(column.type, T.ListType) and column.type.element in TYPED_STRINGS:
+        # A list of dates (date-times, durations): each element converted as a field would be.
+        x = exp.to_identifier("x")
+        return fn("list_transform", raw, exp.Lambda(this=convert_string(exp.column("x"), column.type.element), expressions=[x]))
     if column.kind != "string":
         return raw
-    t = column.type
+    return convert_string(raw, column.type)
+
+
+TYPED_STRINGS = (T.DATE, T.DATETIME, T.DURATION, T.PERIOD)  # read from JSON strings of a format
+
+
+def element_format(column: Column) -> str | None:
+    """The format of a list column's string elements (date, date-time, duration), if any."""
+    if column.kind != "array" or column.element_kind != "string":
+        return None
+    items = column.schema.get("items")
+    fmt = items.get("format") if isinstance(items, dict) else None
+    return fmt if fmt in FORMAT_HINTS else None
+
+
+def convert_string(raw: exp.Expr, t: T.Type) -> exp.Expr:
+    """A JSON string → the typed value of `t` (dates, date-times, durations, periods)."""
     if t == T.DATE:
         ok = fn("regexp_full_match", raw, s(DATE_RE))
         return exp.Case(ifs=[exp.If(this=ok, true=exp.TryCast(this=raw, to=exp.DataType.build("DATE")))])
@@ -144,15 +164,15 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
             out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(r), copy=False), _says("{f!r} is a required property", f=field), "add the field, or make it optional in the schema", ("nulls", 0)))
         if column.kind == "string" and not column.is_record and column.name not in typed:
             fmt = schema.get("format")
-            valid: exp.Expr | None = None
-            if fmt == "date":
-                valid = exp.and_(fn("regexp_full_match", r, s(DATE_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("DATE"))), copy=False)
-            elif fmt == "date-time":
-                valid = exp.and_(fn("regexp_full_match", r, s(DATETIME_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("TIMESTAMPTZ"))), copy=False)
-            elif fmt == "duration":
-                valid = duration_valid(r)
+            valid = _format_valid(r, fmt) if fmt in FORMAT_HINTS else None
             if valid is not None:
                 out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid)), copy=False), _says("{v!r} is not a {f!r}", f=fmt), FORMAT_HINTS[str(fmt)]))
+        fmt = element_format(column)
+        if fmt is not None and column.name not in typed:
+            x = exp.column("x")
+            wrong = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=_format_valid(x, fmt))), copy=False)
+            found = fn("len", fn("list_filter", r, exp.Lambda(this=wrong, expressions=[exp.to_identifier("x")])))
+            out.append(Check(column, column.path, exp.GT(this=found, expression=exp.Literal.number(0)), _says("{v} holds a value that is not a {f!r}", f=fmt), FORMAT_HINTS[fmt]))
             if isinstance(schema.get("minLength"), int):
                 out.append(Check(column, column.path, exp.LT(this=fn("length", r), expression=exp.Literal.number(schema["minLength"])), _says("{v!r} is too short")))
             if isinstance(schema.get("maxLength"), int):
@@ -180,6 +200,15 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
                 if isinstance(limit, int | float) and not isinstance(limit, bool):
                     out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit), proof=(proof, float(limit))))
     return out
+
+
+def _format_valid(r: exp.Expr, fmt: str) -> exp.Expr:
+    """The patterns the SQL conversion accepts, as `values.parse_date` and friends do."""
+    if fmt == "date":
+        return exp.and_(fn("regexp_full_match", r, s(DATE_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("DATE"))), copy=False)
+    if fmt == "date-time":
+        return exp.and_(fn("regexp_full_match", r, s(DATETIME_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("TIMESTAMPTZ"))), copy=False)
+    return duration_valid(r)
 
 
 def _says(template: str, **known: Any) -> Callable[[Any], str]:

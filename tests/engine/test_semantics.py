@@ -195,3 +195,21 @@ def test_rules_not_in_force_are_listed_not_applied() -> None:
     # and the document's own date applies when the rule gives none
     early = lawcode.load_ruleset(HEADER + "rule r {\n  cites groups-2017 art 8 para 1\n  on platform\n  require false\n}\n").evaluate({**BASE, "as_of": "2017-10-07"})
     assert [n.rule for n in early.not_in_force] == ["r"]
+
+
+def test_one_element_reached_two_ways_is_one_entity() -> None:
+    """`==` on entities asks "the same element?", however each side was looked up."""
+    users = [{"id": "a", "tags": ["b"]}, {"id": "b", "tags": ["a"]}, {"id": "c"}]
+    body = "  for each u in users\n  require not exists(t in (u.tags ?? []) where users[t] == u)"
+    assert outcomes(body, users=users) == {}
+    users[0]["tags"] = ["a"]
+    assert outcomes(body, users=users) == {"a": "violated"}
+    mirror = "  for each u in users\n  require exists(v in users where v == users[u.id] and v.id == u.id)"
+    assert outcomes(mirror, users=users) == {}
+
+
+def test_an_empty_list_fits_any_list() -> None:
+    """`[]` is a list of anything: a fallback for a list of text, and comparable with one."""
+    users = [{"id": "a", "tags": []}, {"id": "b"}, {"id": "c", "tags": ["x"]}]
+    assert outcomes("  for each u in users\n  require (u.tags ?? []) != []", users=users) == {"a": "violated", "b": "violated"}
+    assert outcomes("  for each u in users\n  require u.tags != []", users=users) == {"a": "violated", "b": "undetermined"}

@@ -63,11 +63,17 @@ users = obj(
     tags=maybe(st.lists(st.one_of(st.sampled_from(["ok", "spam", "bot", "review", "banned", "x", "b"]), st.none()), max_size=4)),
     marks=maybe(st.lists(st.one_of(numbers, st.none()), max_size=4)),
     profile=maybe(obj(city=maybe(strings), level=maybe(ints))),
+    friend_id=maybe(ids),
+    group_ids=maybe(st.lists(ids, max_size=3)),
+    logins=maybe(st.lists(st.one_of(datetimes, st.none()), max_size=3)),
+    days=maybe(st.lists(dates, max_size=3)),
+    waits=maybe(st.lists(st.sampled_from(DURATIONS), max_size=3)),
 )
 groups = obj(
     id=ids,
     status=st.sampled_from(["active", "closed"]),
     creator_id=maybe(ids),
+    owner_id=maybe(ids),
     member_count=maybe(ints),
     created=maybe(dates),
     info=maybe(obj(name=maybe(strings), category=maybe(strings))),

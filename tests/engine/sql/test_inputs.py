@@ -100,11 +100,14 @@ def test_wrong_types_are_located(tmp_path: Path) -> None:
 
 def test_unsupported_construct_is_a_clear_error() -> None:
     text = f'schema "{DATA / "mini" / "snapshot.schema.json"}"\nimport "{DATA / "mini" / "documents.law"}"\n'
-    text += 'rule r {\n  cites groups-2017 art 8 para 1\n  for each u in users\n  require u.tags == ["a"]\n}\n'
+    # A list aggregate inside another whose filter reads both elements: not one row's values.
+    text += 'rule r {\n  cites groups-2017 art 8 para 1\n  for each u in users\n  require all(any(groups[t].status == groups[x].status for t in u.tags) for x in u.tags)\n}\n'
     ruleset = lawcode.load_ruleset(text)
     with pytest.raises(LawcodeError) as error:
         evaluate(ruleset.program, str(VIOLATIONS))
     assert error.value.errors[0].code == "B001"
+    assert "more than one row" in error.value.errors[0].message
+    assert error.value.errors[0].where is not None and ":6:" in error.value.errors[0].where
     assert "use --backend python" in (error.value.errors[0].hint or "")
 
 
@@ -163,3 +166,38 @@ def test_a_folder_with_only_the_scalar_part_is_a_jsonl_snapshot(tmp_path: Path) 
     with pytest.raises(LawcodeError) as caught:  # the mini schema requires its collections
         evaluate(MINI.program, str(tmp_path), backend="duckdb")
     assert "'groups' is a required property" in caught.value.render()  # read as JSON Lines, then checked
+
+
+SQL_RULES = lawcode.load_ruleset(DATA / "sql")
+LISTED = {"as_of": "2024-08-31", "groups": [], "memberships": [], "logs": [], "sanctions": [], "items": []}
+
+
+@pytest.mark.parametrize("form", ["parquet", "jsonl", "json"])
+def test_lists_of_dates_and_instants_survive_conversion(tmp_path: Path, form: str) -> None:
+    """Typed list columns (DATE[], TIMESTAMP[], BIGINT[]) convert back to the same values."""
+    user = {"id": "u1", "days": ["2024-02-29", "0001-01-01"], "logins": ["2024-01-01T10:00:00+08:00", None], "waits": ["P2DT3H", "PT0.5S"]}
+    snapshot = {**LISTED, "users": [user]}
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(snapshot))
+    out = tmp_path / f"snap.{form}"
+    convert(str(source), SQL_RULES.program.schema, form, str(out))
+    expected = SQL_RULES.evaluate(snapshot).to_dict()
+    expected.pop("snapshot")
+    found = evaluate(SQL_RULES.program, str(out), rulesets=SQL_RULES.paths).to_dict()
+    found.pop("snapshot")
+    assert found == expected
+    (listed,) = [u for u in found["undetermined"] if u["rule"] == "list-values"]  # max over a list holding null
+    assert "2024-01-01T02:00:00Z" in json.dumps(listed)
+
+
+def test_a_bad_date_inside_a_list_is_a_schema_error_on_both_backends() -> None:
+    snapshot = {**LISTED, "users": [{"id": "u1", "days": ["2024-02-29", "2024-13-01"]}]}
+    with pytest.raises(LawcodeError) as python:
+        SQL_RULES.evaluate(snapshot)
+    with pytest.raises(LawcodeError) as duckdb:
+        evaluate(SQL_RULES.program, snapshot, backend="duckdb")
+    assert python.value.errors[0].where is not None and python.value.errors[0].where.endswith("/users/0/days/1")
+    (problem,) = duckdb.value.errors
+    assert problem.code == "S010"
+    assert problem.where is not None and problem.where.endswith("/users/0/days")
+    assert "2024-13-01" in problem.message and "'date'" in problem.message
