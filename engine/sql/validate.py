@@ -167,18 +167,18 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
             valid = _format_valid(r, fmt) if fmt in FORMAT_HINTS else None
             if valid is not None:
                 out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid)), copy=False), _says("{v!r} is not a {f!r}", f=fmt), FORMAT_HINTS[str(fmt)]))
-        fmt = element_format(column)
-        if fmt is not None and column.name not in typed:
-            x = exp.column("x")
-            wrong = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=_format_valid(x, fmt))), copy=False)
-            found = fn("len", fn("list_filter", r, exp.Lambda(this=wrong, expressions=[exp.to_identifier("x")])))
-            out.append(Check(column, column.path, exp.GT(this=found, expression=exp.Literal.number(0)), _says("{v} holds a value that is not a {f!r}", f=fmt), FORMAT_HINTS[fmt]))
             if isinstance(schema.get("minLength"), int):
                 out.append(Check(column, column.path, exp.LT(this=fn("length", r), expression=exp.Literal.number(schema["minLength"])), _says("{v!r} is too short")))
             if isinstance(schema.get("maxLength"), int):
                 out.append(Check(column, column.path, exp.GT(this=fn("length", r), expression=exp.Literal.number(schema["maxLength"])), _says("{v!r} is too long")))
             if isinstance(schema.get("pattern"), str):
                 out.append(Check(column, column.path, exp.Not(this=fn("regexp_matches", r, s(schema["pattern"]))), _says("{v!r} does not match {p!r}", p=schema["pattern"])))
+        element = element_format(column)
+        if element is not None and column.name not in typed:
+            x = exp.column("x")
+            wrong = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=_format_valid(x, element))), copy=False)
+            found = fn("len", fn("list_filter", r, exp.Lambda(this=wrong, expressions=[exp.to_identifier("x")])))
+            out.append(Check(column, column.path, exp.GT(this=found, expression=exp.Literal.number(0)), _says("{v} holds a value that is not a {f!r}", f=element), FORMAT_HINTS[element]))
         enum = schema.get("enum")
         if "const" in schema:
             enum = [schema["const"]]

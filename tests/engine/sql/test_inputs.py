@@ -201,3 +201,4 @@ def test_a_bad_date_inside_a_list_is_a_schema_error_on_both_backends() -> None:
     assert problem.code == "S010"
     assert problem.where is not None and problem.where.endswith("/users/0/days")
     assert "2024-13-01" in problem.message and "'date'" in problem.message
+
