@@ -202,3 +202,17 @@ def test_a_bad_date_inside_a_list_is_a_schema_error_on_both_backends() -> None:
     assert problem.where is not None and problem.where.endswith("/users/0/days")
     assert "2024-13-01" in problem.message and "'date'" in problem.message
 
+
+
+def test_string_constraints_are_checked_in_sql() -> None:
+    """`minLength` on a collection's ids (the CAC schema): S010 at the value on both backends."""
+    cac = lawcode.load_ruleset(DATA.parent.parent / "rulesets" / "cac")
+    snapshot = json.loads((DATA.parent.parent / "rulesets" / "cac" / "examples" / "compliant.json").read_text())
+    snapshot["users"][0]["id"] = ""
+    with pytest.raises(LawcodeError) as python:
+        cac.evaluate(snapshot)
+    with pytest.raises(LawcodeError) as duckdb:
+        evaluate(cac.program, snapshot, backend="duckdb")
+    assert [e.where for e in python.value.errors] == ["<snapshot> /users/0/id"]
+    (short,) = duckdb.value.errors
+    assert short.where == "<snapshot> /users/0/id" and short.message == "'' is too short"
