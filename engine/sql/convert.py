@@ -62,8 +62,7 @@ def _rows(backend: DuckDBBackend, collection: Collection) -> Any:
     """The typed rows of a collection in position order, date-times as microseconds, in chunks."""
     items: list[exp.Expr] = []
     for c in collection.columns:
-        value: exp.Expr = exp.column(c.name, quoted=True)
-        items.append(value if c.is_record else backend.target.wire(value, c.type))
+        items.append(backend.target.wire(exp.column(c.name, quoted=True), c.type))
     select = exp.select(*(items or [exp.Literal.number(1)]), copy=False).from_(table(collection.table), copy=False).order_by(exp.column(POS, quoted=True), copy=False)
     cursor = backend.con.execute(backend.sql(select))
     while True:

@@ -118,8 +118,7 @@ class Target:
 
     def list_values(self, items: exp.Expr, var: str, cond: exp.Expr, value: exp.Expr) -> exp.Expr:
         lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
-        val = exp.Lambda(this=value, expressions=[exp.to_identifier(var)])
-        return fn("list_transform", fn("list_filter", items, lam), val)
+        return self.list_map(fn("list_filter", items, lam), var, value)
 
     def list_reduce(self, items: exp.Expr, func: str) -> exp.Expr:
         return fn({"sum": "list_sum", "min": "list_min", "max": "list_max"}[func], items)
@@ -192,8 +191,7 @@ class SparkTarget(Target):
 
     def list_values(self, items: exp.Expr, var: str, cond: exp.Expr, value: exp.Expr) -> exp.Expr:
         lam = exp.Lambda(this=cond, expressions=[exp.to_identifier(var)])
-        val = exp.Lambda(this=value, expressions=[exp.to_identifier(var)])
-        return fn("transform", fn("filter", items, lam), val)
+        return self.list_map(fn("filter", items, lam), var, value)
 
     def list_reduce(self, items: exp.Expr, func: str) -> exp.Expr:
         if func == "min":

@@ -21,7 +21,7 @@ from sqlglot import exp
 from lawcode.compiler import types as T
 from lawcode.engine.snapshot import Snapshot, _hashable
 from lawcode.engine.sql.dialects import Target
-from lawcode.engine.sql.tables import POS, Collection, Layout
+from lawcode.engine.sql.tables import POS, TYPED_STRINGS, Collection, Layout
 
 BATCH = 512
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -146,7 +146,7 @@ class LazySnapshot(Snapshot):
         columns = [c for c in collection.columns]
         items: list[exp.Expr] = [_col("t", POS)]
         for c in columns:
-            items.append(self.engine.target.wire(_col("t", c.name), c.type) if not c.is_record else _col("t", c.name))
+            items.append(self.engine.target.wire(_col("t", c.name), c.type))
         condition = exp.and_(
             exp.GTE(this=_col("t", POS), expression=exp.Literal.number(start)),
             exp.LT(this=_col("t", POS), expression=exp.Literal.number(stop)),
@@ -192,7 +192,7 @@ def _put(obj: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 def raw_value(value: Any, t: T.Type, kind: str) -> Any:
     if kind == "array" and isinstance(t, T.ListType) and isinstance(value, list):
-        return [raw_value(v, t.element, "string") for v in value] if t.element in (T.DATE, T.DATETIME, T.DURATION, T.PERIOD) else value
+        return [raw_value(v, t.element, "string") for v in value] if t.element in TYPED_STRINGS else value
     if kind != "string":
         return value
     if t == T.DATE and isinstance(value, dt.date):

@@ -24,6 +24,7 @@ from lawcode.compiler import types as T
 from lawcode.compiler.schema import SnapshotSchema, json_types
 
 POS = "__pos"
+TYPED_STRINGS = (T.DATE, T.DATETIME, T.DURATION, T.PERIOD)  # stored typed, written in JSON as strings of a format
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from sqlglot import exp
 from lawcode.compiler import types as T
 from lawcode.diagnostics import Diagnostic
 from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, pointer
-from lawcode.engine.sql.tables import POS, Collection, Column
+from lawcode.engine.sql.tables import POS, TYPED_STRINGS, Collection, Column
 
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
@@ -99,9 +99,6 @@ def convert(raw: exp.Expr, column: Column) -> exp.Expr:
     if column.kind != "string":
         return raw
     return convert_string(raw, column.type)
-
-
-TYPED_STRINGS = (T.DATE, T.DATETIME, T.DURATION, T.PERIOD)  # read from JSON strings of a format
 
 
 def element_format(column: Column) -> str | None:
