@@ -9,8 +9,8 @@ against the schema exactly as `lawcode check --backend duckdb` checks it, then w
 - json: one document, as the python backend reads it.
 
 Values come out normalised, as the rules read them: date-times in UTC (`…Z`), durations
-in days and seconds; fields the schema does not declare (and arrays of objects inside
-elements) are not carried over.
+in days and seconds; fields of no one type and lists of objects are carried as their
+JSON; fields the schema does not declare are not carried over.
 """
 
 from __future__ import annotations

@@ -372,7 +372,7 @@ class DuckDBBackend:
             want = sql_type(column).replace(" ", "")
             have = found.replace(" ", "")
             accepted = {want}
-            if column.kind == "string" and not column.is_record:
+            if (column.kind == "string" and not column.is_record) or column.kind == "json":
                 accepted.add("VARCHAR")
             if validate.element_format(column) is not None:
                 accepted.add("VARCHAR[]")  # a list of dates (…) as their text: converted on reading
@@ -420,7 +420,7 @@ class DuckDBBackend:
         elements = exp.select(exp.alias_(exp.column("rowid"), "p", copy=False), exp.alias_(value, "e", copy=False)).from_(table(source), copy=False)
         checks: list[exp.Select] = []
         wanted: list[tuple[tuple[str, ...], str]] = [((), "object")]
-        wanted += [(c.path, c.kind) for c in coll.columns]
+        wanted += [(c.path, c.kind) for c in coll.columns if c.kind != "json"]  # JSON columns take any value
         for i, (path, kind) in enumerate(wanted):
             json_path = "$" + "".join(f'."{p}"' for p in path)
             extracted = fn(this="json_extract", expressions=[exp.column("e"), exp.Literal.string(json_path)])

@@ -93,6 +93,7 @@ class Probe:
     env: dict[str, tuple[int, T.Type, str | None]] = field(default_factory=dict)  # aggregate: outer bindings
     outer_keys: list[int] = field(default_factory=list)  # aggregate: outer key values
     source: int = -1  # aggregate over a list: the list value
+    json: bool = False  # field: the value comes as JSON text (a field of no one type)
     name: str = ""  # group: the 0-argument definition whose body these probes trace
     items: list[Probe] = field(default_factory=list)  # group members
 
@@ -254,6 +255,7 @@ class Generator:
         self.in_shared = False
         self.ctes: list[tuple[str, exp.Select]] = []
         self.bases: dict[str, str] = {}  # alias of a scope's base table → its collection
+        self.presence: ir.Expr | None = None  # the argument of the `present(…)` being generated
 
     # ------------------------------------------------------------ helpers
     def fresh(self, prefix: str) -> str:
@@ -468,6 +470,9 @@ class Generator:
         column = collection.column(node.path) if collection else None
         if column is None:
             raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} has a type the SQL backends do not read", node.span)
+        if column.kind == "json" and node is not self.presence:
+            what = "a list of objects or of lists" if isinstance(node.type, T.ListType) else "a value of no one type"
+            raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} holds {what}; the SQL backends only ask `present(…)` of it", node.span)
         alias = base.alias or self._row_by_position(base, scope)
         if alias in self.carriers:
             self.carried.setdefault(self.carriers[alias], set()).add(column.name)
@@ -477,6 +482,7 @@ class Generator:
             probe.suffix = pointer(*node.path)
             probe.base = self.emit(base.sql, T.NUMBER)
             probe.value = self.emit(sql, node.type)
+            probe.json = column.kind == "json"
         return Val(sql, node.type)
 
     def _row_by_position(self, base: Val, scope: Scope) -> str:
@@ -605,9 +611,15 @@ class Generator:
 
     # -- operators
     def _op(self, node: ir.Op, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
-        args = [self.expr(a, env, scope, trace) for a in node.args]
         if node.name == "present":
-            return Val(not_null(args[0].sql), T.BOOL)
+            # `present(u.extra)` may read a field of no one type (a JSON column): nothing else may.
+            outside, self.presence = self.presence, node.args[0]
+            try:
+                arg = self.expr(node.args[0], env, scope, trace)
+            finally:
+                self.presence = outside
+            return Val(not_null(arg.sql), T.BOOL)
+        args = [self.expr(a, env, scope, trace) for a in node.args]
         return Val(self.operator(node, [a.sql for a in args]), node.type)
 
     def operator(self, node: ir.Op, args: list[exp.Expr]) -> exp.Expr:

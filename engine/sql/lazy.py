@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol, overload
 
+import orjson
 from sqlglot import exp
 
 from lawcode.compiler import types as T
@@ -191,6 +192,8 @@ def _put(obj: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 
 def raw_value(value: Any, t: T.Type, kind: str) -> Any:
+    if kind == "json":
+        return orjson.loads(value) if isinstance(value, str | bytes) else value
     if kind == "array" and isinstance(t, T.ListType) and isinstance(value, list):
         return [raw_value(v, t.element, "string") for v in value] if t.element in TYPED_STRINGS else value
     if kind != "string":

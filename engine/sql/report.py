@@ -18,6 +18,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.program import Program
@@ -157,7 +159,8 @@ class Assembler:
             if base is not None:
                 assert probe.collection is not None
                 node.pointer = pointer(probe.collection, int(base)) + probe.suffix
-                node.value = from_sql(row[probe.value], expr.type)
+                value = row[probe.value]
+                node.value = orjson.loads(value) if probe.json and isinstance(value, str | bytes) else from_sql(value, expr.type)
                 if node.value is None:
                     node.missing.append(node.pointer)
         elif probe.kind == "lookup":

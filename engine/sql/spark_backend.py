@@ -45,7 +45,7 @@ from lawcode.engine.sql.duckdb_backend import Loaded
 from lawcode.engine.sql.inputs import Source, collection_file, root_file
 from lawcode.engine.sql.tables import POS, Collection, Layout, sql_type
 
-_SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
+_SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "JSON": "STRING"}
 
 SMALL_ROWS = 50_000  # elements in all collections: at most this many, the small-data settings apply
 KEPT_RESULTS = 20_000  # query results kept (small snapshots only)

@@ -11,6 +11,10 @@ every input form (JSON, JSON Lines, Parquet) agrees on it:
 - dates are DATE, date-times TIMESTAMP (the UTC instant), durations BIGINT
   microseconds, periods BIGINT months, numbers BIGINT (`integer`) or DOUBLE, lists of
   scalars LIST/ARRAY;
+- a field the schema gives no one type (`{}`, `["string", "integer"]`), and a list of
+  anything but scalars, is a JSON column (kind `json`): its value as JSON text, NULL when
+  absent or null. Rules can only ask `present(…)` of the first (the compiler sees to it),
+  and the evidence shows the value as the reference does;
 - the scalar parts of the snapshot (`as_of`, `policy`, …) are tiny: they stay JSON and are
   read in Python (parameters are resolved by the reference code, then inlined as literals).
 """
@@ -33,7 +37,7 @@ class Column:
 
     path: tuple[str, ...]
     type: T.Type  # the lawcode type rules read it as; RecordType for presence flags
-    kind: str  # JSON kind: string integer number boolean object array
+    kind: str  # JSON kind: string integer number boolean object array, or json (no one type)
     element_kind: str | None  # for arrays of scalars
     schema: dict[str, Any]
     nullable: bool  # the schema admits null
@@ -109,15 +113,19 @@ def _columns(schema: SnapshotSchema, node: dict[str, Any], prefix: tuple[str, ..
         if kinds == {"array"}:
             items = schema.resolve(sub.get("items", {}))
             element = json_types(items) - {"null"}
+            if element == {"integer", "number"}:
+                element = {"number"}
             ekind = next(iter(element)) if len(element) == 1 and element <= {"string", "integer", "number", "boolean"} else None
-            if ekind is None:
-                continue  # arrays of objects or mixed arrays: not readable by the SQL backends
+            if ekind is None:  # arrays of objects, of arrays or of mixed items: JSON text
+                out.append(Column(path, info.type, "json", None, sub, True, field in required))
+                continue
             out.append(Column(path, info.type, "array", ekind, sub, nullable, field in required))
             continue
         if kinds == {"integer", "number"}:
             kinds = {"number"}
         if len(kinds) != 1 or not kinds <= {"string", "integer", "number", "boolean"}:
-            continue  # untyped or mixed-type fields: not readable by the SQL backends
+            out.append(Column(path, info.type, "json", None, sub, nullable, field in required))
+            continue
         out.append(Column(path, info.type, next(iter(kinds)), None, sub, nullable, field in required))
 
 
@@ -125,6 +133,8 @@ def sql_type(column: Column) -> str:
     """The typed-table column type (DuckDB spelling; the Spark backend maps it)."""
     if column.is_record:
         return "BOOLEAN"
+    if column.kind == "json":
+        return "JSON"
     if column.kind == "array":
         element = column.type.element if isinstance(column.type, T.ListType) else T.UNKNOWN
         return scalar_sql_type(column.element_kind or "string", element) + "[]"
@@ -154,6 +164,11 @@ def raw_type(schema: SnapshotSchema, node: dict[str, Any]) -> str:
         inner = ", ".join(f'"{_escape(k)}" {raw_type(schema, v)}' for k, v in props.items())
         return f"STRUCT({inner})"
     if kinds == {"array"}:
+        items = json_types(schema.resolve(node.get("items", {}))) - {"null"}
+        if items == {"integer", "number"}:
+            items = {"number"}
+        if len(items) != 1 or not items <= {"string", "integer", "number", "boolean"}:
+            return "JSON"  # a list of anything but scalars: a JSON column (see `_columns`)
         return raw_type(schema, node.get("items", {})) + "[]"
     if len(kinds) == 1:
         kind = next(iter(kinds))

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlglot import exp
 
 from lawcode.compiler import types as T
@@ -92,6 +93,9 @@ def convert(raw: exp.Expr, column: Column) -> exp.Expr:
     """A JSON-level value → its typed-table value (NULL where `values.convert` gives None)."""
     if column.is_record:
         return exp.Case(ifs=[exp.If(this=not_null(raw), true=exp.true())])
+    if column.kind == "json":  # JSON text (Parquet may hold it as VARCHAR); a JSON null is absent
+        value = exp.Cast(this=raw, to=exp.DataType.build("JSON"))
+        return exp.Case(ifs=[exp.If(this=exp.NEQ(this=fn("json_type", value), expression=s("NULL")), true=value)])
     if column.kind == "array" and isinstance(column.type, T.ListType) and column.type.element in TYPED_STRINGS:
         # A list of dates (date-times, durations): each element converted as a field would be.
         x = exp.to_identifier("x")
@@ -185,6 +189,9 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
             bad = exp.and_(not_null(r), exp.Not(this=exp.In(this=r, expressions=literals)), copy=False) if literals else not_null(r)
             message = _says("{c!r} was expected", c=schema["const"]) if "const" in schema else _says("{v!r} is not one of {e!r}", e=enum)
             out.append(Check(column, column.path, bad, message))
+        if column.kind == "json" and column.schema.get("type") is not None:
+            allowed = _json_kinds(column.schema)
+            out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=_json_kind_in(r, allowed))), copy=False), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed))))
         if column.kind in ("integer", "number"):
             bounds = (
                 ("minimum", exp.LT, "is less than the minimum of", "min>="),
@@ -197,6 +204,26 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
                 if isinstance(limit, int | float) and not isinstance(limit, bool):
                     out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit), proof=(proof, float(limit))))
     return out
+
+
+def _json_kinds(schema: dict[str, Any]) -> list[str]:
+    """The JSON types a field of no one type admits, in the schema's order (as jsonschema names them)."""
+    kind = schema.get("type")
+    kinds = [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
+    return kinds
+
+
+def _json_kind_in(r: exp.Expr, kinds: list[str]) -> exp.Expr:
+    """The JSON value `r` is of one of `kinds` (`integer` also takes a number with no fraction, as jsonschema does)."""
+    value = exp.Cast(this=r, to=exp.DataType.build("JSON"))
+    jtype = fn("json_type", value)
+    names = {t for k in kinds for t in JSON_TYPES.get(k, ())} | {"NULL"}
+    found: exp.Expr = exp.In(this=jtype, expressions=[s(t) for t in sorted(names)])
+    if "integer" in kinds and "number" not in kinds:
+        double = exp.TryCast(this=value, to=exp.DataType.build("DOUBLE"))
+        whole = exp.and_(exp.EQ(this=jtype, expression=s("DOUBLE")), exp.EQ(this=double, expression=fn("floor", double)), copy=False)
+        found = exp.or_(found, whole, copy=False)
+    return found
 
 
 def _format_valid(r: exp.Expr, fmt: str) -> exp.Expr:
@@ -320,6 +347,11 @@ def diagnostics(collection: Collection, found: list[Check], rows: list[tuple[Any
 def _typed(raw: Any, column: Column) -> Any:
     if raw is None:
         return None
+    if column.kind == "json":
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return raw
     if column.kind in ("integer", "number"):
         try:
             number = float(raw)

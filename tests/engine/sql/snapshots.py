@@ -47,6 +47,13 @@ numbers = st.one_of(st.integers(-5, 40), st.sampled_from([0.5, 2.5, 0.1, 3.0, -1
 ints = st.integers(-3, 40)
 strings = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6))
 ids = st.sampled_from(IDS)
+# Any JSON value (an untyped field): as the JSON text comes back from SQL, numbers stay in
+# 64 bits and floats short, as real data has them.
+anything = st.recursive(
+    st.one_of(st.none(), st.booleans(), ints, st.sampled_from([0.5, -1.25, 3.0, 1e-7]), strings),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["a", "名", "", "x y"]), inner, max_size=3)),
+    max_leaves=6,
+)
 
 users = obj(
     id=ids,
@@ -68,6 +75,9 @@ users = obj(
     logins=maybe(st.lists(st.one_of(datetimes, st.none()), max_size=3)),
     days=maybe(st.lists(dates, max_size=3)),
     waits=maybe(st.lists(st.sampled_from(DURATIONS), max_size=3)),
+    extra=maybe(anything),
+    mixed=maybe(st.one_of(strings, ints)),
+    devices=maybe(st.lists(obj(kind=st.sampled_from(["phone", "pc", "手机"]), seen=maybe(datetimes), trusted=maybe(st.booleans())), max_size=3)),
 )
 groups = obj(
     id=ids,

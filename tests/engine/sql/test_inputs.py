@@ -216,3 +216,41 @@ def test_string_constraints_are_checked_in_sql() -> None:
     assert [e.where for e in python.value.errors] == ["<snapshot> /users/0/id"]
     (short,) = duckdb.value.errors
     assert short.where == "<snapshot> /users/0/id" and short.message == "'' is too short"
+
+@pytest.mark.parametrize("form", ["parquet", "jsonl", "json"])
+def test_fields_of_no_one_type_keep_their_json_values(tmp_path: Path, form: str) -> None:
+    """Untyped, mixed-type and list-of-object fields are JSON columns: `present(…)` and the
+    evidence see the value the reference sees, through every input form."""
+    users = [
+        {"id": "u1", "extra": {"名": [1, 0.5, "x"], "a": None}},
+        {"id": "u2", "mixed": 3, "devices": [{"kind": "pc", "undeclared": 1}]},
+        {"id": "u3", "mixed": "", "extra": None, "devices": []},
+    ]
+    snapshot = {**LISTED, "users": users}
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(snapshot))
+    out = tmp_path / f"snap.{form}"
+    convert(str(source), SQL_RULES.program.schema, form, str(out))
+    expected = SQL_RULES.evaluate(snapshot).to_dict()
+    expected.pop("snapshot")
+    found = evaluate(SQL_RULES.program, str(out), rulesets=SQL_RULES.paths).to_dict()
+    found.pop("snapshot")
+    assert found == expected
+    untyped = {v["subject"]["id"]: v["evidence"] for v in found["violations"] if v["rule"] == "untyped"}
+    assert untyped.keys() == {"u1", "u2", "u3"}  # u3: `mixed` is "", `extra` null (not present)
+    assert {"expr": "u.extra", "value": {"名": [1, 0.5, "x"], "a": None}, "pointer": "/users/0/extra"} in untyped["u1"]
+    assert {"expr": "u.mixed", "value": "", "pointer": "/users/2/mixed"} in untyped["u3"]
+
+
+def test_a_value_of_a_type_the_schema_does_not_list_is_a_schema_error_in_sql() -> None:
+    snapshot = {**LISTED, "users": [{"id": "u1", "mixed": 2.0}, {"id": "u2", "mixed": {"a": 1}}, {"id": "u3", "mixed": 2.5}]}
+    with pytest.raises(LawcodeError) as python:
+        SQL_RULES.evaluate(snapshot)
+    with pytest.raises(LawcodeError) as duckdb:
+        evaluate(SQL_RULES.program, snapshot, backend="duckdb")
+    said = [(e.where, e.message) for e in python.value.errors]
+    assert said == [(e.where, e.message) for e in duckdb.value.errors]
+    assert said == [
+        ("<snapshot> /users/1/mixed", "{'a': 1} is not of type 'string', 'integer', 'null'"),
+        ("<snapshot> /users/2/mixed", "2.5 is not of type 'string', 'integer', 'null'"),
+    ]
