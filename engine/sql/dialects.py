@@ -82,6 +82,9 @@ class Target:
             return self.list_map(value, "w", self.epoch_us(exp.column("w")))
         return value
 
+    def struct_field(self, value: exp.Expr, name: str) -> exp.Expr:
+        return fn("struct_extract", value, exp.Literal.string(name))
+
     def list_map(self, items: exp.Expr, var: str, value: exp.Expr) -> exp.Expr:
         return fn("list_transform", items, exp.Lambda(this=value, expressions=[exp.to_identifier(var)]))
 
@@ -159,6 +162,9 @@ class SparkTarget(Target):
 
     def trunc_int(self, x: exp.Expr) -> exp.Expr:
         return cast(x, "BIGINT")
+
+    def struct_field(self, value: exp.Expr, name: str) -> exp.Expr:
+        return exp.Dot(this=value, expression=exp.to_identifier(name, quoted=True))
 
     def list_map(self, items: exp.Expr, var: str, value: exp.Expr) -> exp.Expr:
         return fn("transform", items, exp.Lambda(this=value, expressions=[exp.to_identifier(var)]))

@@ -25,7 +25,15 @@ from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _schema_problem, pointe
 from lawcode.engine.sql import validate
 from lawcode.engine.sql.dialects import TARGETS
 from lawcode.engine.sql.inputs import Source, collection_file, root_file
-from lawcode.engine.sql.tables import POS, Collection, Layout, raw_type, scalar_sql_type, sql_type
+from lawcode.engine.sql.tables import (
+    POS,
+    Collection,
+    Layout,
+    raw_type,
+    scalar_sql_type,
+    sql_type,
+    typed_sql_type,
+)
 
 if TYPE_CHECKING:  # stream.py imports numpy: only the JSON paths load it
     from lawcode.engine.sql.stream import Part, Split
@@ -266,6 +274,7 @@ class DuckDBBackend:
         bad = exp.or_(*[c.bad for c in checks], copy=False) if checks else None
         items = [exp.alias_(exp.column(POS, quoted=True), POS, quoted=True, copy=False)]
         items += [exp.alias_(validate.convert(raw(c.path), c), c.name, quoted=True, copy=False) for c in coll.columns]
+        items += [exp.alias_(validate.convert_records(raw(c.path), c), c.typed_name, quoted=True, copy=False) for c in coll.columns if c.typed_name]
         if bad is not None:
             items.append(exp.alias_(exp.Case(ifs=[exp.If(this=bad, true=exp.true())]), "lawcode_bad", quoted=True, copy=False))
         self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).from_(table("lawcode_lines"), copy=False)))
@@ -349,6 +358,18 @@ class DuckDBBackend:
                     items.append(exp.alias_(exp.column(column.name, quoted=True), column.name, quoted=True, copy=False))
                 else:
                     items.append(exp.alias_(validate.convert(exp.column(column.name, quoted=True), column), column.name, quoted=True, copy=False))
+                if column.typed_name is None:
+                    continue
+                # A list of objects: its typed column as written by `snapshot convert`, else from its JSON.
+                want = typed_sql_type(column)
+                typed_items: exp.Expr
+                if types.get(column.typed_name, "").replace(" ", "").replace('"', "") == want.replace(" ", "").replace('"', ""):
+                    typed_items = exp.column(column.typed_name, quoted=True)
+                elif column.name in types:
+                    typed_items = validate.convert_records(exp.column(column.name, quoted=True), column)
+                else:
+                    typed_items = exp.Cast(this=exp.Null(), to=exp.DataType.build(want, dialect="duckdb"))
+                items.append(exp.alias_(typed_items, column.typed_name, quoted=True, copy=False))
             view = exp.select(*items, copy=False).from_(exp.Table(this=source), copy=False)
             self.execute(exp.Create(this=table(coll.table), kind="VIEW", expression=view))
             raw_view = exp.select(exp.alias_(position, POS, quoted=True, copy=False), exp.Star(), copy=False).from_(exp.Table(this=source.copy()), copy=False)
@@ -387,6 +408,7 @@ class DuckDBBackend:
     def _empty_typed(self, coll: Collection) -> None:
         items = [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT")), POS, quoted=True, copy=False)]
         items += [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type(c), dialect="duckdb")), c.name, quoted=True, copy=False) for c in coll.columns]
+        items += [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(typed_sql_type(c), dialect="duckdb")), c.typed_name, quoted=True, copy=False) for c in coll.columns if c.typed_name]
         self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).limit(0, copy=False)))
 
     def _length(self, coll: Collection) -> int:

@@ -46,7 +46,7 @@ from lawcode.dsl.spans import Span
 from lawcode.engine.evaluate import Evaluator
 from lawcode.engine.snapshot import Snapshot, pointer
 from lawcode.engine.sql.dialects import US_PER_DAY, Target, cast, num, paren
-from lawcode.engine.sql.tables import POS, Layout
+from lawcode.engine.sql.tables import POS, Column, Layout, stored
 
 _HOUR_US = 3_600_000_000
 
@@ -72,6 +72,8 @@ class Val:
     alias: str | None = None  # a table alias whose row is that entity (fields read directly)
     const: Any = None  # the Python value, when the expression is closed (reads no collection)
     closed: bool = False
+    raw: exp.Expr | None = None  # a list of objects: its JSON text (what probes and messages show)
+    record: Column | None = None  # a list of objects, or an item of one: the list's column (item fields)
 
 
 @dataclass(slots=True)
@@ -93,7 +95,8 @@ class Probe:
     env: dict[str, tuple[int, T.Type, str | None]] = field(default_factory=dict)  # aggregate: outer bindings
     outer_keys: list[int] = field(default_factory=list)  # aggregate: outer key values
     source: int = -1  # aggregate over a list: the list value
-    json: bool = False  # field: the value comes as JSON text (a field of no one type)
+    json: bool = False  # field: the value comes as JSON text (a field of no one type, a list of objects)
+    source_json: bool = False  # aggregate over a list of objects: the list comes as JSON text
     name: str = ""  # group: the 0-argument definition whose body these probes trace
     items: list[Probe] = field(default_factory=list)  # group members
 
@@ -394,7 +397,9 @@ class Generator:
             else:
                 if val.entity is not None:
                     raise Unsupported("a message shows an entity itself; show one of its fields", piece.span)
-                message.append(self.emit(val.sql, piece.type))
+                if val.record is not None and val.raw is None:
+                    raise Unsupported("a message shows a computed list of objects; show the field itself", piece.span)
+                message.append(self.emit(val.raw if val.raw is not None else val.sql, piece.type))
         return RuleQuery(rule, outcome_index, position, subject_id, message, probes), satisfied
 
     def _subject_id(self, collection: str | None) -> exp.Expr:
@@ -464,19 +469,27 @@ class Generator:
         if trace is not None and probe is not None:
             trace.add(probe, self)
         base = self.expr(node.base, env, scope, trace)
+        if base.entity is None and base.record is not None and probe is None:
+            return self._item_field(node, base)
         if base.entity is None:
             raise Unsupported(f"reading a field of a {base.type} value", node.span)
         collection = self.layout.collections.get(base.entity)
         column = collection.column(node.path) if collection else None
         if column is None:
             raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} has a type the SQL backends do not read", node.span)
-        if column.kind == "json" and node is not self.presence:
-            what = "a list of objects or of lists" if isinstance(node.type, T.ListType) else "a value of no one type"
+        typed = column.typed_name if node is not self.presence else None
+        if column.kind == "json" and node is not self.presence and typed is None:
+            what = "a list of lists or of mixed items" if isinstance(node.type, T.ListType) else "a value of no one type"
             raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} holds {what}; the SQL backends only ask `present(…)` of it", node.span)
         alias = base.alias or self._row_by_position(base, scope)
         if alias in self.carriers:
-            self.carried.setdefault(self.carriers[alias], set()).add(column.name)
+            self.carried.setdefault(self.carriers[alias], set()).update([column.name, *([typed] if typed else [])])
         sql: exp.Expr = col(alias, column.name)
+        if typed is not None:  # a list of objects: rules compute with its typed column, probes show its JSON
+            if probe is not None:
+                probe.collection, probe.suffix = base.entity, pointer(*node.path)
+                probe.base, probe.value, probe.json = self.emit(base.sql, T.NUMBER), self.emit(sql, T.STRING), True
+            return Val(col(alias, typed), node.type, raw=sql, record=column)
         if probe is not None:
             probe.collection = base.entity
             probe.suffix = pointer(*node.path)
@@ -484,6 +497,14 @@ class Generator:
             probe.value = self.emit(sql, node.type)
             probe.json = column.kind == "json"
         return Val(sql, node.type)
+
+    def _item_field(self, node: ir.Field, base: Val) -> Val:
+        """A field of an item of a list of objects (`d.kind` in `count(d in u.devices where …)`)."""
+        assert base.record is not None
+        found = base.record.field(node.path[0]) if len(node.path) == 1 else None
+        if found is None:
+            raise Unsupported(f"field `{'.'.join(node.path)}` of the items of `{base.record.name}` is not a scalar the SQL backends read", node.span)
+        return Val(self.target.struct_field(base.sql, found.name), node.type)
 
     def _row_by_position(self, base: Val, scope: Scope) -> str:
         assert base.entity is not None
@@ -539,9 +560,9 @@ class Generator:
 
     def _index_definition(self, collection: str, carried: set[str]) -> exp.Select:
         items = [exp.alias_(col("i", "id"), "k", quoted=True, copy=False), exp.alias_(exp.Min(this=col("i", POS)), "p", quoted=True, copy=False)]
-        for column in self.layout.collections[collection].columns:
-            if column.name in carried:
-                items.append(exp.alias_(exp.Anonymous(this="arg_min_null", expressions=[col("i", column.name), col("i", POS)]), column.name, quoted=True, copy=False))
+        for name in stored(self.layout.collections[collection]):
+            if name in carried:
+                items.append(exp.alias_(exp.Anonymous(this="arg_min_null", expressions=[col("i", name), col("i", POS)]), name, quoted=True, copy=False))
         return (
             exp.select(*items, copy=False)
             .from_(_aliased(self.table(collection), "i"), copy=False)
@@ -1194,7 +1215,7 @@ class Generator:
             return Val(sql, node.type)
         inner = dict(env)
         var = f"x_{node.var}"
-        inner[node.var] = Val(exp.column(var), element)
+        inner[node.var] = Val(exp.column(var), element, record=source.record)
         f = self.expr(node.where, inner, scope, None).sql if node.where is not None else exp.true()
         v = self.expr(node.value, inner, scope, None).sql if node.value is not None else None
         tg = self.target
@@ -1229,7 +1250,8 @@ class Generator:
     def _list_probe(self, node: ir.Aggregate, env: dict[str, Val], probe: Probe, sql: exp.Expr, source: Val) -> None:
         probe.value = self.emit(sql, node.type)
         probe.key = self.emit(not_null(source.sql), T.BOOL)
-        probe.source = self.emit(source.sql, source.type)
+        probe.source = self.emit(source.raw if source.raw is not None else source.sql, source.type)
+        probe.source_json = source.raw is not None
         free = free_vars(node.where, self.program) | free_vars(node.value, self.program)
         free.discard(node.var)
         for name in sorted(free):
@@ -1265,7 +1287,7 @@ class Generator:
             # The owner's fields ride along with its elements (no join back to the owner's
             # table by position), unless one of them is named like the unnest's own columns.
             if not ({"o", "i", "x"} & {c.name for c in collection.columns}):
-                carried = [POS, *(c.name for c in collection.columns)]
+                carried = [POS, *stored(collection)]
                 unnest = unnest.select(*[exp.alias_(col(rows, c), c, quoted=True, copy=False) for c in carried], copy=False)
                 inner = Scope(self, unnest.subquery(), alias)
                 inner_env = {n: rebind(n, alias) for n in free}
@@ -1274,7 +1296,7 @@ class Generator:
                 inner_env = {n: Val(col(alias, "o"), env[n].type, owner.entity) for n in free}
             else:
                 raise Unsupported("an aggregate over a list whose filter reads values computed from a row with a field named o, i or x", node.span)
-        inner_env[node.var] = Val(col(alias, "x"), element)
+        inner_env[node.var] = Val(col(alias, "x"), element, record=source.record)
         f, v = self._filter_value(node, inner_env, inner)
         partials = self._partials(node, f, v, col(alias, "i"), forced=False)
         name = self.fresh("a")

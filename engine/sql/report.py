@@ -130,8 +130,9 @@ class Assembler:
                 expr, value = piece
                 out.append(values.display(value, expr.type, self.ladders))
             else:
-                expr_type = types[piece]
-                out.append(values.display(from_sql(row[piece], expr_type), expr_type, self.ladders))
+                expr_type, value = types[piece], row[piece]
+                listed = isinstance(expr_type, T.ListType) and isinstance(expr_type.element, T.RecordType) and isinstance(value, str)
+                out.append(values.display(orjson.loads(value) if listed else from_sql(value, expr_type), expr_type, self.ladders))
         return "".join(out)
 
     # ------------------------------------------------------------ traces
@@ -204,7 +205,8 @@ class Assembler:
         if isinstance(expr.source, ir.CollectionRef):
             elements = self._candidates(expr, [from_sql(row[i], e.type) for i, (_, e) in zip(probe.outer_keys, expr.keys, strict=True)])
         else:
-            elements = from_sql(row[probe.source], expr.source.type)
+            source = row[probe.source]
+            elements = orjson.loads(source) if probe.source_json and isinstance(source, str | bytes) else from_sql(source, expr.source.type)
         node.missing.extend(tracer._missing_in(expr, env, elements))
         if not node.missing and isinstance(expr.source, ir.CollectionRef):
             node.missing.append(pointer(expr.source.collection))

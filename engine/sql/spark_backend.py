@@ -43,7 +43,7 @@ from lawcode.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine.sql.dialects import TARGETS
 from lawcode.engine.sql.duckdb_backend import Loaded
 from lawcode.engine.sql.inputs import Source, collection_file, root_file
-from lawcode.engine.sql.tables import POS, Collection, Layout, sql_type
+from lawcode.engine.sql.tables import POS, Collection, Layout, sql_type, typed_sql_type
 
 _SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "JSON": "STRING"}
 
@@ -69,6 +69,13 @@ def spark_type(column: Any) -> str:
     if duck.endswith("[]"):
         return f"ARRAY<{_SPARK_TYPES[duck[:-2]]}>"
     return _SPARK_TYPES[duck]
+
+
+def spark_typed_type(column: Any) -> str:
+    """A list of objects' typed column (a list of structs) in Spark's spelling; instants are TIMESTAMP."""
+    from sqlglot import exp
+
+    return exp.DataType.build(typed_sql_type(column), dialect="duckdb").sql("spark").replace("TIMESTAMP_NTZ", "TIMESTAMP")
 
 
 def _java() -> str | None:
@@ -331,7 +338,7 @@ class SparkBackend:
         frame = self._frame(collection_file(directory, coll.name, "parquet"), coll)
         present = frame is not None
         if frame is None:
-            ddl = ", ".join([f"`{POS}` BIGINT"] + [f"`{c.name}` {spark_type(c)}" for c in coll.columns])
+            ddl = ", ".join([f"`{POS}` BIGINT"] + [f"`{c.name}` {spark_type(c)}" for c in coll.columns] + [f"`{c.typed_name}` {spark_typed_type(c)}" for c in coll.columns if c.typed_name])
             frame = self.spark.createDataFrame([], ddl)
         frame.createOrReplaceTempView(coll.table)
         self.shared.views[coll.table] = None
@@ -351,4 +358,10 @@ class SparkBackend:
         columns = [frame[f"`{POS}`"]]
         for c in coll.columns:
             columns.append(frame[f"`{c.name}`"] if c.name in have else F.lit(None).cast(spark_type(c)).alias(c.name))
+        for c in coll.columns:
+            if c.typed_name is None:
+                continue
+            if c.typed_name not in have and c.name in have:  # Spark does not convert JSON text to typed items
+                raise LawcodeError([Diagnostic("S010", f"{path} has the list of objects `{c.name}` but not its typed column `{c.typed_name}`", hint="write it with `lawcode snapshot convert --to parquet`")])
+            columns.append(frame[f"`{c.typed_name}`"] if c.typed_name in have else F.lit(None).cast(spark_typed_type(c)).alias(c.typed_name))
         return frame.select(*columns)

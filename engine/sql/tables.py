@@ -42,6 +42,9 @@ class Column:
     schema: dict[str, Any]
     nullable: bool  # the schema admits null
     required: bool  # required in its parent object
+    # A list of objects (kind json): the items' scalar fields, stored again, typed, as a list
+    # of structs in the column `typed_name`, which the rules compute with.
+    fields: tuple[Column, ...] = ()
 
     @property
     def name(self) -> str:
@@ -50,6 +53,18 @@ class Column:
     @property
     def is_record(self) -> bool:
         return self.kind == "object"
+
+    @property
+    def typed_name(self) -> str | None:
+        """The typed list-of-structs column of a list of objects (None for any other column)."""
+        return f"{self.name}[]" if self.fields else None
+
+    def field(self, name: str) -> Column | None:
+        """A scalar field of the items of a list of objects."""
+        for f in self.fields:
+            if f.path == (name,):
+                return f
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +89,11 @@ class Layout:
     collections: dict[str, Collection]
     scalars: tuple[str, ...]  # top-level properties that are not collections
     required_root: tuple[str, ...]
+
+
+def stored(collection: Collection) -> list[str]:
+    """Every column of a collection's table but `__pos`: one per leaf, and the typed lists of objects."""
+    return [c.name for c in collection.columns] + [c.typed_name for c in collection.columns if c.typed_name]
 
 
 def table_name(collection: str) -> str:
@@ -117,7 +137,11 @@ def _columns(schema: SnapshotSchema, node: dict[str, Any], prefix: tuple[str, ..
                 element = {"number"}
             ekind = next(iter(element)) if len(element) == 1 and element <= {"string", "integer", "number", "boolean"} else None
             if ekind is None:  # arrays of objects, of arrays or of mixed items: JSON text
-                out.append(Column(path, info.type, "json", None, sub, True, field in required))
+                fields: list[Column] = []
+                if element == {"object"}:  # …and the items' scalar fields, typed, for the rules
+                    _columns(schema, items, (), fields, f"{pointer}.{'.'.join(path)}/items")
+                    fields = [f for f in fields if len(f.path) == 1 and f.kind not in ("object", "json")]
+                out.append(Column(path, info.type, "json", None, sub, True, field in required, tuple(fields)))
                 continue
             out.append(Column(path, info.type, "array", ekind, sub, nullable, field in required))
             continue
@@ -139,6 +163,12 @@ def sql_type(column: Column) -> str:
         element = column.type.element if isinstance(column.type, T.ListType) else T.UNKNOWN
         return scalar_sql_type(column.element_kind or "string", element) + "[]"
     return scalar_sql_type(column.kind, column.type)
+
+
+def typed_sql_type(column: Column) -> str:
+    """The type of a list of objects' typed column: a list of structs of its items' scalar fields."""
+    inner = ", ".join(f'"{_escape(f.name)}" {sql_type(f)}' for f in column.fields)
+    return f"STRUCT({inner})[]"
 
 
 def scalar_sql_type(kind: str, t: T.Type) -> str:

@@ -105,6 +105,25 @@ def convert(raw: exp.Expr, column: Column) -> exp.Expr:
     return convert_string(raw, column.type)
 
 
+def convert_records(raw: exp.Expr, column: Column) -> exp.Expr:
+    """A list of objects (JSON) → its typed column: a list of structs of the items' scalar fields,
+    each converted as a field would be; a null item stays null."""
+    raw_fields = ", ".join(f'"{f.name}" {_raw_sql_type(f)}' for f in column.fields)
+    items = exp.TryCast(this=exp.Cast(this=raw, to=exp.DataType.build("JSON")), to=exp.DataType.build(f"STRUCT({raw_fields})[]", dialect="duckdb"))
+    x = exp.column("lawcode_item")
+    packed = fn("struct_pack", *[exp.PropertyEQ(this=exp.to_identifier(f.name, quoted=True), expression=convert(fn("struct_extract", x, s(f.name)), f)) for f in column.fields])
+    each = exp.Case(ifs=[exp.If(this=not_null(x), true=packed)])
+    return fn("list_transform", items, exp.Lambda(this=each, expressions=[exp.to_identifier("lawcode_item")]))
+
+
+def _raw_sql_type(column: Column) -> str:
+    """The JSON-level type of a scalar (or list of scalars) field: strings stay text until converted."""
+    scalar = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+    if column.kind == "array":
+        return scalar[column.element_kind or "string"] + "[]"
+    return scalar[column.kind]
+
+
 def element_format(column: Column) -> str | None:
     """The format of a list column's string elements (date, date-time, duration), if any."""
     if column.kind != "array" or column.element_kind != "string":
@@ -189,6 +208,8 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
             bad = exp.and_(not_null(r), exp.Not(this=exp.In(this=r, expressions=literals)), copy=False) if literals else not_null(r)
             message = _says("{c!r} was expected", c=schema["const"]) if "const" in schema else _says("{v!r} is not one of {e!r}", e=enum)
             out.append(Check(column, column.path, bad, message))
+        if column.fields:
+            out += _item_checks(column, r)
         if column.kind == "json" and column.schema.get("type") is not None:
             allowed = _json_kinds(column.schema)
             out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=_json_kind_in(r, allowed))), copy=False), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed))))
@@ -203,6 +224,43 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
                 limit = schema.get(key)
                 if isinstance(limit, int | float) and not isinstance(limit, bool):
                     out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit), proof=(proof, float(limit))))
+    return out
+
+
+def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
+    """A list of objects: each item an object, and its scalar fields of their types, present
+    when required, of their formats. Reported at the list (as for lists of dates)."""
+    items = exp.TryCast(this=exp.Cast(this=r, to=exp.DataType.build("JSON")), to=exp.DataType.build("JSON[]", dialect="duckdb"))
+    e = exp.column("lawcode_e")
+
+    def any_item(cond: exp.Expr) -> exp.Expr:
+        found = fn("list_filter", items.copy(), exp.Lambda(this=cond, expressions=[exp.to_identifier("lawcode_e")]))
+        return exp.GT(this=fn("len", found), expression=exp.Literal.number(0))
+
+    found = column.schema.get("items")
+    schema: dict[str, Any] = found if isinstance(found, dict) else {}
+    out: list[Check] = []
+    kinds = _json_kinds(schema) or ["object"]
+    not_object: exp.Expr = exp.NEQ(this=fn("json_type", e), expression=s("OBJECT"))
+    if "null" not in kinds:
+        not_object = exp.or_(is_null(e), not_object, copy=False)
+    kind_words = ", ".join(repr(k) for k in kinds)
+    out.append(Check(column, column.path, any_item(not_object), _says("{v} holds an item that is not of type " + kind_words)))
+    required = set(schema.get("required", []))
+    for f in column.fields:
+        value = fn("json_extract", e, s('$."' + f.name.replace('"', '\\"') + '"'))
+        allowed = _json_kinds(f.schema) or [f.kind]
+        if f.kind != "array":
+            wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=_json_kind_in(value, allowed))), copy=False)
+            out.append(Check(column, column.path, any_item(wrong), _says("{v} holds a {f!r} that is not of type {k}", f=f.name, k=", ".join(repr(k) for k in allowed))))
+        if f.name in required:
+            absent = exp.and_(exp.EQ(this=fn("json_type", e), expression=s("OBJECT")), is_null(value), copy=False)
+            out.append(Check(column, column.path, any_item(absent), _says("{v} holds an object without {f!r}, a required property", f=f.name)))
+        fmt = f.schema.get("format")
+        if f.kind == "string" and fmt in FORMAT_HINTS:
+            text = fn("json_extract_string", e, s('$."' + f.name.replace('"', '\\"') + '"'))
+            bad_format = exp.and_(exp.EQ(this=fn("json_type", value), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=_format_valid(text, str(fmt)))), copy=False)
+            out.append(Check(column, column.path, any_item(bad_format), _says("{v} holds a {f!r} that is not a {m!r}", f=f.name, m=fmt), FORMAT_HINTS[str(fmt)]))
     return out
 
 

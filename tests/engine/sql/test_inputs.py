@@ -254,3 +254,26 @@ def test_a_value_of_a_type_the_schema_does_not_list_is_a_schema_error_in_sql() -
         ("<snapshot> /users/1/mixed", "{'a': 1} is not of type 'string', 'integer', 'null'"),
         ("<snapshot> /users/2/mixed", "2.5 is not of type 'string', 'integer', 'null'"),
     ]
+
+
+def test_bad_items_in_a_list_of_objects_are_schema_errors_in_sql() -> None:
+    """Items of a list of objects: their type, required fields, field types and formats are
+    checked while loading, each reported at the list (jsonschema names the item)."""
+    users = [
+        {"id": "u1", "devices": [{"kind": "pc", "seen": "2024-13-01T10:00:00Z"}]},
+        {"id": "u2", "devices": [{"kind": 5}]},
+        {"id": "u3", "devices": [{"trusted": True}]},
+        {"id": "u4", "devices": [3]},
+    ]
+    snapshot = {**LISTED, "users": users}
+    with pytest.raises(LawcodeError) as python:
+        SQL_RULES.evaluate(snapshot)
+    with pytest.raises(LawcodeError) as duckdb:
+        evaluate(SQL_RULES.program, snapshot, backend="duckdb")
+    assert [e.where for e in python.value.errors] == [f"<snapshot> /users/{i}/devices/0{s}" for i, s in enumerate(["/seen", "/kind", "", ""])]
+    assert [(e.where, e.message) for e in duckdb.value.errors] == [
+        ("<snapshot> /users/0/devices", "[{'kind': 'pc', 'seen': '2024-13-01T10:00:00Z'}] holds a 'seen' that is not a 'date-time'"),
+        ("<snapshot> /users/1/devices", "[{'kind': 5}] holds a 'kind' that is not of type 'string'"),
+        ("<snapshot> /users/2/devices", "[{'trusted': True}] holds an object without 'kind', a required property"),
+        ("<snapshot> /users/3/devices", "[3] holds an item that is not of type 'object'"),
+    ]
