@@ -85,6 +85,10 @@ class Target:
     def struct_field(self, value: exp.Expr, name: str) -> exp.Expr:
         return fn("struct_extract", value, exp.Literal.string(name))
 
+    def row_key(self, parts: dict[str, exp.Expr]) -> exp.Expr:
+        """One value naming a row by several columns (nestable: a part may be a row key)."""
+        return fn("struct_pack", *[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=v) for k, v in parts.items()])
+
     def list_map(self, items: exp.Expr, var: str, value: exp.Expr) -> exp.Expr:
         return fn("list_transform", items, exp.Lambda(this=value, expressions=[exp.to_identifier(var)]))
 
@@ -165,6 +169,9 @@ class SparkTarget(Target):
 
     def struct_field(self, value: exp.Expr, name: str) -> exp.Expr:
         return exp.Dot(this=value, expression=exp.to_identifier(name, quoted=True))
+
+    def row_key(self, parts: dict[str, exp.Expr]) -> exp.Expr:
+        return fn("named_struct", *[e for k, v in parts.items() for e in (exp.Literal.string(k), v)])
 
     def list_map(self, items: exp.Expr, var: str, value: exp.Expr) -> exp.Expr:
         return fn("transform", items, exp.Lambda(this=value, expressions=[exp.to_identifier(var)]))

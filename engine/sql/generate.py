@@ -30,6 +30,7 @@ calendar arithmetic on them is Python's by construction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Iterator
@@ -148,6 +149,8 @@ class Scope:
         self.alias = alias
         self.joins: list[exp.Join] = []
         self.cache: dict[str, Any] = {}
+        # What names one row of this FROM clause (None: unknown, or a correlated subquery's)
+        self.key: dict[str, exp.Expr] | None = None
         if isinstance(base, exp.Table) and base.name in gen.collection_of:
             gen.bases[alias] = gen.collection_of[base.name]  # a row that is always there
 
@@ -330,6 +333,7 @@ class Generator:
             scope = Scope(self, base, "s")
         else:
             scope = Scope(self, self.table(collection), "s")
+        scope.key = {"s": col("s", POS)}
         position = self.emit(col("s", POS), T.NUMBER)
         subject_id = self.emit(self._subject_id(collection), T.UNKNOWN)
         queries: list[RuleQuery] = []
@@ -471,6 +475,8 @@ class Generator:
         base = self.expr(node.base, env, scope, trace)
         if base.entity is None and base.record is not None and probe is None:
             return self._item_field(node, base)
+        if base.entity is None and isinstance(base.type, T.RecordType):
+            raise Unsupported("reading a field of an item of a computed list of objects (`??`, `if`); aggregate over the list field itself", node.span)
         if base.entity is None:
             raise Unsupported(f"reading a field of a {base.type} value", node.span)
         collection = self.layout.collections.get(base.entity)
@@ -900,6 +906,7 @@ class Generator:
             alias = self.fresh("e")
             name = f"lawcode_ag{len(self.shared_aggregates)}_{collection}"
             shared = SharedAggregate(name, Scope(self, self.table(collection), alias), self._key_columns(node, alias))
+            shared.scope.key = {"e": col(alias, POS)}
             self.shared_aggregates[key] = shared
             self.shared[name] = None
         found = shared.nodes.get(id(node))
@@ -1010,6 +1017,7 @@ class Generator:
             else:
                 inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="CROSS"))
             element_join = len(inner.joins) - 1
+            inner.key = {"o": col(owner_alias, POS), "e": col(element_alias, POS)}
             f, v = self._filter_value(node, inner_env, inner)
             partials = self._partials(node, f, v, col(element_alias, POS), forced=forced)
             grouped = self._pregrouped(node, owner, inner, element_join, element_alias, keys, okeys, f, v, forced)
@@ -1269,7 +1277,7 @@ class Generator:
         free = free_vars(node.source, self.program) | free_vars(node.where, self.program) | free_vars(node.value, self.program)
         free.discard(node.var)
         rows, alias = self.fresh("o"), self.fresh("le")
-        owner: Val | None = None
+        owner: exp.Expr | None = None  # the owner row's key, in the enclosing scope
         if not free:
             one_row = exp.select(exp.alias_(exp.Literal.number(0), POS, quoted=True, copy=False)).subquery()
             listing = Scope(self, one_row, rows)
@@ -1277,25 +1285,31 @@ class Generator:
             inner = Scope(self, listing.from_(self.target.unnest(None, items)).subquery(), alias)
             inner_env: dict[str, Val] = {}
         else:
-            owner, rebind = self._owner(free, env)
-            if owner is None or owner.entity is None:
-                raise Unsupported("an aggregate over a list whose filter reads values of more than one row", node.span)
-            collection = self.layout.collections[owner.entity]
-            listing = Scope(self, self.table(owner.entity), rows)
-            items = self.expr(node.source, {n: rebind(n, rows) for n in free}, listing, None).sql
-            unnest = listing.from_(self.target.unnest(col(rows, POS), items))
-            # The owner's fields ride along with its elements (no join back to the owner's
-            # table by position), unless one of them is named like the unnest's own columns.
-            if not ({"o", "i", "x"} & {c.name for c in collection.columns}):
-                carried = [POS, *stored(collection)]
-                unnest = unnest.select(*[exp.alias_(col(rows, c), c, quoted=True, copy=False) for c in carried], copy=False)
-                inner = Scope(self, unnest.subquery(), alias)
-                inner_env = {n: rebind(n, alias) for n in free}
-            elif all(env[n].entity is not None for n in free):
-                inner = Scope(self, unnest.subquery(), alias)
-                inner_env = {n: Val(col(alias, "o"), env[n].type, owner.entity) for n in free}
+            first, rebind = self._owner(free, env)
+            if first is None or first.entity is None:
+                within = self._within_scope(node, env, free, scope, alias)
+                if within is None:
+                    raise Unsupported("an aggregate over a list whose filter reads values of more than one row", node.span)
+                owner, inner, inner_env = within
             else:
-                raise Unsupported("an aggregate over a list whose filter reads values computed from a row with a field named o, i or x", node.span)
+                owner = first.sql
+                collection = self.layout.collections[first.entity]
+                listing = Scope(self, self.table(first.entity), rows)
+                items = self.expr(node.source, {n: rebind(n, rows) for n in free}, listing, None).sql
+                unnest = listing.from_(self.target.unnest(col(rows, POS), items))
+                # The owner's fields ride along with its elements (no join back to the owner's
+                # table by position), unless one of them is named like the unnest's own columns.
+                if not ({"o", "i", "x"} & {c.name for c in collection.columns}):
+                    carried = [POS, *stored(collection)]
+                    unnest = unnest.select(*[exp.alias_(col(rows, c), c, quoted=True, copy=False) for c in carried], copy=False)
+                    inner = Scope(self, unnest.subquery(), alias)
+                    inner_env = {n: rebind(n, alias) for n in free}
+                elif all(env[n].entity is not None for n in free):
+                    inner = Scope(self, unnest.subquery(), alias)
+                    inner_env = {n: Val(col(alias, "o"), env[n].type, first.entity) for n in free}
+                else:
+                    raise Unsupported("an aggregate over a list whose filter reads values computed from a row with a field named o, i or x", node.span)
+        inner.key = {"o": col(alias, "o"), "i": col(alias, "i")} if owner is not None else {"i": col(alias, "i")}
         inner_env[node.var] = Val(col(alias, "x"), element, record=source.record)
         f, v = self._filter_value(node, inner_env, inner)
         partials = self._partials(node, f, v, col(alias, "i"), forced=False)
@@ -1306,9 +1320,46 @@ class Generator:
         else:
             selected = [exp.alias_(col(alias, "o"), "k0", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
             grouped = inner.from_(exp.select(*selected, copy=False)).group_by(col(alias, "o"), copy=False)
-            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "k0"), expression=owner.sql)))
+            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "k0"), expression=owner)))
         refs: dict[str, exp.Expr] = {n: col(name, n) for n in partials}
         return case((is_null(source.sql), exp.Null()), default=self._final(node, refs))
+
+    def _within_scope(self, node: ir.Aggregate, env: dict[str, Val], free: set[str], scope: Scope, alias: str) -> tuple[exp.Expr, Scope, dict[str, Val]] | None:
+        """A list aggregate whose list and filter read values of more than one row of the
+        enclosing FROM clause: inside another list aggregate, a filter reading both elements
+        (`any(groups[t].x == groups[x].x for t in u.tags)` within `all(… for x in u.tags)`), or
+        inside a collection aggregate, one reading the element and the subject.
+
+        The owner is then one row of the enclosing clause, named by its key (`Scope.key`: the
+        positions or list indexes it joins). A copy of the clause computes the list again,
+        one row per element, next to the values the filter reads (renamed `alias.column`;
+        entities by position, their fields joined again), grouped by that key.
+        """
+        if scope.key is None or any(env[n].sql.find(exp.Select) is not None for n in free):
+            return None
+        reads: dict[tuple[str, str], str] = {}
+        for n in free:
+            for e in (env[n].sql, env[n].raw):
+                for c in e.find_all(exp.Column) if e is not None else ():
+                    reads[(c.table, c.name)] = f"{c.table}.{c.name}"
+        visible = {scope.alias} | {j.alias_or_name for j in scope.joins}
+        if not {t for t, _ in reads} <= visible:
+            return None
+        listing = Scope(self, scope.base.copy(), scope.alias)
+        listing.joins = [j.copy() for j in scope.joins]
+        items = self.expr(node.source, {n: env[n] for n in free}, listing, None).sql
+        unnest = listing.from_(self.target.unnest(self.target.row_key(scope.key), items))
+        unnest = unnest.select(*[exp.alias_(col(t, c), name, quoted=True, copy=False) for (t, c), name in reads.items()], copy=False)
+        inner = Scope(self, unnest.subquery(), alias)
+
+        def moved(val: Val) -> Val:
+            def move(e: exp.Expr) -> exp.Expr:
+                return e.transform(lambda n: col(alias, reads[(n.table, n.name)]) if isinstance(n, exp.Column) and (n.table, n.name) in reads else n)
+
+            raw = move(val.raw) if val.raw is not None else None
+            return dataclasses.replace(val, sql=move(val.sql), alias=None if val.entity is not None else val.alias, raw=raw)
+
+        return self.target.row_key(scope.key), inner, {n: moved(env[n]) for n in free}
 
     def integral(self, node: ir.Expr | None) -> bool:
         """True when a number expression always holds whole numbers (its sum is exact in any order)."""

@@ -99,15 +99,17 @@ def test_wrong_types_are_located(tmp_path: Path) -> None:
 
 
 def test_unsupported_construct_is_a_clear_error() -> None:
-    text = f'schema "{DATA / "mini" / "snapshot.schema.json"}"\nimport "{DATA / "mini" / "documents.law"}"\n'
-    # A list aggregate inside another whose filter reads both elements: not one row's values.
-    text += 'rule r {\n  cites groups-2017 art 8 para 1\n  for each u in users\n  require all(any(groups[t].status == groups[x].status for t in u.tags) for x in u.tags)\n}\n'
+    text = f'schema "{DATA / "sql" / "snapshot.schema.json"}"\n'
+    text += 'document d {\n  title "T"\n  issuer "tests"\n  issued 2024-01-01\n  in_force 2020-01-01\n  source "https://example.invalid/d"\n  article 1 "One."\n}\n'
+    # An item of a list of objects computed by `??`: its typed items are not known in SQL.
+    text += 'rule r {\n  cites d art 1\n  for each u in users\n  require count(x in (u.devices ?? []) where x.trusted) < 2\n}\n'
     ruleset = lawcode.load_ruleset(text)
+    assert ruleset.evaluate({**LISTED, "users": [{"id": "u1", "devices": [{"kind": "pc", "trusted": True}]}]}).compliant
     with pytest.raises(LawcodeError) as error:
-        evaluate(ruleset.program, str(VIOLATIONS))
+        evaluate(ruleset.program, {**LISTED, "users": []}, backend="duckdb")
     assert error.value.errors[0].code == "B001"
-    assert "more than one row" in error.value.errors[0].message
-    assert error.value.errors[0].where is not None and ":6:" in error.value.errors[0].where
+    assert "computed list of objects" in error.value.errors[0].message
+    assert error.value.errors[0].where is not None and ":13:" in error.value.errors[0].where
     assert "use --backend python" in (error.value.errors[0].hint or "")
 
 
