@@ -757,8 +757,8 @@ class Generator:
         free.discard(node.var)
         known = and_(*[not_null(o.sql) for o in outer]) if outer else exp.true()
         if free:
-            rebased = self._rebased(node, env, scope, outer)
-            value, count = rebased if rebased is not None else self._correlated(node, env, outer)
+            found = self._rebased(node, env, scope, outer) or self._rescoped(node, env, scope)
+            value, count = found if found is not None else self._correlated(node, env, outer)
         else:
             value, count = self._grouped(node, scope, outer)
         sql = case((known, value)) if outer else value
@@ -1190,6 +1190,66 @@ class Generator:
         else:
             query = query.join(exp.Join(this=exp.alias_(elements.subquery(), group_alias, table=True, copy=False), kind="CROSS"), copy=False)
         return query.group_by(col(owner_alias, POS), copy=False)
+
+    def _rescoped(self, node: ir.Aggregate, env: dict[str, Val], scope: Scope) -> tuple[exp.Expr, exp.Expr] | None:
+        """A filter reading more than one row of the enclosing FROM clause (`m.joined > u.born`
+        within `count(g in groups where count(m in memberships where m.group_id == g.id and …) > 0)`):
+        a copy of that clause joined with the elements, grouped by its row key (`Scope.key`).
+        This is the correlated subquery of `_correlated` decorrelated by hand: Spark refuses
+        one whose aggregate reads both the outer and the inner rows.
+        """
+        assert isinstance(node.source, ir.CollectionRef)
+        names = free_vars(node.where, self.program) | free_vars(node.value, self.program)
+        for _, expr in node.keys:
+            names |= free_vars(expr, self.program)
+        names.discard(node.var)
+        if scope.key is None or any(env[n].sql.find(exp.Select) is not None for n in names):
+            return None
+        visible = {scope.alias} | {j.alias_or_name for j in scope.joins}
+        if not set().union(*(_tables(env[n].sql) for n in names)) <= visible:
+            return None
+        cache_key = f"rescoped:{id(node)}:" + ":".join(sorted(f"{n}={env[n].sql.sql()}" for n in names))
+        if cache_key in scope.cache:
+            found: tuple[exp.Expr, exp.Expr] = scope.cache[cache_key]
+            return found
+        collection = node.source.collection
+        key = self.target.row_key(scope.key)
+        parts = []
+        forcing = (False, True) if node.keys and not self._keys_present(node) else (False,)
+        for forced in forcing:
+            element_alias = self.fresh("e")
+            inner = Scope(self, scope.base.copy(), scope.alias)
+            inner.joins = [j.copy() for j in scope.joins]
+            inner.key = scope.key
+            inner_env = {n: env[n] for n in names}
+            inner_env[node.var] = Val(col(element_alias, POS), T.entity_of(collection), collection, element_alias)
+            keys = self._key_columns(node, element_alias)
+            elements = _aliased(self.table(collection), element_alias)
+            if keys and not forced:
+                okeys = [self.expr(expr, inner_env, inner, None).sql for _, expr in node.keys]
+                on = and_(*[exp.EQ(this=k, expression=paren(o)) for k, o in zip(keys, okeys, strict=True)])
+                inner.joins.append(exp.Join(this=elements, kind="INNER", on=on))
+            elif keys:
+                inner.joins.append(exp.Join(this=elements, kind="INNER", on=or_(*[is_null(k) for k in keys])))
+            else:
+                inner.joins.append(exp.Join(this=elements, kind="CROSS"))
+            f, v = self._filter_value(node, inner_env, inner)
+            partials = self._partials(node, f, v, col(element_alias, POS), forced=forced)
+            items = [exp.alias_(key.copy(), "o", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
+            if not forced:
+                items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
+            grouped = inner.from_(exp.select(*items, copy=False)).group_by(key.copy(), copy=False)
+            name = self.fresh("d")
+            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=key.copy())))
+            parts.append((name, partials))
+        (matched, partials), *rest = parts
+        refs: dict[str, exp.Expr] = {n: col(matched, n) if n == "agg" else zero(col(matched, n)) for n in partials}
+        for name, forced_partials in rest:
+            for n in forced_partials:
+                refs[n] = exp.Add(this=refs[n], expression=zero(col(name, n))) if n in refs else zero(col(name, n))
+        result = (self._final(node, refs), zero(col(matched, "n_all")))
+        scope.cache[cache_key] = result
+        return result
 
     def _correlated(self, node: ir.Aggregate, env: dict[str, Val], outer: list[Val]) -> tuple[exp.Expr, exp.Expr]:
         """An aggregate whose filter also reads the outer row: a correlated scalar subquery."""
