@@ -8,10 +8,13 @@ wording, so a large snapshot fails the way a small one does:
   re-reads the collection as raw JSON and names each value of the wrong type;
 - `required` (for fields that may not be null), `enum`/`const`, `format` (date,
   date-time, duration: the patterns the SQL conversion accepts), `minimum`/`maximum`
-  (and exclusive), `minLength`/`maxLength`, `pattern` (RE2, not ECMA 262).
+  (and exclusive), `minLength`/`maxLength`, `pattern` (RE2, not ECMA 262);
+- list elements: null items where the items' schema does not admit null, their `format`,
+  and for lists of objects each item's type and its scalar fields' types, `required` and
+  `format`; reported at the first bad element of a list (its pointer, jsonschema's words).
 
 Known gaps (documented in docs/performance.md): `additionalProperties`, `oneOf`/`anyOf`/
-`allOf`/`not`/`if`, `uniqueItems`, constraints on array items other than `format`, and telling an absent
+`allOf`/`not`/`if`, `uniqueItems`, other constraints on list items, and telling an absent
 field from a `null` one where the schema admits null. The scalar parts (as_of, policy)
 are validated by jsonschema itself.
 """
@@ -165,6 +168,12 @@ class Check:
     # What a column's statistics must show for no value to fail it (see `proven`):
     # ("nulls", 0) no null, ("min>=", n) / ("min>", n) / ("max<=", n) / ("max<", n) a bound.
     proof: tuple[str, float] | None = None
+    # A check on the elements of a list: which element fails (1-based, an expression over
+    # the raw list) and its offending value given that index; the error names the element
+    # (`at`, its index, then `inside` it), as jsonschema does. Values come as JSON text.
+    index: exp.Expr | None = None
+    value: Callable[[exp.Expr], exp.Expr] | None = None
+    inside: tuple[str, ...] = ()
 
 
 FORMAT_HINTS = {"date": "dates are YYYY-MM-DD", "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z", "duration": "durations are ISO 8601, e.g. P6M or P15D"}
@@ -193,12 +202,15 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
                 out.append(Check(column, column.path, exp.GT(this=fn("length", r), expression=exp.Literal.number(schema["maxLength"])), _says("{v!r} is too long")))
             if isinstance(schema.get("pattern"), str):
                 out.append(Check(column, column.path, exp.Not(this=fn("regexp_matches", r, s(schema["pattern"]))), _says("{v!r} does not match {p!r}", p=schema["pattern"])))
+        items_schema = column.schema.get("items")
+        if column.kind == "array" and isinstance(items_schema, dict) and "null" not in (kinds := _json_kinds(items_schema)) and kinds:
+            null_item = is_null(exp.column("x"))
+            out.append(_element_check(column, r, "x", null_item, lambda items, k: s("null"), (), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in kinds))))
         element = element_format(column)
         if element is not None and column.name not in typed:
             x = exp.column("x")
             wrong = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=_format_valid(x, element))), copy=False)
-            found = fn("len", fn("list_filter", r, exp.Lambda(this=wrong, expressions=[exp.to_identifier("x")])))
-            out.append(Check(column, column.path, exp.GT(this=found, expression=exp.Literal.number(0)), _says("{v} holds a value that is not a {f!r}", f=element), FORMAT_HINTS[element]))
+            out.append(_element_check(column, r, "x", wrong, lambda items, k: fn("to_json", fn("list_extract", items, k)), (), _says("{v!r} is not a {f!r}", f=element), FORMAT_HINTS[element]))
         enum = schema.get("enum")
         if "const" in schema:
             enum = [schema["const"]]
@@ -227,15 +239,32 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
     return out
 
 
+def _element_check(
+    column: Column, items: exp.Expr, var: str, wrong: exp.Expr, value: Callable[[exp.Expr, exp.Expr], exp.Expr],
+    inside: tuple[str, ...], message: Callable[[Any], str], hint: str | None = None,
+) -> Check:
+    """A check that some element of a list fails `wrong` (over the lambda variable `var`),
+    reported at the first such element."""
+    flags = fn("list_transform", items, exp.Lambda(this=exp.Coalesce(this=wrong, expressions=[exp.false()]), expressions=[exp.to_identifier(var)]))
+    index = fn("list_position", flags, exp.true())
+    bad = exp.GT(this=exp.Coalesce(this=index.copy(), expressions=[exp.Literal.number(0)]), expression=exp.Literal.number(0))
+    return Check(column, column.path, bad, message, hint, index=index, value=lambda k: value(items.copy(), k), inside=inside)
+
+
 def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     """A list of objects: each item an object, and its scalar fields of their types, present
-    when required, of their formats. Reported at the list (as for lists of dates)."""
+    when required, of their formats; reported at the item (and field) as jsonschema does."""
     items = exp.TryCast(this=exp.Cast(this=r, to=exp.DataType.build("JSON")), to=exp.DataType.build("JSON[]", dialect="duckdb"))
     e = exp.column("lawcode_e")
 
-    def any_item(cond: exp.Expr) -> exp.Expr:
-        found = fn("list_filter", items.copy(), exp.Lambda(this=cond, expressions=[exp.to_identifier("lawcode_e")]))
-        return exp.GT(this=fn("len", found), expression=exp.Literal.number(0))
+    def whole(listed: exp.Expr, k: exp.Expr) -> exp.Expr:
+        return exp.Coalesce(this=fn("list_extract", listed, k), expressions=[s("null")])
+
+    def field_of(path: exp.Expr) -> Callable[[exp.Expr, exp.Expr], exp.Expr]:
+        return lambda listed, k: fn("json_extract", fn("list_extract", listed, k), path.copy())
+
+    def any_item(cond: exp.Expr, message: Callable[[Any], str], value: Callable[[exp.Expr, exp.Expr], exp.Expr] = whole, inside: tuple[str, ...] = (), hint: str | None = None) -> Check:
+        return _element_check(column, items.copy(), "lawcode_e", cond, value, inside, message, hint)
 
     found = column.schema.get("items")
     schema: dict[str, Any] = found if isinstance(found, dict) else {}
@@ -245,22 +274,23 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     if "null" not in kinds:
         not_object = exp.or_(is_null(e), not_object, copy=False)
     kind_words = ", ".join(repr(k) for k in kinds)
-    out.append(Check(column, column.path, any_item(not_object), _says("{v} holds an item that is not of type " + kind_words)))
+    out.append(any_item(not_object, _says("{v!r} is not of type " + kind_words)))
     required = set(schema.get("required", []))
     for f in column.fields:
-        value = fn("json_extract", e, s('$."' + f.name.replace('"', '\\"') + '"'))
+        path = s('$."' + f.name.replace('"', '\\"') + '"')
+        value = fn("json_extract", e, path)
         allowed = _json_kinds(f.schema) or [f.kind]
         if f.kind != "array":
             wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=_json_kind_in(value, allowed))), copy=False)
-            out.append(Check(column, column.path, any_item(wrong), _says("{v} holds a {f!r} that is not of type {k}", f=f.name, k=", ".join(repr(k) for k in allowed))))
+            out.append(any_item(wrong, _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed)), field_of(path), (f.name,)))
         if f.name in required:
             absent = exp.and_(exp.EQ(this=fn("json_type", e), expression=s("OBJECT")), is_null(value), copy=False)
-            out.append(Check(column, column.path, any_item(absent), _says("{v} holds an object without {f!r}, a required property", f=f.name)))
+            out.append(any_item(absent, _says("{f!r} is a required property", f=f.name), hint="add the field, or make it optional in the schema"))
         fmt = f.schema.get("format")
         if f.kind == "string" and fmt in FORMAT_HINTS:
-            text = fn("json_extract_string", e, s('$."' + f.name.replace('"', '\\"') + '"'))
+            text = fn("json_extract_string", e, path.copy())
             bad_format = exp.and_(exp.EQ(this=fn("json_type", value), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=_format_valid(text, str(fmt)))), copy=False)
-            out.append(Check(column, column.path, any_item(bad_format), _says("{v} holds a {f!r} that is not a {m!r}", f=f.name, m=fmt), FORMAT_HINTS[str(fmt)]))
+            out.append(any_item(bad_format, _says("{v!r} is not a {m!r}", m=fmt), field_of(path), (f.name,), FORMAT_HINTS[str(fmt)]))
     return out
 
 
@@ -336,8 +366,13 @@ def check_query(
         return None, found
     parts: list[exp.Select] = []
     for i, check in enumerate(found):
-        value = exp.Cast(this=raw(check.column.path), to=exp.DataType.build("VARCHAR"))
-        select = exp.select(exp.alias_(exp.Literal.number(i), "c", copy=False), exp.alias_(exp.column(POS, quoted=True), "p", copy=False), exp.alias_(value, "v", copy=False)).from_(table.copy(), copy=False).where(check.bad, copy=False).limit(limit, copy=False)
+        value: exp.Expr = exp.Cast(this=raw(check.column.path), to=exp.DataType.build("VARCHAR"))
+        index: exp.Expr = exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT"))
+        if check.index is not None and check.value is not None:
+            index = check.index.copy()
+            value = exp.Cast(this=check.value(check.index.copy()), to=exp.DataType.build("VARCHAR"))
+        items = [exp.alias_(exp.Literal.number(i), "c", copy=False), exp.alias_(exp.column(POS, quoted=True), "p", copy=False), exp.alias_(value, "v", copy=False), exp.alias_(index, "k", copy=False)]
+        select = exp.select(*items, copy=False).from_(table.copy(), copy=False).where(check.bad, copy=False).limit(limit, copy=False)
         parts.append(select)
     query: exp.Expr = exp.select("*", copy=False).from_(parts[0].subquery(), copy=False)
     for part in parts[1:]:  # copy=False: copying the growing union at every step is quadratic
@@ -391,15 +426,25 @@ def proven(check: Check, facts: dict[str, ColumnFacts]) -> bool:
 
 def diagnostics(collection: Collection, found: list[Check], rows: list[tuple[Any, ...]], label: str) -> list[Diagnostic]:
     out: list[tuple[list[str], str, Diagnostic]] = []
-    for index, position, raw_value in rows:
+    for index, position, raw_value, item in rows:
         check = found[int(index)]
-        value = _typed(raw_value, check.column)
-        where = pointer(collection.name, int(position), *check.at)
+        at = check.at if item is None else (*check.at, str(int(item) - 1), *check.inside)
+        value = _typed(raw_value, check.column) if item is None else _json(raw_value)
+        where = pointer(collection.name, int(position), *at)
         message = check.message(value)
-        parts = [collection.name, str(int(position)), *check.at]
+        parts = [collection.name, str(int(position)), *at]
         out.append((parts, message, Diagnostic("S010", message, where=f"{label} {where}", hint=check.hint)))
     out.sort(key=lambda x: (x[0], x[1]))
     return [d for _, _, d in out]
+
+
+def _json(raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw
 
 
 def _typed(raw: Any, column: Column) -> Any:
