@@ -205,7 +205,8 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
         items_schema = column.schema.get("items")
         if column.kind == "array" and isinstance(items_schema, dict) and "null" not in (kinds := _json_kinds(items_schema)) and kinds:
             null_item = is_null(exp.column("x"))
-            out.append(_element_check(column, r, "x", null_item, lambda items, k: s("null"), (), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in kinds))))
+            holds_null = exp.GT(this=fn("len", r), expression=fn("list_count", r))  # list_count skips nulls
+            out.append(_element_check(column, r, "x", null_item, lambda items, k: s("null"), (), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in kinds)), bad=holds_null))
         element = element_format(column)
         if element is not None and column.name not in typed:
             x = exp.column("x")
@@ -241,13 +242,14 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
 
 def _element_check(
     column: Column, items: exp.Expr, var: str, wrong: exp.Expr, value: Callable[[exp.Expr, exp.Expr], exp.Expr],
-    inside: tuple[str, ...], message: Callable[[Any], str], hint: str | None = None,
+    inside: tuple[str, ...], message: Callable[[Any], str], hint: str | None = None, bad: exp.Expr | None = None,
 ) -> Check:
     """A check that some element of a list fails `wrong` (over the lambda variable `var`),
-    reported at the first such element."""
+    reported at the first such element; `bad`, when given, is a cheaper test of the same."""
     flags = fn("list_transform", items, exp.Lambda(this=exp.Coalesce(this=wrong, expressions=[exp.false()]), expressions=[exp.to_identifier(var)]))
     index = fn("list_position", flags, exp.true())
-    bad = exp.GT(this=exp.Coalesce(this=index.copy(), expressions=[exp.Literal.number(0)]), expression=exp.Literal.number(0))
+    if bad is None:
+        bad = exp.GT(this=exp.Coalesce(this=index.copy(), expressions=[exp.Literal.number(0)]), expression=exp.Literal.number(0))
     return Check(column, column.path, bad, message, hint, index=index, value=lambda k: value(items.copy(), k), inside=inside)
 
 
