@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.lower import walk
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from lawcode.compiler.program import Program
 
 KINDS = ("field", "param", "ladder", "def", "rule", "article")
@@ -61,6 +61,8 @@ def _owner(base: ir.Expr) -> str:
 
 
 def build_graph(program: Program) -> nx.DiGraph:
+    import networkx as nx  # here, not at import: only the graph tools need it
+
     g: nx.DiGraph = nx.DiGraph()
 
     def add(kind: str, name: str, span: object = None, **attrs: object) -> str:

@@ -11,20 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.citations import lower_document, resolve_citation
-from lawcode.compiler.graph import build_graph
 from lawcode.compiler.lower import Lowerer
 from lawcode.compiler.modules import Loaded, display
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.diagnostics import Diagnostic, LawcodeError, Level, did_you_mean, error
 from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +37,21 @@ class Program:
     definitions: dict[str, ir.Definition]  # in dependency order
     rules: tuple[ir.Rule, ...]  # in source order
     schema: SnapshotSchema
-    graph: nx.DiGraph
     sources: dict[str, str]
     modules: dict[str, ast.Module]
     warnings: tuple[Diagnostic, ...] = ()
+    _built: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)  # fresh on `replace`
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The dependency graph (`lawcode.compiler.graph`), built on first use: evaluating
+        needs none of it, and importing networkx is a quarter of `lawcode check`'s start-up."""
+        found = self._built.get("graph")
+        if found is None:
+            from lawcode.compiler.graph import build_graph
+
+            found = self._built["graph"] = build_graph(self)
+        return found
 
 
 @dataclass(slots=True)
@@ -86,13 +97,11 @@ class Compiler:
             definitions=self.definitions,
             rules=tuple(rules),
             schema=self.schema,
-            graph=nx.DiGraph(),
             sources=self.loaded.sources,
             modules=self.loaded.modules,
             warnings=tuple(self.problems),
         )
-        graph = build_graph(program)
-        return Program(**{**_fields(program), "graph": graph})
+        return program
 
     # ------------------------------------------------------------ schema
     def _load_schema(self) -> None:
@@ -408,10 +417,6 @@ def _any(items: Any) -> ir.Expr:
 def _latest(cites: tuple[ir.Citation, ...], documents: dict[str, ir.Document]) -> dt.date | None:
     dates = [documents[c.document].in_force for c in cites if documents[c.document].in_force]
     return max((d for d in dates if d is not None), default=None)
-
-
-def _fields(program: Program) -> dict[str, Any]:
-    return {name: getattr(program, name) for name in Program.__dataclass_fields__}
 
 
 def _relative(importer: str, target: str) -> str:
