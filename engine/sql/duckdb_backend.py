@@ -2,8 +2,8 @@
 
 Loading never builds a Python tree of the collections. A JSON document is cut into JSON
 Lines per collection (`stream.py`, bounded memory), which DuckDB reads as a stream with a
-column spec derived from the JSON Schema (`tables.raw_type`), straight into the typed
-tables; JSON Lines directories are read the same way, Parquet directories are only views.
+column spec derived from the JSON Schema (`tables.raw_type`: fields as JSON, so their
+JSON types can be checked), converted on the way into the typed tables; JSON Lines directories are read the same way, Parquet directories are only views.
 The scalar parts (as_of, policy, …) are the only JSON that comes to Python.
 """
 
@@ -267,10 +267,16 @@ class DuckDBBackend:
         errors quote them); the flag column is dropped then.
         """
 
-        def raw(p: tuple[str, ...]) -> exp.Expr:
+        def json_of(p: tuple[str, ...]) -> exp.Expr:
             return struct_path(exp.column(p[0], quoted=True), p[1:])
 
-        checks = validate.checks(coll, raw)
+        by_path = {c.path: c for c in coll.columns}
+
+        def raw(p: tuple[str, ...]) -> exp.Expr:
+            column = by_path.get(p)
+            return validate.from_json(json_of(p), column) if column is not None else json_of(p)
+
+        checks = validate.checks(coll, raw, json_of=json_of)
         bad = exp.or_(*[c.bad for c in checks], copy=False) if checks else None
         items = [exp.alias_(exp.column(POS, quoted=True), POS, quoted=True, copy=False)]
         items += [exp.alias_(validate.convert(raw(c.path), c), c.name, quoted=True, copy=False) for c in coll.columns]
@@ -285,7 +291,7 @@ class DuckDBBackend:
         if self.query(flagged)[0][0]:
             rows = exp.select(exp.Star(), copy=False).from_(table("lawcode_lines"), copy=False).where(bad, copy=False)
             self.execute(exp.Create(this=table("lawcode_flagged"), kind="TABLE", expression=rows))
-            found = self._check(coll, "lawcode_flagged", raw, label, typed=set())
+            found = self._check(coll, "lawcode_flagged", raw, label, typed=set(), only=checks)
             self.execute(exp.Drop(tables=[table("lawcode_flagged")], kind="TABLE"))
         self.con.execute(f"ALTER TABLE {_ident(coll.table)} DROP COLUMN lawcode_bad")
         return found
@@ -443,6 +449,7 @@ class DuckDBBackend:
         checks: list[exp.Select] = []
         wanted: list[tuple[tuple[str, ...], str]] = [((), "object")]
         wanted += [(c.path, c.kind) for c in coll.columns if c.kind != "json"]  # JSON columns take any value
+        words = {c.path: ", ".join(repr(k) for k in validate.json_kinds(c.schema)) for c in coll.columns}
         for i, (path, kind) in enumerate(wanted):
             json_path = "$" + "".join(f'."{p}"' for p in path)
             extracted = fn(this="json_extract", expressions=[exp.column("e"), exp.Literal.string(json_path)])
@@ -468,8 +475,8 @@ class DuckDBBackend:
             path, kind = wanted[int(index)]
             raw = orjson.loads(text)
             where = pointer(coll.name, int(position), *path)
-            json_name = {"integer": "integer", "number": "number", "string": "string", "boolean": "boolean", "object": "object", "array": "array"}[kind]
-            out.append(((coll.name, int(position), *path), Diagnostic("S010", f"{raw!r} is not of type {json_name!r}", where=f"{label} {where}")))
+            named = words.get(path) or repr(kind)  # the schema's types, as jsonschema lists them
+            out.append(((coll.name, int(position), *path), Diagnostic("S010", f"{raw!r} is not of type {named}", where=f"{label} {where}")))
         out.sort(key=lambda x: tuple(map(str, x[0])))
         return [d for _, d in out]
 

@@ -182,28 +182,17 @@ def scalar_sql_type(kind: str, t: T.Type) -> str:
 
 
 def raw_type(schema: SnapshotSchema, node: dict[str, Any]) -> str:
-    """The JSON-level DuckDB type used to read a property straight from JSON text."""
+    """The type a property is read as from JSON text: objects as STRUCTs of their properties,
+    everything else as JSON, so a value of the wrong JSON type is seen (and reported) rather
+    than cast: DuckDB would read `5` into a VARCHAR as `'5'` and `"5"` into a BIGINT as 5."""
     node = schema.resolve(node)
     kinds = json_types(node) - {"null"}
-    if kinds == {"integer", "number"}:
-        kinds = {"number"}
     if kinds == {"object"}:
         props = schema.properties(node)
         if not props:
             return "JSON"
         inner = ", ".join(f'"{_escape(k)}" {raw_type(schema, v)}' for k, v in props.items())
         return f"STRUCT({inner})"
-    if kinds == {"array"}:
-        items = json_types(schema.resolve(node.get("items", {}))) - {"null"}
-        if items == {"integer", "number"}:
-            items = {"number"}
-        if len(items) != 1 or not items <= {"string", "integer", "number", "boolean"}:
-            return "JSON"  # a list of anything but scalars: a JSON column (see `_columns`)
-        return raw_type(schema, node.get("items", {})) + "[]"
-    if len(kinds) == 1:
-        kind = next(iter(kinds))
-        if kind in ("string", "integer", "number", "boolean"):
-            return {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}[kind]
     return "JSON"
 
 

@@ -4,8 +4,10 @@ Each collection's elements are checked against the element schema where it matte
 the rules, with errors carrying the JSON pointer of the bad value and jsonschema's
 wording, so a large snapshot fails the way a small one does:
 
-- types: the JSON is read with the schema's types; when that read fails, `type_checks`
-  re-reads the collection as raw JSON and names each value of the wrong type;
+- types: from JSON text every field is read as JSON (objects as STRUCTs of their fields)
+  and its JSON type checked here (`from_json`, `_json_type_checks`): a typed read would
+  cast `5` into `'5'`; when reading an object fails, the collection is re-read as raw JSON
+  to name each value of the wrong type;
 - `required` (for fields that may not be null), `enum`/`const`, `format` (date,
   date-time, duration: the patterns the SQL conversion accepts), `minimum`/`maximum`
   (and exclusive), `minLength`/`maxLength`, `pattern` (RE2, not ECMA 262);
@@ -174,23 +176,35 @@ class Check:
     index: exp.Expr | None = None
     value: Callable[[exp.Expr], exp.Expr] | None = None
     inside: tuple[str, ...] = ()
+    shown: exp.Expr | None = None  # the offending value as JSON text (type checks), if not the raw value
 
 
 FORMAT_HINTS = {"date": "dates are YYYY-MM-DD", "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z", "duration": "durations are ISO 8601, e.g. P6M or P15D"}
 
 
-def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], typed: set[str] | frozenset[str] = frozenset()) -> list[Check]:
-    """The checks of one collection; `typed` columns are already dates/instants (Parquet): no format check."""
+def checks(
+    collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], typed: set[str] | frozenset[str] = frozenset(),
+    json_of: Callable[[tuple[str, ...]], exp.Expr] | None = None,
+) -> list[Check]:
+    """The checks of one collection; `typed` columns are already dates/instants (Parquet): no format check.
+
+    `json_of`: the value at a path as read, JSON (JSON and JSON Lines input); `raw` is then
+    that value of the column's JSON type (`from_json`, NULL for another type), and the
+    JSON types are checked here, since DuckDB would have turned `5` into `'5'` for a string.
+    """
     out: list[Check] = []
     for column in collection.columns:
         r = raw(column.path)
+        as_read = json_of(column.path) if json_of is not None else r
         parent_present: exp.Expr = exp.true()
         if len(column.path) > 1:
-            parent_present = not_null(raw(column.path[:-1]))
+            parent_present = not_null(json_of(column.path[:-1]) if json_of is not None else raw(column.path[:-1]))
         schema = column.schema
         field = column.path[-1]
         if column.required and not column.nullable:
-            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(r), copy=False), _says("{f!r} is a required property", f=field), "add the field, or make it optional in the schema", ("nulls", 0)))
+            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(as_read), copy=False), _says("{f!r} is a required property", f=field), "add the field, or make it optional in the schema", ("nulls", 0)))
+        if json_of is not None and column.kind in ("string", "integer", "number", "boolean", "array"):
+            out += _json_type_checks(column, as_read)
         if column.kind == "string" and not column.is_record and column.name not in typed:
             fmt = schema.get("format")
             valid = _format_valid(r, fmt) if fmt in FORMAT_HINTS else None
@@ -203,10 +217,11 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
             if isinstance(schema.get("pattern"), str):
                 out.append(Check(column, column.path, exp.Not(this=fn("regexp_matches", r, s(schema["pattern"]))), _says("{v!r} does not match {p!r}", p=schema["pattern"])))
         items_schema = column.schema.get("items")
-        if column.kind == "array" and isinstance(items_schema, dict) and "null" not in (kinds := _json_kinds(items_schema)) and kinds:
+        if column.kind == "array" and isinstance(items_schema, dict) and "null" not in (kinds := json_kinds(items_schema)) and kinds:
             null_item = is_null(exp.column("x"))
-            holds_null = exp.GT(this=fn("len", r), expression=fn("list_count", r))  # list_count skips nulls
-            out.append(_element_check(column, r, "x", null_item, lambda items, k: s("null"), (), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in kinds)), bad=holds_null))
+            listed = _json_list(as_read) if json_of is not None else r  # as read: a value of another type is not null
+            holds_null = exp.GT(this=fn("len", listed), expression=fn("list_count", listed))  # list_count skips nulls
+            out.append(_element_check(column, listed, "x", null_item, lambda items, k: s("null"), (), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in kinds)), bad=holds_null))
         element = element_format(column)
         if element is not None and column.name not in typed:
             x = exp.column("x")
@@ -224,7 +239,7 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
         if column.fields:
             out += _item_checks(column, r)
         if column.kind == "json" and column.schema.get("type") is not None:
-            allowed = _json_kinds(column.schema)
+            allowed = json_kinds(column.schema)
             out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=_json_kind_in(r, allowed))), copy=False), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed))))
         if column.kind in ("integer", "number"):
             bounds = (
@@ -237,6 +252,68 @@ def checks(collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], t
                 limit = schema.get(key)
                 if isinstance(limit, int | float) and not isinstance(limit, bool):
                     out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit), proof=(proof, float(limit))))
+    return out
+
+
+def _json_list(j: exp.Expr) -> exp.Expr:
+    """A JSON array as a list of JSON values (NULL for anything but an array)."""
+    return exp.TryCast(this=j, to=exp.DataType.build("JSON[]", dialect="duckdb"))
+
+
+_SCALAR_JSON = {"string": ("VARCHAR",), "integer": ("BIGINT", "UBIGINT"), "number": ("BIGINT", "UBIGINT", "DOUBLE"), "boolean": ("BOOLEAN",)}
+
+
+def _scalar_of_kind(j: exp.Expr, kind: str) -> tuple[exp.Expr, exp.Expr]:
+    """(is a JSON value of `kind`, its SQL value), judged from the JSON text: a string starts
+    with a quote, so no JSON string passes as a number; no JSON is parsed but a string's."""
+    text = exp.Cast(this=j, to=exp.DataType.build("VARCHAR"))
+    if kind == "string":
+        return fn("starts_with", text, s('"')), fn("json_extract_string", j, s("$"))
+    if kind == "boolean":
+        return exp.In(this=text, expressions=[s("true"), s("false")]), exp.EQ(this=text.copy(), expression=s("true"))
+    double = exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
+    if kind == "number":
+        return not_null(double), double
+    # integer: jsonschema takes 3.0 as one; the BIGINT is read from the text (exact beyond 2^53)
+    whole = exp.EQ(this=double, expression=fn("floor", double.copy()))
+    return whole, exp.TryCast(this=text.copy(), to=exp.DataType.build("BIGINT"))
+
+
+def _scalar_from_json(j: exp.Expr, kind: str) -> exp.Expr:
+    """A JSON scalar as the SQL value of `kind`; NULL for JSON null or a value of another type."""
+    ok, value = _scalar_of_kind(j, kind)
+    return exp.Case(ifs=[exp.If(this=ok, true=value)])
+
+
+def from_json(j: exp.Expr, column: Column) -> exp.Expr:
+    """A value read as JSON → the column's JSON-level SQL value (what a typed read gives), NULL
+    where the JSON type is not the column's (the type check reports it)."""
+    if column.kind in _SCALAR_JSON:
+        return _scalar_from_json(j, column.kind)
+    if column.kind == "array":
+        x = exp.column("lawcode_j")
+        each = _scalar_from_json(x, column.element_kind or "string")
+        return fn("list_transform", _json_list(j), exp.Lambda(this=each, expressions=[exp.to_identifier("lawcode_j")]))
+    return j  # records (a STRUCT) and JSON columns
+
+
+def _json_type_checks(column: Column, j: exp.Expr) -> list[Check]:
+    """The JSON type of a scalar or list field, and of a list's elements, as jsonschema checks them."""
+    out: list[Check] = []
+    kinds = json_kinds(column.schema) or [column.kind]
+    words = ", ".join(repr(k) for k in kinds)
+    if column.kind in _SCALAR_JSON:  # one kind (besides null, which reads as SQL NULL)
+        ok = exp.Coalesce(this=_scalar_of_kind(j, column.kind)[0], expressions=[exp.false()])
+    else:
+        ok = _json_kind_in(j, kinds)
+    wrong = exp.and_(not_null(j), exp.Not(this=exp.Paren(this=ok)), copy=False)
+    out.append(Check(column, column.path, wrong, _says("{v!r} is not of type " + words), shown=exp.Cast(this=j, to=exp.DataType.build("VARCHAR"))))
+    items = column.schema.get("items")
+    if column.kind == "array" and isinstance(items, dict):
+        item_kinds = json_kinds(items) or [column.element_kind or "string"]
+        x = exp.column("lawcode_x")
+        bad_item = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=_json_kind_in(x, item_kinds))), copy=False)
+        out.append(_element_check(column, _json_list(j), "lawcode_x", bad_item, lambda listed, k: fn("list_extract", listed, k), (), _says("{v!r} is not of type " + ", ".join(repr(k) for k in item_kinds))))
     return out
 
 
@@ -271,7 +348,7 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     found = column.schema.get("items")
     schema: dict[str, Any] = found if isinstance(found, dict) else {}
     out: list[Check] = []
-    kinds = _json_kinds(schema) or ["object"]
+    kinds = json_kinds(schema) or ["object"]
     not_object: exp.Expr = exp.NEQ(this=fn("json_type", e), expression=s("OBJECT"))
     if "null" not in kinds:
         not_object = exp.or_(is_null(e), not_object, copy=False)
@@ -281,7 +358,7 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     for f in column.fields:
         path = s('$."' + f.name.replace('"', '\\"') + '"')
         value = fn("json_extract", e, path)
-        allowed = _json_kinds(f.schema) or [f.kind]
+        allowed = json_kinds(f.schema) or [f.kind]
         if f.kind != "array":
             wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=_json_kind_in(value, allowed))), copy=False)
             out.append(any_item(wrong, _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed)), field_of(path), (f.name,)))
@@ -296,7 +373,7 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     return out
 
 
-def _json_kinds(schema: dict[str, Any]) -> list[str]:
+def json_kinds(schema: dict[str, Any]) -> list[str]:
     """The JSON types a field of no one type admits, in the schema's order (as jsonschema names them)."""
     kind = schema.get("type")
     kinds = [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
@@ -368,7 +445,7 @@ def check_query(
         return None, found
     parts: list[exp.Select] = []
     for i, check in enumerate(found):
-        value: exp.Expr = exp.Cast(this=raw(check.column.path), to=exp.DataType.build("VARCHAR"))
+        value: exp.Expr = check.shown.copy() if check.shown is not None else exp.Cast(this=raw(check.column.path), to=exp.DataType.build("VARCHAR"))
         index: exp.Expr = exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT"))
         if check.index is not None and check.value is not None:
             index = check.index.copy()
@@ -431,7 +508,7 @@ def diagnostics(collection: Collection, found: list[Check], rows: list[tuple[Any
     for index, position, raw_value, item in rows:
         check = found[int(index)]
         at = check.at if item is None else (*check.at, str(int(item) - 1), *check.inside)
-        value = _typed(raw_value, check.column) if item is None else _json(raw_value)
+        value = _typed(raw_value, check.column) if item is None and check.shown is None else _json(raw_value)
         where = pointer(collection.name, int(position), *at)
         message = check.message(value)
         parts = [collection.name, str(int(position)), *at]

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import lawcode
 from helpers import DATA
@@ -281,3 +283,37 @@ def test_bad_items_in_a_list_of_objects_are_schema_errors_in_sql() -> None:
         ("<snapshot> /users/2/devices/0", "'kind' is a required property"),
         ("<snapshot> /users/3/devices/0", "3 is not of type 'object'"),
     ]
+
+
+_DAY = st.one_of(st.sampled_from(["2024-02-29", "2023-02-29", "2024-13-01", "24-01-01", "", "2024-01-01T00:00:00Z"]), st.none(), st.integers(0, 3))
+_ITEM = st.one_of(
+    st.fixed_dictionaries({}, optional={"kind": st.one_of(st.sampled_from(["pc", "手机"]), st.integers(0, 2), st.none()), "seen": st.one_of(st.sampled_from(["2024-01-01T10:00:00+08:00", "2024-01-01", "x"]), st.none()), "trusted": st.one_of(st.booleans(), st.sampled_from(["yes"]), st.none())}),
+    st.none(), st.integers(0, 2), st.just([]),
+)
+_USER = st.fixed_dictionaries({"id": st.sampled_from(["u1", "u2"])}, optional={"days": st.lists(_DAY, max_size=3), "devices": st.lists(_ITEM, max_size=3)})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_USER, min_size=1, max_size=3))
+def test_list_element_errors_agree_with_jsonschema(users: list[dict[str, Any]]) -> None:
+    """A snapshot is rejected by both backends or by neither; every SQL error is one of
+    jsonschema's (pointer and words), and they name the same elements' rows (SQL gives the
+    first bad element per check, jsonschema all of them)."""
+    snapshot = {**LISTED, "users": users}
+    try:
+        SQL_RULES.evaluate(snapshot)
+        python: list[tuple[str | None, str]] = []
+    except LawcodeError as error:
+        python = [(e.where, e.message) for e in error.errors]
+    try:
+        evaluate(SQL_RULES.program, snapshot, backend="duckdb")
+        duckdb: list[tuple[str | None, str]] = []
+    except LawcodeError as error:
+        duckdb = [(e.where, e.message) for e in error.errors]
+    assert bool(python) == bool(duckdb)
+    assert set(duckdb) <= set(python)
+
+    def rows(found: list[tuple[str | None, str]]) -> set[str]:
+        return {"/".join((where or "").split("/")[:3]) for where, _ in found}
+
+    assert rows(duckdb) == rows(python)
