@@ -302,6 +302,7 @@ def _json_type_checks(column: Column, j: exp.Expr) -> list[Check]:
     out: list[Check] = []
     kinds = json_kinds(column.schema) or [column.kind]
     words = ", ".join(repr(k) for k in kinds)
+    ok: exp.Expr
     if column.kind in _SCALAR_JSON:  # one kind (besides null, which reads as SQL NULL)
         ok = exp.Coalesce(this=_scalar_of_kind(j, column.kind)[0], expressions=[exp.false()])
     else:
