@@ -1,42 +1,31 @@
-"""Text → AST. With `lalr`, the only modules that import Lark.
+"""Text → AST. The only module that imports Lark.
 
-Lark's LALR tables for the grammar in `grammar.lark` drive the parse (`lawcode.dsl.lalr`),
-and `_Builder` makes the frozen nodes of `lawcode.dsl.ast`, each with its span, as the
-parser reduces: building Lark's tree and walking it again cost more than the parse.
-Lark's exceptions never leave this module: syntax errors become `Diagnostic`s in a
-`LawcodeError` that say what was found, what was expected, and, for the common slips,
-how to fix it.
+Lark parses with the LALR grammar in `grammar.lark`; a Transformer turns Lark's tree
+into the frozen nodes of `lawcode.dsl.ast`, each with its span. Lark's exceptions never
+leave this module: syntax errors become `Diagnostic`s in a `LawcodeError` that say
+what was found, what was expected, and, for the common slips, how to fix it.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import getpass
-import hashlib
-import json
-import os
 import re
-import sys
-import tempfile
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import lark
-from lark import Lark, Token
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
     LarkError,
     UnexpectedCharacters,
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
+    VisitError,
 )
 
 from lawcode.diagnostics import Diagnostic, LawcodeError, error
-from lawcode.dsl import ast, lalr
-from lawcode.dsl.lalr import Machine, Node
+from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
 
 __all__ = ["parse_expression", "parse_module"]
@@ -52,71 +41,27 @@ DURATION_UNITS = {
 }
 
 
-_LARK_OPTIONS: dict[str, Any] = {
-    "parser": "lalr",
-    "lexer": "contextual",
-    "maybe_placeholders": True,
-    "start": ["start", "expr"],
-}
-
-
-def _grammar() -> str:
-    return resources.files("lawcode.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-
-
 @cache
 def _lark() -> Lark:
-    """The grammar, analysed by Lark: needed to make the tables, and to report a syntax error."""
+    grammar = resources.files("lawcode.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
     # cache=True keeps the built LALR tables in the temp folder, keyed by the grammar's
     # hash: building them takes ~0.3 s, loading them ~0.02 s.
-    return Lark(_grammar(), cache=True, **_LARK_OPTIONS)
-
-
-@cache
-def _machine() -> Machine:
-    return Machine(_tables(), _lark)
-
-
-def _tables() -> lalr.Tables:
-    """The tables the parser runs on, kept in the temp folder as Lark keeps its own.
-
-    Reading them takes ~3 ms; loading Lark from its own cache and taking its parser apart
-    took ~20 ms, and Lark is now loaded only to make them or to report a syntax error.
-    The file is named by a hash of all that makes them (the grammar, the options, Lark's
-    version, `lalr.py`): a changed lawcode never reads stale tables, and a file that
-    cannot be read or written means only that Lark is loaded.
-    """
-    key = hashlib.sha256()
-    for part in (_grammar(), repr(_LARK_OPTIONS), lark.__version__, sys.version):
-        key.update(part.encode() + b"\0")
-    key.update(Path(lalr.__file__).read_bytes())
-    path = Path(tempfile.gettempdir()) / f".lawcode_tables_{_user()}_{key.hexdigest()[:32]}.json"
-    try:
-        return lalr.Tables.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    tables = lalr.Tables.of(_lark())
-    try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".lawcode_tables_", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(tables.to_json(), handle)
-        os.replace(temporary, path)  # whole or not at all: readers never see half a file
-    except OSError:
-        pass
-    return tables
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment (as Lark does)
-        return "unknown"
+    return Lark(
+        grammar,
+        cache=True,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        start=["start", "expr"],
+    )
 
 
 def parse_module(text: str, path: str = "<input>") -> ast.Module:
     """Parse one ruleset file. Raises `LawcodeError` with every problem found."""
+    tree = _parse(text, path, "start")
     builder = _Builder(path)
-    declarations = _parse(builder, text, "start")
+    declarations = builder.run(tree)
     if builder.diagnostics:
         raise LawcodeError(builder.diagnostics, {path: text})
     return ast.Module(path, tuple(declarations), _comments(text, path), text)
@@ -124,26 +69,19 @@ def parse_module(text: str, path: str = "<input>") -> ast.Module:
 
 def parse_expression(text: str, path: str = "<expr>") -> ast.Expr:
     builder = _Builder(path)
-    expr = _parse(builder, text, "expr")
+    expr = builder.run(_parse(text, path, "expr"))
     if builder.diagnostics:
         raise LawcodeError(builder.diagnostics, {path: text})
     return expr  # type: ignore[no-any-return]
 
 
-def _parse(builder: _Builder, text: str, start: str) -> Any:
-    """The value `builder` made of `text`; a syntax error is the only problem reported.
-
-    The builder runs while Lark parses, so by the time a syntax error is found it may
-    already have noted problems in the text before it (a bad date, a bad escape). Those
-    are dropped, as they were when the tree was built only after a successful parse.
-    """
+def _parse(text: str, path: str, start: str) -> Tree[Token]:
     try:
-        return builder.run(text, start)
+        return _lark().parse(text, start=start)
     except UnexpectedInput as exc:
-        raise LawcodeError([_syntax_error(exc, text, builder.path)], {builder.path: text}) from None
+        raise LawcodeError([_syntax_error(exc, text, path)], {path: text}) from None
     except LarkError as exc:  # pragma: no cover - Lark's own internal failures
-        span = Span(builder.path, 1, 1, 1, 2)
-        raise LawcodeError([error("E001", f"could not parse: {exc}", span)], {builder.path: text}) from None
+        raise LawcodeError([error("E001", f"could not parse: {exc}", Span(path, 1, 1, 1, 2))], {path: text}) from None
 
 
 # ---------------------------------------------------------------- syntax errors
@@ -249,6 +187,8 @@ _STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|#[^\n]*')
 def _comments(text: str, path: str) -> tuple[ast.Comment, ...]:
     found: list[ast.Comment] = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    import bisect
+
     for match in _STRING_OR_COMMENT.finditer(text):
         if match.group().startswith("#"):
             line = bisect.bisect_right(line_starts, match.start())
@@ -265,7 +205,6 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
 
 
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_PLAIN = re.compile(r"[^\\{}]+")
 
 
 def _unquote(token: Token, path: str, diagnostics: list[Diagnostic]) -> str:
@@ -291,41 +230,35 @@ def _unquote(token: Token, path: str, diagnostics: list[Diagnostic]) -> str:
     return _ESCAPE.sub(replace, raw)
 
 
-# ---------------------------------------------------------------- text → AST in one pass
+# ---------------------------------------------------------------- tree → AST
 
 
 def _span(path: str, meta: Any, line_shift: tuple[int, int] | None = None) -> Span:
-    if line_shift is None:
-        return Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
     line, col = meta.line, meta.column
     end_line, end_col = meta.end_line, meta.end_column
-    base_line, base_col = line_shift
-    col = base_col + col - 1 if line == 1 else col
-    end_col = base_col + end_col - 1 if end_line == 1 else end_col
-    line, end_line = base_line + line - 1, base_line + end_line - 1
+    if line_shift is not None:
+        base_line, base_col = line_shift
+        col = base_col + col - 1 if line == 1 else col
+        end_col = base_col + end_col - 1 if end_line == 1 else end_col
+        line, end_line = base_line + line - 1, base_line + end_line - 1
     return Span(path, line, col, end_line, end_col)
 
 
-class _Builder:
-    """Builds the AST of one text while Lark parses it; one method per grammar rule.
-
-    Each method gets the rule's `Node` (its positions: the span) and its children as a
-    Lark `Transformer` would pass them. Problems that are not syntax errors (a bad date,
-    an unknown escape, a clause given twice) go to `diagnostics`.
-    """
-
+@v_args(meta=True)
+class _Builder(Transformer[Token, Any]):
     def __init__(self, path: str, shift: tuple[int, int] | None = None) -> None:
+        super().__init__()
         self.path = path
         self.shift = shift
         self.diagnostics: list[Diagnostic] = []
-        self._holes: _Builder | None = None  # parses message placeholders, made when first needed
-        self._callbacks = _machine().callbacks(lambda name: getattr(self, name, None))
 
-    def run(self, text: str, start: str) -> Any:
-        """The value of `text` parsed from the grammar rule `start`; raises Lark's errors."""
-        return _machine().run(text, start, self._callbacks).value
+    def run(self, tree: Tree[Token]) -> Any:
+        try:
+            return self.transform(tree)
+        except VisitError as exc:  # pragma: no cover - a bug in a callback below
+            raise exc.orig_exc from None
 
-    def _s(self, meta: Node) -> Span:
+    def _s(self, meta: Any) -> Span:
         return _span(self.path, meta, self.shift)
 
     def _t(self, token: Token) -> Span:
@@ -344,17 +277,17 @@ class _Builder:
             return dt.date(1, 1, 1)
 
     # -- module
-    def start(self, meta: Node, children: list[Any]) -> list[Any]:
+    def start(self, meta: Any, children: list[Any]) -> list[Any]:
         return children
 
-    def import_decl(self, meta: Node, c: list[Any]) -> ast.Import:
+    def import_decl(self, meta: Any, c: list[Any]) -> ast.Import:
         return ast.Import(self._str(c[0]), self._s(meta))
 
-    def schema_decl(self, meta: Node, c: list[Any]) -> ast.SchemaDecl:
+    def schema_decl(self, meta: Any, c: list[Any]) -> ast.SchemaDecl:
         return ast.SchemaDecl(self._str(c[0]), self._s(meta))
 
     # -- documents
-    def document(self, meta: Node, c: list[Any]) -> ast.Document:
+    def document(self, meta: Any, c: list[Any]) -> ast.Document:
         fields: dict[str, Any] = {}
         articles: list[ast.Article] = []
         clauses: list[tuple[str, Span]] = []
@@ -379,25 +312,25 @@ class _Builder:
             clauses=tuple(clauses),
         )
 
-    def doc_title(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def doc_title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("title", self._str(c[0]), self._s(meta))
 
-    def doc_issuer(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def doc_issuer(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("issuer", self._str(c[0]), self._s(meta))
 
-    def doc_source(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def doc_source(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("source", self._str(c[0]), self._s(meta))
 
-    def doc_issued(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def doc_issued(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("issued", self._date(c[0]), self._s(meta))
 
-    def doc_in_force(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def doc_in_force(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("in_force", self._date(c[0]), self._s(meta))
 
-    def not_applicable(self, meta: Node, c: list[Any]) -> str:
+    def not_applicable(self, meta: Any, c: list[Any]) -> str:
         return self._str(c[0])
 
-    def article(self, meta: Node, c: list[Any]) -> ast.Article:
+    def article(self, meta: Any, c: list[Any]) -> ast.Article:
         unit, number, summary, na, *paragraphs = c
         return ast.Article(
             str(unit),
@@ -408,7 +341,7 @@ class _Builder:
             self._s(meta),
         )
 
-    def paragraph(self, meta: Node, c: list[Any]) -> ast.Paragraph:
+    def paragraph(self, meta: Any, c: list[Any]) -> ast.Paragraph:
         number, summary, na, *items = c
         return ast.Paragraph(
             int(number),
@@ -418,15 +351,15 @@ class _Builder:
             self._s(meta),
         )
 
-    def item(self, meta: Node, c: list[Any]) -> ast.Item:
+    def item(self, meta: Any, c: list[Any]) -> ast.Item:
         number, summary, na = c
         return ast.Item(int(number), self._str(summary) if summary is not None else None, na, self._s(meta))
 
     # -- citations
-    def citations(self, meta: Node, c: list[Any]) -> tuple[ast.Citation, ...]:
+    def citations(self, meta: Any, c: list[Any]) -> tuple[ast.Citation, ...]:
         return tuple(c)
 
-    def citation(self, meta: Node, c: list[Any]) -> ast.Citation:
+    def citation(self, meta: Any, c: list[Any]) -> ast.Citation:
         key, unit, art, para, item = c
         return ast.Citation(
             str(key),
@@ -438,7 +371,7 @@ class _Builder:
         )
 
     # -- parameters and definitions
-    def parameter(self, meta: Node, c: list[Any]) -> ast.Parameter:
+    def parameter(self, meta: Any, c: list[Any]) -> ast.Parameter:
         name, type_, default, *clauses = c
         citations: tuple[ast.Citation, ...] = ()
         source: tuple[str, ...] | None = None
@@ -462,33 +395,33 @@ class _Builder:
                 unit = clause[1]
         return ast.Parameter(str(name), type_, default, citations, source, source_span, unit, self._s(meta), tuple(written))
 
-    def param_from(self, meta: Node, c: list[Any]) -> tuple[str, tuple[str, ...], Span]:
+    def param_from(self, meta: Any, c: list[Any]) -> tuple[str, tuple[str, ...], Span]:
         return ("from", c[0], self._s(meta))
 
-    def param_unit(self, meta: Node, c: list[Any]) -> tuple[str, str, Span]:
+    def param_unit(self, meta: Any, c: list[Any]) -> tuple[str, str, Span]:
         return ("unit", self._str(c[0]), self._s(meta))
 
-    def field_path(self, meta: Node, c: list[Any]) -> tuple[str, ...]:
+    def field_path(self, meta: Any, c: list[Any]) -> tuple[str, ...]:
         return tuple(str(t) for t in c)
 
-    def definition(self, meta: Node, c: list[Any]) -> ast.Definition:
+    def definition(self, meta: Any, c: list[Any]) -> ast.Definition:
         name, params, returns, body = c
         return ast.Definition(str(name), params, returns, body, self._s(meta))
 
-    def def_params(self, meta: Node, c: list[Any]) -> tuple[ast.DefParam, ...]:
+    def def_params(self, meta: Any, c: list[Any]) -> tuple[ast.DefParam, ...]:
         return tuple(p for p in c if p is not None)
 
-    def def_param(self, meta: Node, c: list[Any]) -> ast.DefParam:
+    def def_param(self, meta: Any, c: list[Any]) -> ast.DefParam:
         return ast.DefParam(str(c[0]), c[1], self._s(meta))
 
-    def simple_type(self, meta: Node, c: list[Any]) -> ast.TypeRef:
+    def simple_type(self, meta: Any, c: list[Any]) -> ast.TypeRef:
         return ast.TypeRef(str(c[0]), None, self._s(meta))
 
-    def generic_type(self, meta: Node, c: list[Any]) -> ast.TypeRef:
+    def generic_type(self, meta: Any, c: list[Any]) -> ast.TypeRef:
         return ast.TypeRef(str(c[0]), c[1], self._s(meta))
 
     # -- ladders
-    def ladder(self, meta: Node, c: list[Any]) -> ast.Ladder:
+    def ladder(self, meta: Any, c: list[Any]) -> ast.Ladder:
         name, citations, *steps = c
         return ast.Ladder(
             str(name),
@@ -498,7 +431,7 @@ class _Builder:
         )
 
     # -- rules
-    def rule(self, meta: Node, c: list[Any]) -> ast.Rule:
+    def rule(self, meta: Any, c: list[Any]) -> ast.Rule:
         rule_id = str(c[0])
         fields: dict[str, Any] = {}
         requires: list[ast.Expr] = []
@@ -545,35 +478,35 @@ class _Builder:
             clauses=tuple(written),
         )
 
-    def rule_title(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def rule_title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("title", self._str(c[0]), self._s(meta))
 
-    def rule_severity(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def rule_severity(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("severity", str(c[0]), self._t(c[0]))
 
-    def rule_kind(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def rule_kind(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("kind", str(c[0]), self._t(c[0]))
 
-    def rule_period(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def rule_period(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         start = self._date(c[0]) if c[0] is not None else None
         end = self._date(c[1]) if c[1] is not None else None
         return ("period", (start, end), self._s(meta))
 
-    def subject(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def subject(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         var, coll, where = c
         span = self._s(meta)
         return ("subject", ast.Subject(str(var), self._t(var), str(coll), self._t(coll), where, span), span)
 
-    def platform_subject(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def platform_subject(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("platform", True, self._s(meta))
 
-    def require(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def require(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("require", c[0], self._s(meta))
 
-    def unless(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def unless(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("unless", c[0], self._s(meta))
 
-    def message(self, meta: Node, c: list[Any]) -> tuple[str, Any, Span]:
+    def message(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("message", self._template(c[0]), self._s(meta))
 
     def _template(self, token: Token) -> ast.Template:
@@ -583,11 +516,6 @@ class _Builder:
         i = 0
         line, base_col = token.line or 1, (token.column or 1) + 1
         while i < len(raw):
-            plain = _PLAIN.match(raw, i)
-            if plain is not None:  # text without escapes or braces, taken in one piece
-                text.append(plain.group())
-                i = plain.end()
-                continue
             ch = raw[i]
             if ch == "\\" and i + 1 < len(raw):
                 text.append(_ESCAPES.get(raw[i + 1], raw[i : i + 2]))
@@ -614,7 +542,10 @@ class _Builder:
                 hole = raw[i + 1 : close].replace('\\"', '"')
                 shift = (line, base_col + i + 1)
                 try:
-                    parts.append(self._hole(hole, shift))
+                    tree = _lark().parse(hole, start="expr")
+                    sub = _Builder(self.path, shift)
+                    parts.append(sub.run(tree))
+                    self.diagnostics.extend(sub.diagnostics)
                 except UnexpectedInput as exc:
                     diag = _syntax_error(exc, hole, self.path)
                     col = shift[1] + ((diag.span.column - 1) if diag.span else 0)
@@ -629,83 +560,68 @@ class _Builder:
             parts.append("".join(text))
         return ast.Template(tuple(parts), raw, self._t(token))
 
-    def _hole(self, text: str, shift: tuple[int, int]) -> ast.Expr:
-        """A message placeholder's expression, its spans moved to where it sits in the file.
-
-        One builder parses all the placeholders of a file: making one, with its parser
-        callbacks, costs more than parsing a short placeholder. Its problems join this
-        builder's only when the placeholder parsed.
-        """
-        if self._holes is None:
-            self._holes = _Builder(self.path)
-        sub = self._holes
-        sub.shift, sub.diagnostics = shift, []
-        expr: ast.Expr = sub.run(text, "expr")
-        self.diagnostics += sub.diagnostics
-        return expr
-
     # -- expressions
-    def if_expr(self, meta: Node, c: list[Any]) -> ast.Conditional:
+    def if_expr(self, meta: Any, c: list[Any]) -> ast.Conditional:
         return ast.Conditional(c[0], c[1], c[2], self._s(meta))
 
-    def or_(self, meta: Node, c: list[Any]) -> ast.BoolOp:
+    def or_(self, meta: Any, c: list[Any]) -> ast.BoolOp:
         return ast.BoolOp("or", c[0], c[1], self._s(meta))
 
-    def and_(self, meta: Node, c: list[Any]) -> ast.BoolOp:
+    def and_(self, meta: Any, c: list[Any]) -> ast.BoolOp:
         return ast.BoolOp("and", c[0], c[1], self._s(meta))
 
-    def not_expr(self, meta: Node, c: list[Any]) -> ast.Not:
+    def not_expr(self, meta: Any, c: list[Any]) -> ast.Not:
         return ast.Not(c[0], self._s(meta))
 
-    def compare(self, meta: Node, c: list[Any]) -> ast.Compare:
+    def compare(self, meta: Any, c: list[Any]) -> ast.Compare:
         return ast.Compare(str(c[1]), c[0], c[2], self._s(meta))
 
-    def member(self, meta: Node, c: list[Any]) -> ast.Member:
+    def member(self, meta: Any, c: list[Any]) -> ast.Member:
         return ast.Member(c[0], c[1], False, self._s(meta))
 
-    def not_member(self, meta: Node, c: list[Any]) -> ast.Member:
+    def not_member(self, meta: Any, c: list[Any]) -> ast.Member:
         return ast.Member(c[0], c[1], True, self._s(meta))
 
-    def default(self, meta: Node, c: list[Any]) -> ast.Default:
+    def default(self, meta: Any, c: list[Any]) -> ast.Default:
         return ast.Default(c[0], c[1], self._s(meta))
 
-    def arith(self, meta: Node, c: list[Any]) -> ast.Arith:
+    def arith(self, meta: Any, c: list[Any]) -> ast.Arith:
         return ast.Arith(str(c[1]), c[0], c[2], self._s(meta))
 
-    def negate(self, meta: Node, c: list[Any]) -> ast.Negate:
+    def negate(self, meta: Any, c: list[Any]) -> ast.Negate:
         return ast.Negate(c[0], self._s(meta))
 
-    def attribute(self, meta: Node, c: list[Any]) -> ast.Attribute:
+    def attribute(self, meta: Any, c: list[Any]) -> ast.Attribute:
         return ast.Attribute(c[0], str(c[1]), self._t(c[1]), self._s(meta))
 
-    def index(self, meta: Node, c: list[Any]) -> ast.Index:
+    def index(self, meta: Any, c: list[Any]) -> ast.Index:
         return ast.Index(c[0], c[1], self._s(meta))
 
-    def call(self, meta: Node, c: list[Any]) -> ast.Call:
+    def call(self, meta: Any, c: list[Any]) -> ast.Call:
         return ast.Call(str(c[0]), self._t(c[0]), tuple(a for a in c[1:] if a is not None), self._s(meta))
 
-    def name(self, meta: Node, c: list[Any]) -> ast.Name:
+    def name(self, meta: Any, c: list[Any]) -> ast.Name:
         return ast.Name(str(c[0]), self._s(meta))
 
-    def int_lit(self, meta: Node, c: list[Any]) -> ast.IntLit:
+    def int_lit(self, meta: Any, c: list[Any]) -> ast.IntLit:
         return ast.IntLit(int(c[0]), self._s(meta))
 
-    def decimal_lit(self, meta: Node, c: list[Any]) -> ast.DecimalLit:
+    def decimal_lit(self, meta: Any, c: list[Any]) -> ast.DecimalLit:
         return ast.DecimalLit(str(c[0]), self._s(meta))
 
-    def string_lit(self, meta: Node, c: list[Any]) -> ast.StringLit:
+    def string_lit(self, meta: Any, c: list[Any]) -> ast.StringLit:
         return ast.StringLit(self._str(c[0]), self._s(meta))
 
-    def true_lit(self, meta: Node, c: list[Any]) -> ast.BoolLit:
+    def true_lit(self, meta: Any, c: list[Any]) -> ast.BoolLit:
         return ast.BoolLit(True, self._s(meta))
 
-    def false_lit(self, meta: Node, c: list[Any]) -> ast.BoolLit:
+    def false_lit(self, meta: Any, c: list[Any]) -> ast.BoolLit:
         return ast.BoolLit(False, self._s(meta))
 
-    def date_lit(self, meta: Node, c: list[Any]) -> ast.DateLit:
+    def date_lit(self, meta: Any, c: list[Any]) -> ast.DateLit:
         return ast.DateLit(self._date(c[0]), self._s(meta))
 
-    def datetime_lit(self, meta: Node, c: list[Any]) -> ast.DateTimeLit:
+    def datetime_lit(self, meta: Any, c: list[Any]) -> ast.DateTimeLit:
         text = str(c[0])
         try:
             value = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
@@ -714,31 +630,31 @@ class _Builder:
             value = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
         return ast.DateTimeLit(text, value, self._s(meta))
 
-    def duration_lit(self, meta: Node, c: list[Any]) -> ast.DurationLit:
+    def duration_lit(self, meta: Any, c: list[Any]) -> ast.DurationLit:
         match = re.fullmatch(r"(\d+)\s*([a-z]+?)s?", str(c[0]))
         assert match is not None
         return ast.DurationLit(int(match.group(1)), DURATION_UNITS[match.group(2)], self._s(meta))
 
-    def list_lit(self, meta: Node, c: list[Any]) -> ast.ListLit:
+    def list_lit(self, meta: Any, c: list[Any]) -> ast.ListLit:
         return ast.ListLit(tuple(x for x in c if x is not None), self._s(meta))
 
-    def map_lit(self, meta: Node, c: list[Any]) -> ast.MapLit:
+    def map_lit(self, meta: Any, c: list[Any]) -> ast.MapLit:
         return ast.MapLit(tuple(e for e in c if e is not None), self._s(meta))
 
-    def map_entry(self, meta: Node, c: list[Any]) -> tuple[Any, Any]:
+    def map_entry(self, meta: Any, c: list[Any]) -> tuple[Any, Any]:
         return (c[0], c[1])
 
-    def count(self, meta: Node, c: list[Any]) -> ast.Aggregate:
+    def count(self, meta: Any, c: list[Any]) -> ast.Aggregate:
         return ast.Aggregate("count", str(c[0]), self._t(c[0]), c[1], c[2], None, self._s(meta))
 
-    def exists(self, meta: Node, c: list[Any]) -> ast.Aggregate:
+    def exists(self, meta: Any, c: list[Any]) -> ast.Aggregate:
         return ast.Aggregate("exists", str(c[0]), self._t(c[0]), c[1], c[2], None, self._s(meta))
 
-    def aggregate(self, meta: Node, c: list[Any]) -> ast.Aggregate:
+    def aggregate(self, meta: Any, c: list[Any]) -> ast.Aggregate:
         func, value, var, coll, where = c
         return ast.Aggregate(func, str(var), self._t(var), coll, where, value, self._s(meta))
 
-    def aggregate_fn(self, meta: Node, c: list[Any]) -> str:
+    def aggregate_fn(self, meta: Any, c: list[Any]) -> str:
         return str(c[0])
 
 
