@@ -154,6 +154,22 @@ class Scope:
         if isinstance(base, exp.Table) and base.name in gen.collection_of:
             gen.bases[alias] = gen.collection_of[base.name]  # a row that is always there
 
+    def copy_for(self, reads: set[str]) -> Scope:
+        """A copy of this FROM clause, for a subquery that reads the aliases `reads` and this
+        clause's row key: every join that filters or multiplies rows, and only the LEFT joins
+        (lookups, other aggregates: one row each) that those reads need."""
+        needed = set(reads) | set().union(*(_tables(e) for e in (self.key or {}).values()))
+        kept: list[exp.Join] = []
+        for join in reversed(self.joins):  # a join reads only the aliases before it
+            if join.kind != "LEFT" or join.alias_or_name in needed:
+                kept.append(join)
+                on = join.args.get("on")
+                needed |= _tables(on) if on is not None else set()
+        copy = Scope(self.gen, self.base.copy(), self.alias)
+        copy.joins = [j.copy() for j in reversed(kept)]
+        copy.key = self.key
+        return copy
+
     def from_(self, select: exp.Select) -> exp.Select:
         select = select.from_(exp.alias_(self.base, self.alias, table=True, copy=False) if not isinstance(self.base, exp.Table) else _aliased(self.base, self.alias), copy=False)
         for join in self.joins:
@@ -1218,9 +1234,7 @@ class Generator:
         forcing = (False, True) if node.keys and not self._keys_present(node) else (False,)
         for forced in forcing:
             element_alias = self.fresh("e")
-            inner = Scope(self, scope.base.copy(), scope.alias)
-            inner.joins = [j.copy() for j in scope.joins]
-            inner.key = scope.key
+            inner = scope.copy_for(set().union(*(_tables(env[n].sql) for n in names)))
             inner_env = {n: env[n] for n in names}
             inner_env[node.var] = Val(col(element_alias, POS), T.entity_of(collection), collection, element_alias)
             keys = self._key_columns(node, element_alias)
@@ -1405,8 +1419,7 @@ class Generator:
         visible = {scope.alias} | {j.alias_or_name for j in scope.joins}
         if not {t for t, _ in reads} <= visible:
             return None
-        listing = Scope(self, scope.base.copy(), scope.alias)
-        listing.joins = [j.copy() for j in scope.joins]
+        listing = scope.copy_for({t for t, _ in reads})
         items = self.expr(node.source, {n: env[n] for n in free}, listing, None).sql
         unnest = listing.from_(self.target.unnest(self.target.row_key(scope.key), items))
         unnest = unnest.select(*[exp.alias_(col(t, c), name, quoted=True, copy=False) for (t, c), name in reads.items()], copy=False)
