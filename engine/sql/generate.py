@@ -1001,10 +1001,7 @@ class Generator:
         with the elements and group by its position, instead of a correlated subquery (which
         Spark refuses and which grows DuckDB's plans)."""
         assert isinstance(node.source, ir.CollectionRef)
-        names = free_vars(node.where, self.program) | free_vars(node.value, self.program)
-        for _, expr in node.keys:
-            names |= free_vars(expr, self.program)
-        names.discard(node.var)
+        names = self._outer_reads(node)
         first, rebind = self._owner(names, env)
         if first is None or first.entity is None:
             return None
@@ -1013,7 +1010,7 @@ class Generator:
         if cache_key in scope.cache:
             found: tuple[exp.Expr, exp.Expr] = scope.cache[cache_key]
             return found
-        parts = []
+        parts: list[tuple[str, dict[str, exp.Expr]]] = []
         # Elements whose key is missing make the aggregate unknown unless the filter is false:
         # none exist when every key field is required and not nullable (loading checked it).
         forcing = (False, True) if node.keys and not self._keys_present(node) else (False,)
@@ -1022,37 +1019,68 @@ class Generator:
             inner = Scope(self, self.table(owner), owner_alias)
             inner_env = {n: rebind(n, owner_alias) for n in names}
             inner_env[node.var] = Val(col(element_alias, POS), T.entity_of(node.source.collection), node.source.collection, element_alias)
-            keys = self._key_columns(node, element_alias)
-            okeys: list[exp.Expr] = []
-            if keys and not forced:
-                okeys = [self.expr(expr, inner_env, inner, None).sql for _, expr in node.keys]
-                on: exp.Expr = and_(*[exp.EQ(this=k, expression=paren(o)) for k, o in zip(keys, okeys, strict=True)])
-                inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="INNER", on=on))
-            elif keys:
-                inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="INNER", on=or_(*[is_null(k) for k in keys])))
-            else:
-                inner.joins.append(exp.Join(this=_aliased(self.table(node.source.collection), element_alias), kind="CROSS"))
+            keys, okeys = self._join_elements(node, inner, inner_env, element_alias, forced)
             element_join = len(inner.joins) - 1
             inner.key = {"o": col(owner_alias, POS), "e": col(element_alias, POS)}
             f, v = self._filter_value(node, inner_env, inner)
             partials = self._partials(node, f, v, col(element_alias, POS), forced=forced)
             grouped = self._pregrouped(node, owner, inner, element_join, element_alias, keys, okeys, f, v, forced)
             if grouped is None:
-                items = [exp.alias_(col(owner_alias, POS), "o", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
-                if not forced:
-                    items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
-                grouped = inner.from_(exp.select(*items, copy=False)).group_by(col(owner_alias, POS), copy=False)
-            name = self.fresh("d")
-            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=first.sql)))
-            parts.append((name, partials))
+                grouped = self._by_owner(inner, col(owner_alias, POS), partials, forced)
+            parts.append((self._join_grouped(scope, grouped, first.sql), partials))
+        result = self._folded(node, parts)
+        scope.cache[cache_key] = result
+        return result
+
+    def _outer_reads(self, node: ir.Aggregate) -> set[str]:
+        """The outer variables a collection aggregate's filter, value and join keys read."""
+        names = free_vars(node.where, self.program) | free_vars(node.value, self.program)
+        for _, expr in node.keys:
+            names |= free_vars(expr, self.program)
+        names.discard(node.var)
+        return names
+
+    def _join_elements(self, node: ir.Aggregate, inner: Scope, inner_env: dict[str, Val], element_alias: str, forced: bool) -> tuple[list[exp.Expr], list[exp.Expr]]:
+        """Join the aggregate's elements into an owner's FROM clause: those whose key matches
+        the owner's (`forced`: those whose key is missing), or all of them when it has none.
+        Returns the elements' key columns and the owner's key values."""
+        assert isinstance(node.source, ir.CollectionRef)
+        elements = _aliased(self.table(node.source.collection), element_alias)
+        keys = self._key_columns(node, element_alias)
+        okeys: list[exp.Expr] = []
+        if keys and not forced:
+            okeys = [self.expr(expr, inner_env, inner, None).sql for _, expr in node.keys]
+            on = and_(*[exp.EQ(this=k, expression=paren(o)) for k, o in zip(keys, okeys, strict=True)])
+            inner.joins.append(exp.Join(this=elements, kind="INNER", on=on))
+        elif keys:
+            inner.joins.append(exp.Join(this=elements, kind="INNER", on=or_(*[is_null(k) for k in keys])))
+        else:
+            inner.joins.append(exp.Join(this=elements, kind="CROSS"))
+        return keys, okeys
+
+    def _by_owner(self, inner: Scope, owner: exp.Expr, partials: dict[str, exp.Expr], forced: bool) -> exp.Select:
+        """The partial states of an owner × element clause, grouped by the owner (`o`)."""
+        items = [exp.alias_(owner, "o", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
+        if not forced:
+            items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
+        return inner.from_(exp.select(*items, copy=False)).group_by(owner.copy(), copy=False)
+
+    def _join_grouped(self, scope: Scope, grouped: exp.Select, owner: exp.Expr) -> str:
+        """LEFT JOIN a grouped-by-owner subquery to the scope on the owner; its alias."""
+        name = self.fresh("d")
+        scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=owner)))
+        return name
+
+    def _folded(self, node: ir.Aggregate, parts: list[tuple[str, dict[str, exp.Expr]]]) -> tuple[exp.Expr, exp.Expr]:
+        """(the aggregate, its matched count) from the joined partials: the key-matched part,
+        plus the part of elements whose key is missing when there is one. An owner with no
+        matching element has no row: its partials count as zero, the fold of an empty match."""
         (matched, partials), *rest = parts
         refs: dict[str, exp.Expr] = {n: col(matched, n) if n == "agg" else zero(col(matched, n)) for n in partials}
         for name, forced_partials in rest:
             for n in forced_partials:
                 refs[n] = exp.Add(this=refs[n], expression=zero(col(name, n))) if n in refs else zero(col(name, n))
-        result = (self._final(node, refs), zero(col(matched, "n_all")))
-        scope.cache[cache_key] = result
-        return result
+        return self._final(node, refs), zero(col(matched, "n_all"))
 
     def _owner(self, names: set[str], env: dict[str, Val]) -> tuple[Val | None, Any]:
         """The one outer row the free variables come from, and how to rebind them to a copy of it.
@@ -1215,10 +1243,7 @@ class Generator:
         one whose aggregate reads both the outer and the inner rows.
         """
         assert isinstance(node.source, ir.CollectionRef)
-        names = free_vars(node.where, self.program) | free_vars(node.value, self.program)
-        for _, expr in node.keys:
-            names |= free_vars(expr, self.program)
-        names.discard(node.var)
+        names = self._outer_reads(node)
         if scope.key is None or any(env[n].sql.find(exp.Select) is not None for n in names):
             return None
         visible = {scope.alias} | {j.alias_or_name for j in scope.joins}
@@ -1230,38 +1255,19 @@ class Generator:
             return found
         collection = node.source.collection
         key = self.target.row_key(scope.key)
-        parts = []
+        parts: list[tuple[str, dict[str, exp.Expr]]] = []
         forcing = (False, True) if node.keys and not self._keys_present(node) else (False,)
         for forced in forcing:
             element_alias = self.fresh("e")
             inner = scope.copy_for(set().union(*(_tables(env[n].sql) for n in names)))
             inner_env = {n: env[n] for n in names}
             inner_env[node.var] = Val(col(element_alias, POS), T.entity_of(collection), collection, element_alias)
-            keys = self._key_columns(node, element_alias)
-            elements = _aliased(self.table(collection), element_alias)
-            if keys and not forced:
-                okeys = [self.expr(expr, inner_env, inner, None).sql for _, expr in node.keys]
-                on = and_(*[exp.EQ(this=k, expression=paren(o)) for k, o in zip(keys, okeys, strict=True)])
-                inner.joins.append(exp.Join(this=elements, kind="INNER", on=on))
-            elif keys:
-                inner.joins.append(exp.Join(this=elements, kind="INNER", on=or_(*[is_null(k) for k in keys])))
-            else:
-                inner.joins.append(exp.Join(this=elements, kind="CROSS"))
+            self._join_elements(node, inner, inner_env, element_alias, forced)
             f, v = self._filter_value(node, inner_env, inner)
             partials = self._partials(node, f, v, col(element_alias, POS), forced=forced)
-            items = [exp.alias_(key.copy(), "o", quoted=True, copy=False)] + [exp.alias_(e, n, quoted=True, copy=False) for n, e in partials.items()]
-            if not forced:
-                items.append(exp.alias_(exp.Count(this=exp.Star()), "n_all", quoted=True, copy=False))
-            grouped = inner.from_(exp.select(*items, copy=False)).group_by(key.copy(), copy=False)
-            name = self.fresh("d")
-            scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=key.copy())))
-            parts.append((name, partials))
-        (matched, partials), *rest = parts
-        refs: dict[str, exp.Expr] = {n: col(matched, n) if n == "agg" else zero(col(matched, n)) for n in partials}
-        for name, forced_partials in rest:
-            for n in forced_partials:
-                refs[n] = exp.Add(this=refs[n], expression=zero(col(name, n))) if n in refs else zero(col(name, n))
-        result = (self._final(node, refs), zero(col(matched, "n_all")))
+            grouped = self._by_owner(inner, key.copy(), partials, forced)
+            parts.append((self._join_grouped(scope, grouped, key.copy()), partials))
+        result = self._folded(node, parts)
         scope.cache[cache_key] = result
         return result
 
@@ -1412,7 +1418,7 @@ class Generator:
         if scope.key is None or any(env[n].sql.find(exp.Select) is not None for n in free):
             return None
         reads: dict[tuple[str, str], str] = {}
-        for n in free:
+        for n in sorted(free):  # sorted: the same SQL text in every process
             for e in (env[n].sql, env[n].raw):
                 for c in e.find_all(exp.Column) if e is not None else ():
                     reads[(c.table, c.name)] = f"{c.table}.{c.name}"

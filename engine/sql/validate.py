@@ -260,7 +260,7 @@ def _json_list(j: exp.Expr) -> exp.Expr:
     return exp.TryCast(this=j, to=exp.DataType.build("JSON[]", dialect="duckdb"))
 
 
-_SCALAR_JSON = {"string": ("VARCHAR",), "integer": ("BIGINT", "UBIGINT"), "number": ("BIGINT", "UBIGINT", "DOUBLE"), "boolean": ("BOOLEAN",)}
+_SCALARS = ("string", "integer", "number", "boolean")
 
 
 def _scalar_of_kind(j: exp.Expr, kind: str) -> tuple[exp.Expr, exp.Expr]:
@@ -288,7 +288,7 @@ def _scalar_from_json(j: exp.Expr, kind: str) -> exp.Expr:
 def from_json(j: exp.Expr, column: Column) -> exp.Expr:
     """A value read as JSON → the column's JSON-level SQL value (what a typed read gives), NULL
     where the JSON type is not the column's (the type check reports it)."""
-    if column.kind in _SCALAR_JSON:
+    if column.kind in _SCALARS:
         return _scalar_from_json(j, column.kind)
     if column.kind == "array":
         x = exp.column("lawcode_j")
@@ -302,12 +302,7 @@ def _json_type_checks(column: Column, j: exp.Expr) -> list[Check]:
     out: list[Check] = []
     kinds = json_kinds(column.schema) or [column.kind]
     words = ", ".join(repr(k) for k in kinds)
-    ok: exp.Expr
-    if column.kind in _SCALAR_JSON:  # one kind (besides null, which reads as SQL NULL)
-        ok = exp.Coalesce(this=_scalar_of_kind(j, column.kind)[0], expressions=[exp.false()])
-    else:
-        ok = _json_kind_in(j, kinds)
-    wrong = exp.and_(not_null(j), exp.Not(this=exp.Paren(this=ok)), copy=False)
+    wrong = exp.and_(not_null(j), exp.Not(this=exp.Paren(this=_json_kind_in(j, kinds))), copy=False)
     out.append(Check(column, column.path, wrong, _says("{v!r} is not of type " + words), shown=exp.Cast(this=j, to=exp.DataType.build("VARCHAR"))))
     items = column.schema.get("items")
     if column.kind == "array" and isinstance(items, dict):
@@ -382,16 +377,17 @@ def json_kinds(schema: dict[str, Any]) -> list[str]:
 
 
 def _json_kind_in(r: exp.Expr, kinds: list[str]) -> exp.Expr:
-    """The JSON value `r` is of one of `kinds` (`integer` also takes a number with no fraction, as jsonschema does)."""
-    value = exp.Cast(this=r, to=exp.DataType.build("JSON"))
-    jtype = fn("json_type", value)
-    names = {t for k in kinds for t in JSON_TYPES.get(k, ())} | {"NULL"}
-    found: exp.Expr = exp.In(this=jtype, expressions=[s(t) for t in sorted(names)])
-    if "integer" in kinds and "number" not in kinds:
-        double = exp.TryCast(this=value, to=exp.DataType.build("DOUBLE"))
-        whole = exp.and_(exp.EQ(this=jtype, expression=s("DOUBLE")), exp.EQ(this=double, expression=fn("floor", double)), copy=False)
-        found = exp.or_(found, whole, copy=False)
-    return found
+    """The JSON value `r` (JSON, or its text) is null or of one of `kinds`, judged from its
+    text as `_scalar_of_kind` judges scalars (`integer` also takes 3.0, as jsonschema does)."""
+    j = exp.Cast(this=r, to=exp.DataType.build("JSON"))
+    text = exp.Cast(this=j, to=exp.DataType.build("VARCHAR"))
+    tests: list[exp.Expr] = [exp.EQ(this=text, expression=s("null"))]
+    for kind in kinds:
+        if kind in _SCALARS:
+            tests.append(exp.Coalesce(this=_scalar_of_kind(j.copy(), kind)[0], expressions=[exp.false()]))
+        elif kind in ("object", "array"):
+            tests.append(fn("starts_with", text.copy(), s("{" if kind == "object" else "[")))
+    return exp.or_(*tests, copy=False)
 
 
 def _format_valid(r: exp.Expr, fmt: str) -> exp.Expr:
