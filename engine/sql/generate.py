@@ -47,7 +47,7 @@ from lawcode.dsl.spans import Span
 from lawcode.engine.evaluate import Evaluator
 from lawcode.engine.snapshot import Snapshot, pointer
 from lawcode.engine.sql.dialects import US_PER_DAY, Target, cast, num, paren
-from lawcode.engine.sql.tables import POS, Column, Layout, stored
+from lawcode.engine.sql.tables import POS, Column, Layout, sql_type, stored
 
 _HOUR_US = 3_600_000_000
 
@@ -492,7 +492,7 @@ class Generator:
         if base.entity is None and base.record is not None and probe is None:
             return self._item_field(node, base)
         if base.entity is None and isinstance(base.type, T.RecordType):
-            raise Unsupported("reading a field of an item of a computed list of objects (`??`, `if`); aggregate over the list field itself", node.span)
+            raise Unsupported("reading a field of a computed object", node.span)
         if base.entity is None:
             raise Unsupported(f"reading a field of a {base.type} value", node.span)
         collection = self.layout.collections.get(base.entity)
@@ -523,7 +523,7 @@ class Generator:
     def _item_field(self, node: ir.Field, base: Val) -> Val:
         """A field of an item of a list of objects (`d.kind` in `count(d in u.devices where …)`)."""
         assert base.record is not None
-        found = base.record.field(node.path[0]) if len(node.path) == 1 else None
+        found = base.record.field(node.path)
         if found is None:
             raise Unsupported(f"field `{'.'.join(node.path)}` of the items of `{base.record.name}` is not a scalar the SQL backends read", node.span)
         return Val(self.target.struct_field(base.sql, found.name), node.type)
@@ -643,14 +643,33 @@ class Generator:
     def _coalesce(self, node: ir.Coalesce, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         a = self.expr(node.value, env, scope, trace)
         b = self.expr(node.fallback, env, scope, self.branch(trace, a, "null"))
-        return Val(exp.Coalesce(this=a.sql, expressions=[b.sql]), node.type, a.entity or b.entity)
+        sql = exp.Coalesce(this=a.sql, expressions=[b.sql])
+        if _is_record_list(node.type):
+            record, (raw_a, raw_b) = self._records(node, a, b)
+            return Val(sql, node.type, raw=exp.Coalesce(this=raw_a, expressions=[raw_b]), record=record)
+        return Val(sql, node.type, a.entity or b.entity)
 
     def _if(self, node: ir.If, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         c = self.expr(node.condition, env, scope, trace)
         a = self.expr(node.then, env, scope, self.branch(trace, c, "true"))
         b = self.expr(node.otherwise, env, scope, self.branch(trace, c, "false"))
         sql = case((paren(c.sql), a.sql), (not_(c.sql), b.sql))
+        if _is_record_list(node.type):
+            record, (raw_a, raw_b) = self._records(node, a, b)
+            return Val(sql, node.type, raw=case((paren(c.sql), raw_a), (not_(c.sql), raw_b)), record=record)
         return Val(sql, node.type, a.entity or b.entity)  # an entity: its position, whichever branch
+
+    def _records(self, node: ir.Expr, *branches: Val) -> tuple[Column, list[exp.Expr]]:
+        """The branches of a computed list of objects (`u.devices ?? []`, `if c then u.devices
+        else users[x].devices`) as one typed list of structs, and its JSON. The checker gives
+        both branches one item type, so each is a list field with the same item fields (one
+        struct type in SQL) or a closed `[]`, whose SQL type comes from the other branch."""
+        records = {id(v.record): v.record for v in branches if v.record is not None}
+        shapes = {tuple((f.name, sql_type(f)) for f in r.fields) for r in records.values()}
+        if len(shapes) != 1 or any(v.record is None and not (v.closed and v.const in (None, [])) for v in branches):
+            raise Unsupported("a computed list of objects whose branches are not list fields with the same item fields (or `[]`)", node.span)
+        raws = [v.raw if v.raw is not None else (exp.Null() if v.const is None else exp.Literal.string("[]")) for v in branches]
+        return next(iter(records.values())), raws
 
     # -- operators
     def _op(self, node: ir.Op, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
@@ -1461,6 +1480,10 @@ class Generator:
             case ir.DefCall(name=name):
                 return self.integral(self.program.definitions[name].body)
         return False
+
+
+def _is_record_list(t: T.Type) -> bool:
+    return isinstance(t, T.ListType) and isinstance(t.element, T.RecordType)
 
 
 def _tables(e: exp.Expr) -> set[str]:

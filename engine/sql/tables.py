@@ -42,8 +42,10 @@ class Column:
     schema: dict[str, Any]
     nullable: bool  # the schema admits null
     required: bool  # required in its parent object
-    # A list of objects (kind json): the items' scalar fields, stored again, typed, as a list
-    # of structs in the column `typed_name`, which the rules compute with.
+    # A list of objects (kind json): its items' leaves (scalars, lists of scalars, and the
+    # presence flags of objects inside items, with the fields of those), stored again, typed,
+    # as a list of flat structs (`meta.os` beside `meta`) in the column `typed_name`, which
+    # the rules compute with.
     fields: tuple[Column, ...] = ()
 
     @property
@@ -59,10 +61,10 @@ class Column:
         """The typed list-of-structs column of a list of objects (None for any other column)."""
         return f"{self.name}[]" if self.fields else None
 
-    def field(self, name: str) -> Column | None:
-        """A scalar field of the items of a list of objects."""
+    def field(self, path: tuple[str, ...]) -> Column | None:
+        """A leaf of the items of a list of objects, by its path inside the item."""
         for f in self.fields:
-            if f.path == (name,):
+            if f.path == path:
                 return f
         return None
 
@@ -138,9 +140,9 @@ def _columns(schema: SnapshotSchema, node: dict[str, Any], prefix: tuple[str, ..
             ekind = next(iter(element)) if len(element) == 1 and element <= {"string", "integer", "number", "boolean"} else None
             if ekind is None:  # arrays of objects, of arrays or of mixed items: JSON text
                 fields: list[Column] = []
-                if element == {"object"}:  # …and the items' scalar fields, typed, for the rules
+                if element == {"object"}:  # …and the items' leaves, typed, for the rules
                     _columns(schema, items, (), fields, f"{pointer}.{'.'.join(path)}/items")
-                    fields = [f for f in fields if len(f.path) == 1 and f.kind not in ("object", "json")]
+                    fields = [f for f in fields if f.kind != "json"]
                 out.append(Column(path, info.type, "json", None, sub, True, field in required, tuple(fields)))
                 continue
             out.append(Column(path, info.type, "array", ekind, sub, nullable, field in required))

@@ -24,7 +24,7 @@ are validated by jsonschema itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -111,14 +111,29 @@ def convert(raw: exp.Expr, column: Column) -> exp.Expr:
 
 
 def convert_records(raw: exp.Expr, column: Column) -> exp.Expr:
-    """A list of objects (JSON) → its typed column: a list of structs of the items' scalar fields,
+    """A list of objects (JSON) → its typed column: a list of flat structs of the items' leaves,
     each converted as a field would be; a null item stays null."""
-    raw_fields = ", ".join(f'"{f.name}" {_raw_sql_type(f)}' for f in column.fields)
-    items = exp.TryCast(this=exp.Cast(this=raw, to=exp.DataType.build("JSON")), to=exp.DataType.build(f"STRUCT({raw_fields})[]", dialect="duckdb"))
+    struct = _raw_struct(column.fields, ())
+    items = exp.TryCast(this=exp.Cast(this=raw, to=exp.DataType.build("JSON")), to=exp.DataType.build(f"{struct}[]", dialect="duckdb"))
     x = exp.column("lawcode_item")
-    packed = fn("struct_pack", *[exp.PropertyEQ(this=exp.to_identifier(f.name, quoted=True), expression=convert(fn("struct_extract", x, s(f.name)), f)) for f in column.fields])
+
+    def leaf(path: tuple[str, ...]) -> exp.Expr:
+        found: exp.Expr = x
+        for name in path:
+            found = fn("struct_extract", found, s(name))
+        return found
+
+    packed = fn("struct_pack", *[exp.PropertyEQ(this=exp.to_identifier(f.name, quoted=True), expression=convert(leaf(f.path), f)) for f in column.fields])
     each = exp.Case(ifs=[exp.If(this=not_null(x), true=packed)])
     return fn("list_transform", items, exp.Lambda(this=each, expressions=[exp.to_identifier("lawcode_item")]))
+
+
+def _raw_struct(fields: tuple[Column, ...], prefix: tuple[str, ...]) -> str:
+    """The nested STRUCT an item (or an object inside it) is read as from JSON: its leaves
+    under `prefix`, objects as STRUCTs of theirs (an object with none as JSON)."""
+    depth = len(prefix)
+    parts = [f'"{f.path[depth].replace(chr(34), chr(34) * 2)}" {_raw_struct(fields, f.path) if f.is_record else _raw_sql_type(f)}' for f in fields if len(f.path) == depth + 1 and f.path[:depth] == prefix]
+    return f"STRUCT({', '.join(parts)})" if parts else "JSON"
 
 
 def _raw_sql_type(column: Column) -> str:
@@ -177,6 +192,9 @@ class Check:
     value: Callable[[exp.Expr], exp.Expr] | None = None
     inside: tuple[str, ...] = ()
     shown: exp.Expr | None = None  # the offending value as JSON text (type checks), if not the raw value
+    # An element of a list inside an item (`labels` of a device): `value` gives the JSON
+    # `[j, v]`, the element's 1-based index in that list and its value.
+    nested: bool = False
 
 
 FORMAT_HINTS = {"date": "dates are YYYY-MM-DD", "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z", "duration": "durations are ISO 8601, e.g. P6M or P15D"}
@@ -350,23 +368,66 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
         not_object = exp.or_(is_null(e), not_object, copy=False)
     kind_words = ", ".join(repr(k) for k in kinds)
     out.append(any_item(not_object, _says("{v!r} is not of type " + kind_words)))
-    required = set(schema.get("required", []))
     for f in column.fields:
-        path = s('$."' + f.name.replace('"', '\\"') + '"')
+        path = _json_path(f.path)
         value = fn("json_extract", e, path)
         allowed = json_kinds(f.schema) or [f.kind]
-        if f.kind != "array":
-            wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=_json_kind_in(value, allowed))), copy=False)
-            out.append(any_item(wrong, _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed)), field_of(path), (f.name,)))
-        if f.name in required:
-            absent = exp.and_(exp.EQ(this=fn("json_type", e), expression=s("OBJECT")), is_null(value), copy=False)
-            out.append(any_item(absent, _says("{f!r} is a required property", f=f.name), hint="add the field, or make it optional in the schema"))
+        wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=_json_kind_in(value, allowed))), copy=False)
+        out.append(any_item(wrong, _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed)), field_of(path), f.path))
+        if f.required:  # reported at the object that lacks it: the item, or an object inside it
+            parent = fn("json_extract", e, _json_path(f.path[:-1])) if len(f.path) > 1 else e
+            absent = exp.and_(exp.EQ(this=fn("json_type", parent), expression=s("OBJECT")), is_null(value), copy=False)
+            out.append(any_item(absent, _says("{f!r} is a required property", f=f.path[-1]), inside=f.path[:-1], hint="add the field, or make it optional in the schema"))
+        if f.kind == "array":
+            out += _list_in_item_checks(column, f, items, e, path)
         fmt = f.schema.get("format")
         if f.kind == "string" and fmt in FORMAT_HINTS:
             text = fn("json_extract_string", e, path.copy())
             bad_format = exp.and_(exp.EQ(this=fn("json_type", value), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=_format_valid(text, str(fmt)))), copy=False)
-            out.append(any_item(bad_format, _says("{v!r} is not a {m!r}", m=fmt), field_of(path), (f.name,), FORMAT_HINTS[str(fmt)]))
+            out.append(any_item(bad_format, _says("{v!r} is not a {m!r}", m=fmt), field_of(path), f.path, FORMAT_HINTS[str(fmt)]))
     return out
+
+
+def _list_in_item_checks(column: Column, f: Column, items: exp.Expr, e: exp.Expr, path: exp.Expr) -> list[Check]:
+    """The elements of a list inside the items of a list of objects: their JSON type, and the
+    format of dates (date-times, durations); each error at the element, as jsonschema gives it."""
+    found = f.schema.get("items")
+    schema: dict[str, Any] = found if isinstance(found, dict) else {}
+    kinds = json_kinds(schema) or [f.element_kind or "string"]
+    y = exp.column("lawcode_y")
+    wrong_type: exp.Expr = exp.Not(this=exp.Paren(this=_json_kind_in(y, kinds)))
+    if "null" not in kinds:
+        wrong_type = exp.or_(is_null(y), wrong_type, copy=False)
+    tests: list[tuple[exp.Expr, Callable[[Any], str], str | None]] = [(wrong_type, _says("{v!r} is not of type " + ", ".join(repr(k) for k in kinds)), None)]
+    fmt = schema.get("format")
+    if f.element_kind == "string" and fmt in FORMAT_HINTS:
+        text = fn("json_extract_string", y, s("$"))
+        bad_format = exp.and_(exp.EQ(this=fn("json_type", y), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=_format_valid(text, str(fmt)))), copy=False)
+        tests.append((bad_format, _says("{v!r} is not a {m!r}", m=fmt), FORMAT_HINTS[str(fmt)]))
+    out: list[Check] = []
+    for wrong, message, hint in tests:
+
+        def first_bad(item: exp.Expr, wrong: exp.Expr = wrong) -> exp.Expr:
+            """The 1-based index of the first bad element of the item's list (NULL: none)."""
+            inner = _json_list(fn("json_extract", item, path.copy()))
+            flags = fn("list_transform", inner, exp.Lambda(this=exp.Coalesce(this=wrong.copy(), expressions=[exp.false()]), expressions=[exp.to_identifier("lawcode_y")]))
+            return fn("list_position", flags, exp.true())
+
+        def shown(listed: exp.Expr, k: exp.Expr, first_bad: Callable[[exp.Expr], exp.Expr] = first_bad) -> exp.Expr:
+            item = fn("list_extract", listed, k)
+            j = first_bad(item)
+            element = fn("list_extract", _json_list(fn("json_extract", item.copy(), path.copy())), j.copy())
+            return fn("json_array", j, exp.Coalesce(this=element, expressions=[exp.Cast(this=s("null"), to=exp.DataType.build("JSON"))]))
+
+        found_bad = exp.GT(this=exp.Coalesce(this=first_bad(e), expressions=[exp.Literal.number(0)]), expression=exp.Literal.number(0))
+        check = _element_check(column, items.copy(), "lawcode_e", found_bad, shown, f.path, message, hint)
+        out.append(replace(check, nested=True))
+    return out
+
+
+def _json_path(path: tuple[str, ...]) -> exp.Expr:
+    """`$."meta"."os"`: a JSON path to a leaf inside an item."""
+    return s("$" + "".join('."' + name.replace('"', '\\"') + '"' for name in path))
 
 
 def json_kinds(schema: dict[str, Any]) -> list[str]:
@@ -506,6 +567,9 @@ def diagnostics(collection: Collection, found: list[Check], rows: list[tuple[Any
         check = found[int(index)]
         at = check.at if item is None else (*check.at, str(int(item) - 1), *check.inside)
         value = _typed(raw_value, check.column) if item is None and check.shown is None else _json(raw_value)
+        if check.nested:  # [j, v]: the j-th element of a list inside the item
+            j, value = value
+            at = (*at, str(int(j) - 1))
         where = pointer(collection.name, int(position), *at)
         message = check.message(value)
         parts = [collection.name, str(int(position)), *at]

@@ -77,7 +77,19 @@ users = obj(
     waits=maybe(st.lists(st.sampled_from(DURATIONS), max_size=3)),
     extra=maybe(anything),
     mixed=maybe(st.one_of(strings, ints)),
-    devices=maybe(st.lists(obj(kind=st.sampled_from(["phone", "pc", "手机"]), seen=maybe(datetimes), trusted=maybe(st.booleans())), max_size=3)),
+    devices=maybe(
+        st.lists(
+            obj(
+                kind=st.sampled_from(["phone", "pc", "手机"]),
+                seen=maybe(datetimes),
+                trusted=maybe(st.booleans()),
+                labels=maybe(st.lists(st.sampled_from(["ok", "spam", "x"]), max_size=2)),
+                checked=maybe(st.lists(dates, max_size=2)),
+                place=maybe(obj(country=st.sampled_from(["cn", "us"]), since=maybe(dates), geo=maybe(obj(lat=maybe(numbers))))),
+            ),
+            max_size=3,
+        )
+    ),
 )
 groups = obj(
     id=ids,

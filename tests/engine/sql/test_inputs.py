@@ -100,17 +100,29 @@ def test_wrong_types_are_located(tmp_path: Path) -> None:
     assert problem.message == "'many' is not of type 'integer'"
 
 
-def test_unsupported_construct_is_a_clear_error() -> None:
-    text = f'schema "{DATA / "sql" / "snapshot.schema.json"}"\n'
+GRID = {"type": ["array", "null"], "items": {"type": "array", "items": {"type": "integer"}}}
+
+
+@pytest.mark.parametrize(
+    ("field", "shape", "require", "says"),
+    [
+        # A list of lists is one JSON column in SQL: only `present(…)` reads it.
+        ("grid", GRID, "count(row in (u.grid ?? []) where len(row) > 2) < 2", "list of lists"),
+    ],
+)
+def test_unsupported_construct_is_a_clear_error(tmp_path: Path, field: str, shape: dict[str, Any], require: str, says: str) -> None:
+    schema = json.loads((DATA / "sql" / "snapshot.schema.json").read_text())
+    schema["properties"]["users"]["items"]["properties"][field] = shape
+    (tmp_path / "schema.json").write_text(json.dumps(schema))
+    text = f'schema "{tmp_path / "schema.json"}"\n'
     text += 'document d {\n  title "T"\n  issuer "tests"\n  issued 2024-01-01\n  in_force 2020-01-01\n  source "https://example.invalid/d"\n  article 1 "One."\n}\n'
-    # An item of a list of objects computed by `??`: its typed items are not known in SQL.
-    text += 'rule r {\n  cites d art 1\n  for each u in users\n  require count(x in (u.devices ?? []) where x.trusted) < 2\n}\n'
+    text += f"rule r {{\n  cites d art 1\n  for each u in users\n  require {require}\n}}\n"
     ruleset = lawcode.load_ruleset(text)
-    assert ruleset.evaluate({**LISTED, "users": [{"id": "u1", "devices": [{"kind": "pc", "trusted": True}]}]}).compliant
+    assert ruleset.evaluate({**LISTED, "users": [{"id": "u1", "grid": [[1, 2, 3], [4]]}]}).compliant
     with pytest.raises(LawcodeError) as error:
         evaluate(ruleset.program, {**LISTED, "users": []}, backend="duckdb")
     assert error.value.errors[0].code == "B001"
-    assert "computed list of objects" in error.value.errors[0].message
+    assert says in error.value.errors[0].message
     assert error.value.errors[0].where is not None and ":13:" in error.value.errors[0].where
     assert "use --backend python" in (error.value.errors[0].hint or "")
 
@@ -245,6 +257,20 @@ def test_fields_of_no_one_type_keep_their_json_values(tmp_path: Path, form: str)
     assert {"expr": "u.mixed", "value": "", "pointer": "/users/2/mixed"} in untyped["u3"]
 
 
+@pytest.mark.parametrize("form", ["parquet", "jsonl", "json"])
+def test_objects_and_lists_inside_items_survive_conversion(tmp_path: Path, form: str) -> None:
+    """Leaves of objects inside items (`d.place.geo.lat`) and lists inside items (`d.checked`)
+    are fields of the typed list's structs: the rules read them on every input form."""
+    devices = [
+        {"kind": "pc", "labels": ["spam"], "checked": ["2024-03-01", "2023-01-01"], "place": {"country": "us", "since": "2020-02-29", "geo": {"lat": 12.5}}},
+        {"kind": "手机", "place": None},
+    ]
+    snapshot = {**LISTED, "users": [{"id": "u1", "born": "2000-01-01", "country": "cn", "devices": devices}]}
+    found = _converted_report(tmp_path, form, snapshot)
+    (placed,) = [v for v in found["violations"] if v["rule"] == "device-places"]
+    assert placed["message"] == "u1: 1 placed"
+
+
 def test_a_value_of_a_type_the_schema_does_not_list_is_a_schema_error_in_sql() -> None:
     snapshot = {**LISTED, "users": [{"id": "u1", "mixed": 2.0}, {"id": "u2", "mixed": {"a": 1}}, {"id": "u3", "mixed": 2.5}]}
     with pytest.raises(LawcodeError) as python:
@@ -267,6 +293,9 @@ def test_bad_items_in_a_list_of_objects_are_schema_errors_in_sql() -> None:
         {"id": "u2", "devices": [{"kind": 5}]},
         {"id": "u3", "devices": [{"trusted": True}]},
         {"id": "u4", "devices": [3]},
+        {"id": "u5", "devices": [{"kind": "pc", "place": {"since": "2024-01-01"}}]},
+        {"id": "u6", "devices": [{"kind": "pc", "place": {"country": "cn", "geo": {"lat": "north"}}}]},
+        {"id": "u7", "devices": [{"kind": "pc"}, {"kind": "pc", "labels": ["ok", None], "checked": ["2024-02-30"]}]},
     ]
     snapshot = {**LISTED, "users": users}
     with pytest.raises(LawcodeError) as python:
@@ -280,12 +309,30 @@ def test_bad_items_in_a_list_of_objects_are_schema_errors_in_sql() -> None:
         ("<snapshot> /users/1/devices/0/kind", "5 is not of type 'string'"),
         ("<snapshot> /users/2/devices/0", "'kind' is a required property"),
         ("<snapshot> /users/3/devices/0", "3 is not of type 'object'"),
+        ("<snapshot> /users/4/devices/0/place", "'country' is a required property"),
+        ("<snapshot> /users/5/devices/0/place/geo/lat", "'north' is not of type 'number', 'null'"),
+        ("<snapshot> /users/6/devices/1/checked/0", "'2024-02-30' is not a 'date'"),
+        ("<snapshot> /users/6/devices/1/labels/1", "None is not of type 'string'"),
     ]
 
 
 _DAY = st.one_of(st.sampled_from(["2024-02-29", "2023-02-29", "2024-13-01", "24-01-01", "", "2024-01-01T00:00:00Z"]), st.none(), st.integers(0, 3))
 _ITEM = st.one_of(
-    st.fixed_dictionaries({}, optional={"kind": st.one_of(st.sampled_from(["pc", "手机"]), st.integers(0, 2), st.none()), "seen": st.one_of(st.sampled_from(["2024-01-01T10:00:00+08:00", "2024-01-01", "x"]), st.none()), "trusted": st.one_of(st.booleans(), st.sampled_from(["yes"]), st.none())}),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "kind": st.one_of(st.sampled_from(["pc", "手机"]), st.integers(0, 2), st.none()),
+            "seen": st.one_of(st.sampled_from(["2024-01-01T10:00:00+08:00", "2024-01-01", "x"]), st.none()),
+            "trusted": st.one_of(st.booleans(), st.sampled_from(["yes"]), st.none()),
+            "labels": st.one_of(st.lists(st.one_of(st.just("ok"), st.none(), st.integers(0, 1)), max_size=2), st.just("ok"), st.none()),
+            "checked": st.lists(_DAY, max_size=2),
+            "place": st.one_of(
+                st.fixed_dictionaries({}, optional={"country": st.one_of(st.just("cn"), st.integers(0, 1)), "since": _DAY, "geo": st.one_of(st.none(), st.just([]), st.fixed_dictionaries({}, optional={"lat": st.one_of(st.just(1.5), st.just("n"), st.none())}))}),
+                st.none(),
+                st.just("here"),
+            ),
+        },
+    ),
     st.none(), st.integers(0, 2), st.just([]),
 )
 _USER = st.fixed_dictionaries({"id": st.sampled_from(["u1", "u2"])}, optional={"days": st.lists(_DAY, max_size=3), "devices": st.lists(_ITEM, max_size=3)})
