@@ -47,7 +47,7 @@ from lawcode.dsl.spans import Span
 from lawcode.engine.evaluate import Evaluator
 from lawcode.engine.snapshot import Snapshot, pointer
 from lawcode.engine.sql.dialects import US_PER_DAY, Target, cast, num, paren
-from lawcode.engine.sql.tables import POS, Column, Layout, sql_type, stored
+from lawcode.engine.sql.tables import POS, Column, Layout, stored
 
 _HOUR_US = 3_600_000_000
 
@@ -501,17 +501,17 @@ class Generator:
             raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} has a type the SQL backends do not read", node.span)
         typed = column.typed_name if node is not self.presence else None
         if column.kind == "json" and node is not self.presence and typed is None:
-            what = "a list of lists or of mixed items" if isinstance(node.type, T.ListType) else "a value of no one type"
+            what = "a list of mixed items, or of lists of anything but scalars" if isinstance(node.type, T.ListType) else "a value of no one type"
             raise Unsupported(f"field `{'.'.join(node.path)}` of {base.entity} holds {what}; the SQL backends only ask `present(…)` of it", node.span)
         alias = base.alias or self._row_by_position(base, scope)
         if alias in self.carriers:
             self.carried.setdefault(self.carriers[alias], set()).update([column.name, *([typed] if typed else [])])
         sql: exp.Expr = col(alias, column.name)
-        if typed is not None:  # a list of objects: rules compute with its typed column, probes show its JSON
+        if typed is not None:  # a list of objects or of lists: rules compute with its typed column, probes show its JSON
             if probe is not None:
                 probe.collection, probe.suffix = base.entity, pointer(*node.path)
                 probe.base, probe.value, probe.json = self.emit(base.sql, T.NUMBER), self.emit(sql, T.STRING), True
-            return Val(col(alias, typed), node.type, raw=sql, record=column)
+            return Val(col(alias, typed), node.type, raw=sql, record=column if column.fields else None)
         if probe is not None:
             probe.collection = base.entity
             probe.suffix = pointer(*node.path)
@@ -524,6 +524,9 @@ class Generator:
         """A field of an item of a list of objects (`d.kind` in `count(d in u.devices where …)`)."""
         assert base.record is not None
         found = base.record.field(node.path)
+        if found is not None and found.kind == "json" and node is not self.presence:
+            what = "a list of objects or of lists" if isinstance(node.type, T.ListType) else "a value of no one type"
+            raise Unsupported(f"field `{'.'.join(node.path)}` of the items of `{base.record.name}` holds {what}; the SQL backends only ask `present(…)` of it there", node.span)
         if found is None:
             raise Unsupported(f"field `{'.'.join(node.path)}` of the items of `{base.record.name}` is not a scalar the SQL backends read", node.span)
         return Val(self.target.struct_field(base.sql, found.name), node.type)
@@ -644,8 +647,8 @@ class Generator:
         a = self.expr(node.value, env, scope, trace)
         b = self.expr(node.fallback, env, scope, self.branch(trace, a, "null"))
         sql = exp.Coalesce(this=a.sql, expressions=[b.sql])
-        if _is_record_list(node.type):
-            record, (raw_a, raw_b) = self._records(node, a, b)
+        if a.raw is not None or b.raw is not None:
+            record, (raw_a, raw_b) = self._typed_lists(node, a, b)
             return Val(sql, node.type, raw=exp.Coalesce(this=raw_a, expressions=[raw_b]), record=record)
         return Val(sql, node.type, a.entity or b.entity)
 
@@ -654,22 +657,21 @@ class Generator:
         a = self.expr(node.then, env, scope, self.branch(trace, c, "true"))
         b = self.expr(node.otherwise, env, scope, self.branch(trace, c, "false"))
         sql = case((paren(c.sql), a.sql), (not_(c.sql), b.sql))
-        if _is_record_list(node.type):
-            record, (raw_a, raw_b) = self._records(node, a, b)
+        if a.raw is not None or b.raw is not None:
+            record, (raw_a, raw_b) = self._typed_lists(node, a, b)
             return Val(sql, node.type, raw=case((paren(c.sql), raw_a), (not_(c.sql), raw_b)), record=record)
         return Val(sql, node.type, a.entity or b.entity)  # an entity: its position, whichever branch
 
-    def _records(self, node: ir.Expr, *branches: Val) -> tuple[Column, list[exp.Expr]]:
-        """The branches of a computed list of objects (`u.devices ?? []`, `if c then u.devices
-        else users[x].devices`) as one typed list of structs, and its JSON. The checker gives
-        both branches one item type, so each is a list field with the same item fields (one
-        struct type in SQL) or a closed `[]`, whose SQL type comes from the other branch."""
-        records = {id(v.record): v.record for v in branches if v.record is not None}
-        shapes = {tuple((f.name, sql_type(f)) for f in r.fields) for r in records.values()}
-        if len(shapes) != 1 or any(v.record is None and not (v.closed and v.const in (None, [])) for v in branches):
-            raise Unsupported("a computed list of objects whose branches are not list fields with the same item fields (or `[]`)", node.span)
+    def _typed_lists(self, node: ir.Expr, *branches: Val) -> tuple[Column | None, list[exp.Expr]]:
+        """The branches of a computed list of objects or of lists (`u.devices ?? []`, `if c then
+        u.devices else users[x].devices`): one typed list, and its JSON for probes and
+        messages. The checker gives both branches one type, so each is a list field of the same
+        SQL type or a closed `[]` (or null), whose SQL type comes from the other branch."""
+        if any(v.raw is None and not (v.closed and v.const in (None, [])) for v in branches):
+            raise Unsupported("a computed list of objects or of lists whose branches are not list fields (or `[]`)", node.span)
         raws = [v.raw if v.raw is not None else (exp.Null() if v.const is None else exp.Literal.string("[]")) for v in branches]
-        return next(iter(records.values())), raws
+        records = [v.record for v in branches if v.record is not None]
+        return (records[0] if records else None), raws
 
     # -- operators
     def _op(self, node: ir.Op, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
@@ -1480,10 +1482,6 @@ class Generator:
             case ir.DefCall(name=name):
                 return self.integral(self.program.definitions[name].body)
         return False
-
-
-def _is_record_list(t: T.Type) -> bool:
-    return isinstance(t, T.ListType) and isinstance(t.element, T.RecordType)
 
 
 def _tables(e: exp.Expr) -> set[str]:

@@ -131,8 +131,8 @@ class Assembler:
                 out.append(values.display(value, expr.type, self.ladders))
             else:
                 expr_type, value = types[piece], row[piece]
-                listed = isinstance(expr_type, T.ListType) and isinstance(expr_type.element, T.RecordType) and isinstance(value, str)
-                out.append(values.display(orjson.loads(value) if listed else from_sql(value, expr_type), expr_type, self.ladders))
+                listed = isinstance(expr_type, T.ListType) and isinstance(value, str)  # a list of objects or of lists: its JSON
+                out.append(values.display(values.convert(orjson.loads(value), expr_type) if listed else from_sql(value, expr_type), expr_type, self.ladders))
         return "".join(out)
 
     # ------------------------------------------------------------ traces
@@ -161,7 +161,7 @@ class Assembler:
                 assert probe.collection is not None
                 node.pointer = pointer(probe.collection, int(base)) + probe.suffix
                 value = row[probe.value]
-                node.value = orjson.loads(value) if probe.json and isinstance(value, str | bytes) else from_sql(value, expr.type)
+                node.value = values.convert(orjson.loads(value), expr.type) if probe.json and isinstance(value, str | bytes) else from_sql(value, expr.type)
                 if node.value is None:
                     node.missing.append(node.pointer)
         elif probe.kind == "lookup":
@@ -206,7 +206,7 @@ class Assembler:
             elements = self._candidates(expr, [from_sql(row[i], e.type) for i, (_, e) in zip(probe.outer_keys, expr.keys, strict=True)])
         else:
             source = row[probe.source]
-            elements = orjson.loads(source) if probe.source_json and isinstance(source, str | bytes) else from_sql(source, expr.source.type)
+            elements = values.convert(orjson.loads(source), expr.source.type) if probe.source_json and isinstance(source, str | bytes) else from_sql(source, expr.source.type)
         node.missing.extend(tracer._missing_in(expr, env, elements))
         if not node.missing and isinstance(expr.source, ir.CollectionRef):
             node.missing.append(pointer(expr.source.collection))

@@ -72,10 +72,16 @@ def spark_type(column: Any) -> str:
 
 
 def spark_typed_type(column: Any) -> str:
-    """A list of objects' typed column (a list of structs) in Spark's spelling; instants are TIMESTAMP."""
+    """A typed list column (of structs, or of lists) in Spark's spelling: instants are TIMESTAMP,
+    JSON values (leaves of no one type inside items) are their text, as Parquet holds them."""
     from sqlglot import exp
 
-    return exp.DataType.build(typed_sql_type(column), dialect="duckdb").sql("spark").replace("TIMESTAMP_NTZ", "TIMESTAMP")
+    def spelled(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.JSON:
+            return exp.DataType.build("STRING")
+        return node
+
+    return exp.DataType.build(typed_sql_type(column), dialect="duckdb").transform(spelled).sql("spark").replace("TIMESTAMP_NTZ", "TIMESTAMP")
 
 
 def _java() -> str | None:

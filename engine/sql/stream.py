@@ -30,6 +30,7 @@ In-memory snapshots (a mapping) are written the same way, one `orjson.dumps` per
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -425,12 +426,20 @@ def split_data(data: Mapping[str, Any], directory: str, collections: Collection[
     return Split(root, parts, other)
 
 
+def _dumps(value: Any) -> bytes:
+    """One element as a line of JSON; `json` writes what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def _write_values(directory: str, name: str, values: list[Any] | tuple[Any, ...]) -> Part:
     pieces = _Pieces(directory, name)
     widest = 0
     try:
         for start in range(0, len(values), 4096):
-            lines = [orjson.dumps(value) for value in values[start : start + 4096]]
+            lines = [_dumps(value) for value in values[start : start + 4096]]
             widest = max([widest, *map(len, lines)])
             text = np.frombuffer(b"\n".join(lines) + b"\n", dtype=np.uint8)
             pieces.write(text, np.flatnonzero(text == _NL))

@@ -42,11 +42,15 @@ class Column:
     schema: dict[str, Any]
     nullable: bool  # the schema admits null
     required: bool  # required in its parent object
-    # A list of objects (kind json): its items' leaves (scalars, lists of scalars, and the
-    # presence flags of objects inside items, with the fields of those), stored again, typed,
+    # A list of objects (kind json): its items' leaves (scalars, lists of scalars, values of
+    # no one type or shape as JSON, and the presence flags of objects inside items, with the
+    # fields of those), stored again, typed,
     # as a list of flat structs (`meta.os` beside `meta`) in the column `typed_name`, which
     # the rules compute with.
     fields: tuple[Column, ...] = ()
+    # A list of lists of scalars (kind json): its elements, described as a list-of-scalars
+    # column; stored again, typed, as a list of lists in the column `typed_name`.
+    inner: Column | None = None
 
     @property
     def name(self) -> str:
@@ -58,8 +62,9 @@ class Column:
 
     @property
     def typed_name(self) -> str | None:
-        """The typed list-of-structs column of a list of objects (None for any other column)."""
-        return f"{self.name}[]" if self.fields else None
+        """The typed column of a list of objects (a list of structs) or of a list of lists of
+        scalars (a list of lists); None for any other column."""
+        return f"{self.name}[]" if self.fields or self.inner is not None else None
 
     def field(self, path: tuple[str, ...]) -> Column | None:
         """A leaf of the items of a list of objects, by its path inside the item."""
@@ -135,15 +140,17 @@ def _columns(schema: SnapshotSchema, node: dict[str, Any], prefix: tuple[str, ..
         if kinds == {"array"}:
             items = schema.resolve(sub.get("items", {}))
             element = json_types(items) - {"null"}
-            if element == {"integer", "number"}:
-                element = {"number"}
-            ekind = next(iter(element)) if len(element) == 1 and element <= {"string", "integer", "number", "boolean"} else None
+            ekind = _scalar_kind(element)
             if ekind is None:  # arrays of objects, of arrays or of mixed items: JSON text
                 fields: list[Column] = []
+                inner: Column | None = None
                 if element == {"object"}:  # …and the items' leaves, typed, for the rules
                     _columns(schema, items, (), fields, f"{pointer}.{'.'.join(path)}/items")
-                    fields = [f for f in fields if f.kind != "json"]
-                out.append(Column(path, info.type, "json", None, sub, True, field in required, tuple(fields)))
+                elif element == {"array"} and (kind := _scalar_kind(json_types(schema.resolve(items.get("items", {}))) - {"null"})):
+                    # …and, typed, the lists of scalars it holds, for the rules
+                    inner_info = schema.type_of(items, f"{pointer}.{'.'.join(path)}/items")
+                    inner = Column((), inner_info.type, "array", kind, items, "null" in json_types(items), False)
+                out.append(Column(path, info.type, "json", None, sub, True, field in required, tuple(fields), inner))
                 continue
             out.append(Column(path, info.type, "array", ekind, sub, nullable, field in required))
             continue
@@ -153,6 +160,13 @@ def _columns(schema: SnapshotSchema, node: dict[str, Any], prefix: tuple[str, ..
             out.append(Column(path, info.type, "json", None, sub, nullable, field in required))
             continue
         out.append(Column(path, info.type, next(iter(kinds)), None, sub, nullable, field in required))
+
+
+def _scalar_kind(kinds: set[str]) -> str | None:
+    """The one scalar JSON kind of a list's items (integers and numbers are numbers), if any."""
+    if kinds == {"integer", "number"}:
+        return "number"
+    return next(iter(kinds)) if len(kinds) == 1 and kinds <= {"string", "integer", "number", "boolean"} else None
 
 
 def sql_type(column: Column) -> str:
@@ -168,7 +182,10 @@ def sql_type(column: Column) -> str:
 
 
 def typed_sql_type(column: Column) -> str:
-    """The type of a list of objects' typed column: a list of structs of its items' scalar fields."""
+    """The type of a list of objects' typed column (a list of structs of its items' leaves) or of
+    a list of lists' (a list of lists of scalars)."""
+    if column.inner is not None:
+        return sql_type(column.inner) + "[]"
     inner = ", ".join(f'"{_escape(f.name)}" {sql_type(f)}' for f in column.fields)
     return f"STRUCT({inner})[]"
 

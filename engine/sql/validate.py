@@ -11,9 +11,11 @@ wording, so a large snapshot fails the way a small one does:
 - `required` (for fields that may not be null), `enum`/`const`, `format` (date,
   date-time, duration: the patterns the SQL conversion accepts), `minimum`/`maximum`
   (and exclusive), `minLength`/`maxLength`, `pattern` (RE2, not ECMA 262);
-- list elements: null items where the items' schema does not admit null, their `format`,
-  and for lists of objects each item's type and its scalar fields' types, `required` and
-  `format`; reported at the first bad element of a list (its pointer, jsonschema's words).
+- list elements: null items where the items' schema does not admit null, their `format`;
+  for lists of objects each item's type and its leaves' (fields, fields of objects inside
+  it) types, `required` and `format`, and the elements of lists inside items; for lists of
+  lists each element's type and its elements'; reported at the first bad element of a list
+  per check (its pointer, jsonschema's words).
 
 Known gaps (documented in docs/performance.md): `additionalProperties`, `oneOf`/`anyOf`/
 `allOf`/`not`/`if`, `uniqueItems`, other constraints on list items, and telling an absent
@@ -112,7 +114,14 @@ def convert(raw: exp.Expr, column: Column) -> exp.Expr:
 
 def convert_records(raw: exp.Expr, column: Column) -> exp.Expr:
     """A list of objects (JSON) → its typed column: a list of flat structs of the items' leaves,
-    each converted as a field would be; a null item stays null."""
+    each converted as a field would be; a null item stays null. A list of lists of scalars →
+    a list of lists, each converted as a list field would be."""
+    if column.inner is not None:
+        lists = exp.TryCast(this=exp.Cast(this=raw, to=exp.DataType.build("JSON")), to=exp.DataType.build(_raw_sql_type(column.inner) + "[]", dialect="duckdb"))
+        each = convert(exp.column("lawcode_item"), column.inner)
+        if isinstance(each, exp.Column):  # nothing to convert (no dates inside)
+            return lists
+        return fn("list_transform", lists, exp.Lambda(this=each, expressions=[exp.to_identifier("lawcode_item")]))
     struct = _raw_struct(column.fields, ())
     items = exp.TryCast(this=exp.Cast(this=raw, to=exp.DataType.build("JSON")), to=exp.DataType.build(f"{struct}[]", dialect="duckdb"))
     x = exp.column("lawcode_item")
@@ -139,6 +148,8 @@ def _raw_struct(fields: tuple[Column, ...], prefix: tuple[str, ...]) -> str:
 def _raw_sql_type(column: Column) -> str:
     """The JSON-level type of a scalar (or list of scalars) field: strings stay text until converted."""
     scalar = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+    if column.kind == "json":
+        return "JSON"
     if column.kind == "array":
         return scalar[column.element_kind or "string"] + "[]"
     return scalar[column.kind]
@@ -256,6 +267,8 @@ def checks(
             out.append(Check(column, column.path, bad, message))
         if column.fields:
             out += _item_checks(column, r)
+        if column.inner is not None:
+            out += _inner_list_checks(column, column.inner, r)
         if column.kind == "json" and column.schema.get("type") is not None:
             allowed = json_kinds(column.schema)
             out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=_json_kind_in(r, allowed))), copy=False), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed))))
@@ -371,9 +384,10 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     for f in column.fields:
         path = _json_path(f.path)
         value = fn("json_extract", e, path)
-        allowed = json_kinds(f.schema) or [f.kind]
-        wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=_json_kind_in(value, allowed))), copy=False)
-        out.append(any_item(wrong, _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed)), field_of(path), f.path))
+        allowed = json_kinds(f.schema) or ([f.kind] if f.kind != "json" else [])
+        if allowed:  # an untyped leaf (`{}`) takes any value
+            wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=_json_kind_in(value, allowed))), copy=False)
+            out.append(any_item(wrong, _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed)), field_of(path), f.path))
         if f.required:  # reported at the object that lacks it: the item, or an object inside it
             parent = fn("json_extract", e, _json_path(f.path[:-1])) if len(f.path) > 1 else e
             absent = exp.and_(exp.EQ(this=fn("json_type", parent), expression=s("OBJECT")), is_null(value), copy=False)
@@ -386,6 +400,23 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
             bad_format = exp.and_(exp.EQ(this=fn("json_type", value), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=_format_valid(text, str(fmt)))), copy=False)
             out.append(any_item(bad_format, _says("{v!r} is not a {m!r}", m=fmt), field_of(path), f.path, FORMAT_HINTS[str(fmt)]))
     return out
+
+
+def _inner_list_checks(column: Column, inner: Column, r: exp.Expr) -> list[Check]:
+    """A list of lists of scalars: each element a list (or null, where the schema allows it),
+    and the elements of those of their type and format; each error at the element."""
+    items = exp.TryCast(this=exp.Cast(this=r, to=exp.DataType.build("JSON")), to=exp.DataType.build("JSON[]", dialect="duckdb"))
+    e = exp.column("lawcode_e")
+    kinds = json_kinds(inner.schema) or ["array"]
+    not_list: exp.Expr = exp.Not(this=exp.Paren(this=_json_kind_in(e, kinds)))
+    if "null" not in kinds:
+        not_list = exp.or_(is_null(e), not_list, copy=False)
+
+    def whole(listed: exp.Expr, k: exp.Expr) -> exp.Expr:
+        return exp.Coalesce(this=fn("list_extract", listed, k), expressions=[s("null")])
+
+    check = _element_check(column, items.copy(), "lawcode_e", not_list, whole, (), _says("{v!r} is not of type " + ", ".join(repr(k) for k in kinds)))
+    return [check, *_list_in_item_checks(column, inner, items, e, s("$"))]
 
 
 def _list_in_item_checks(column: Column, f: Column, items: exp.Expr, e: exp.Expr, path: exp.Expr) -> list[Check]:

@@ -77,6 +77,8 @@ users = obj(
     waits=maybe(st.lists(st.sampled_from(DURATIONS), max_size=3)),
     extra=maybe(anything),
     mixed=maybe(st.one_of(strings, ints)),
+    grid=maybe(st.lists(st.one_of(st.lists(st.integers(-2, 30), max_size=3), st.none()), max_size=3)),
+    weeks=maybe(st.lists(st.lists(st.one_of(dates, st.none()), max_size=2), max_size=3)),
     devices=maybe(
         st.lists(
             obj(
@@ -85,6 +87,8 @@ users = obj(
                 trusted=maybe(st.booleans()),
                 labels=maybe(st.lists(st.sampled_from(["ok", "spam", "x"]), max_size=2)),
                 checked=maybe(st.lists(dates, max_size=2)),
+                meta=opt(anything),
+                ports=maybe(st.lists(obj(n=opt(st.integers(0, 9))), max_size=2)),
                 place=maybe(obj(country=st.sampled_from(["cn", "us"]), since=maybe(dates), geo=maybe(obj(lat=maybe(numbers))))),
             ),
             max_size=3,
