@@ -44,9 +44,8 @@ class Column:
     required: bool  # required in its parent object
     # A list of objects (kind json): its items' leaves (scalars, lists of scalars, values of
     # no one type or shape as JSON, and the presence flags of objects inside items, with the
-    # fields of those), stored again, typed,
-    # as a list of flat structs (`meta.os` beside `meta`) in the column `typed_name`, which
-    # the rules compute with.
+    # fields of those), stored again, typed, as a list of flat structs (`meta.os` beside
+    # `meta`) in the column `typed_name`, which the rules compute with.
     fields: tuple[Column, ...] = ()
     # A list of lists of scalars (kind json): its elements, described as a list-of-scalars
     # column; stored again, typed, as a list of lists in the column `typed_name`.
@@ -186,7 +185,7 @@ def typed_sql_type(column: Column) -> str:
     a list of lists' (a list of lists of scalars)."""
     if column.inner is not None:
         return sql_type(column.inner) + "[]"
-    inner = ", ".join(f'"{_escape(f.name)}" {sql_type(f)}' for f in column.fields)
+    inner = ", ".join(f'"{escape_name(f.name)}" {sql_type(f)}' for f in column.fields)
     return f"STRUCT({inner})[]"
 
 
@@ -210,10 +209,11 @@ def raw_type(schema: SnapshotSchema, node: dict[str, Any]) -> str:
         props = schema.properties(node)
         if not props:
             return "JSON"
-        inner = ", ".join(f'"{_escape(k)}" {raw_type(schema, v)}' for k, v in props.items())
+        inner = ", ".join(f'"{escape_name(k)}" {raw_type(schema, v)}' for k, v in props.items())
         return f"STRUCT({inner})"
     return "JSON"
 
 
-def _escape(name: str) -> str:
+def escape_name(name: str) -> str:
+    """A name inside a double-quoted SQL identifier."""
     return name.replace('"', '""')

@@ -35,7 +35,7 @@ from sqlglot import exp
 from lawcode.compiler import types as T
 from lawcode.diagnostics import Diagnostic
 from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, pointer
-from lawcode.engine.sql.tables import POS, TYPED_STRINGS, Collection, Column
+from lawcode.engine.sql.tables import POS, TYPED_STRINGS, Collection, Column, escape_name
 
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
@@ -141,7 +141,7 @@ def _raw_struct(fields: tuple[Column, ...], prefix: tuple[str, ...]) -> str:
     """The nested STRUCT an item (or an object inside it) is read as from JSON: its leaves
     under `prefix`, objects as STRUCTs of theirs (an object with none as JSON)."""
     depth = len(prefix)
-    parts = [f'"{f.path[depth].replace(chr(34), chr(34) * 2)}" {_raw_struct(fields, f.path) if f.is_record else _raw_sql_type(f)}' for f in fields if len(f.path) == depth + 1 and f.path[:depth] == prefix]
+    parts = [f'"{escape_name(f.path[depth])}" {_raw_struct(fields, f.path) if f.is_record else _raw_sql_type(f)}' for f in fields if len(f.path) == depth + 1 and f.path[:depth] == prefix]
     return f"STRUCT({', '.join(parts)})" if parts else "JSON"
 
 
@@ -357,19 +357,21 @@ def _element_check(
     return Check(column, column.path, bad, message, hint, index=index, value=lambda k: value(items.copy(), k), inside=inside)
 
 
+def _whole(listed: exp.Expr, k: exp.Expr) -> exp.Expr:
+    """The k-th element of a list of JSON values, as JSON text (`null` for a null element)."""
+    return exp.Coalesce(this=fn("list_extract", listed, k), expressions=[s("null")])
+
+
 def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     """A list of objects: each item an object, and its scalar fields of their types, present
     when required, of their formats; reported at the item (and field) as jsonschema does."""
-    items = exp.TryCast(this=exp.Cast(this=r, to=exp.DataType.build("JSON")), to=exp.DataType.build("JSON[]", dialect="duckdb"))
+    items = _json_list(exp.Cast(this=r, to=exp.DataType.build("JSON")))
     e = exp.column("lawcode_e")
-
-    def whole(listed: exp.Expr, k: exp.Expr) -> exp.Expr:
-        return exp.Coalesce(this=fn("list_extract", listed, k), expressions=[s("null")])
 
     def field_of(path: exp.Expr) -> Callable[[exp.Expr, exp.Expr], exp.Expr]:
         return lambda listed, k: fn("json_extract", fn("list_extract", listed, k), path.copy())
 
-    def any_item(cond: exp.Expr, message: Callable[[Any], str], value: Callable[[exp.Expr, exp.Expr], exp.Expr] = whole, inside: tuple[str, ...] = (), hint: str | None = None) -> Check:
+    def any_item(cond: exp.Expr, message: Callable[[Any], str], value: Callable[[exp.Expr, exp.Expr], exp.Expr] = _whole, inside: tuple[str, ...] = (), hint: str | None = None) -> Check:
         return _element_check(column, items.copy(), "lawcode_e", cond, value, inside, message, hint)
 
     found = column.schema.get("items")
@@ -405,23 +407,20 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
 def _inner_list_checks(column: Column, inner: Column, r: exp.Expr) -> list[Check]:
     """A list of lists of scalars: each element a list (or null, where the schema allows it),
     and the elements of those of their type and format; each error at the element."""
-    items = exp.TryCast(this=exp.Cast(this=r, to=exp.DataType.build("JSON")), to=exp.DataType.build("JSON[]", dialect="duckdb"))
+    items = _json_list(exp.Cast(this=r, to=exp.DataType.build("JSON")))
     e = exp.column("lawcode_e")
     kinds = json_kinds(inner.schema) or ["array"]
     not_list: exp.Expr = exp.Not(this=exp.Paren(this=_json_kind_in(e, kinds)))
     if "null" not in kinds:
         not_list = exp.or_(is_null(e), not_list, copy=False)
-
-    def whole(listed: exp.Expr, k: exp.Expr) -> exp.Expr:
-        return exp.Coalesce(this=fn("list_extract", listed, k), expressions=[s("null")])
-
-    check = _element_check(column, items.copy(), "lawcode_e", not_list, whole, (), _says("{v!r} is not of type " + ", ".join(repr(k) for k in kinds)))
+    check = _element_check(column, items.copy(), "lawcode_e", not_list, _whole, (), _says("{v!r} is not of type " + ", ".join(repr(k) for k in kinds)))
     return [check, *_list_in_item_checks(column, inner, items, e, s("$"))]
 
 
 def _list_in_item_checks(column: Column, f: Column, items: exp.Expr, e: exp.Expr, path: exp.Expr) -> list[Check]:
-    """The elements of a list inside the items of a list of objects: their JSON type, and the
-    format of dates (date-times, durations); each error at the element, as jsonschema gives it."""
+    """The elements of a list inside each item (`path`: a field of an item of a list of objects,
+    or `$`: the item itself, for a list of lists): their JSON type, and the format of dates
+    (date-times, durations); each error at the element, as jsonschema gives it."""
     found = f.schema.get("items")
     schema: dict[str, Any] = found if isinstance(found, dict) else {}
     kinds = json_kinds(schema) or [f.element_kind or "string"]

@@ -230,6 +230,17 @@ def test_a_bad_date_inside_a_list_is_a_schema_error_on_both_backends() -> None:
     ]
 
 
+def _errors_on_both(snapshot: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """The schema errors (place, words) both backends give: the same, in the same order."""
+    with pytest.raises(LawcodeError) as python:
+        SQL_RULES.evaluate(snapshot)
+    with pytest.raises(LawcodeError) as duckdb:
+        evaluate(SQL_RULES.program, snapshot, backend="duckdb")
+    said = [(e.where, e.message) for e in python.value.errors]
+    assert said == [(e.where, e.message) for e in duckdb.value.errors]
+    return said
+
+
 def test_string_constraints_are_checked_in_sql() -> None:
     """`minLength` on a collection's ids (the CAC schema): S010 at the value on both backends."""
     cac = lawcode.load_ruleset(DATA.parent.parent / "rulesets" / "cac")
@@ -280,12 +291,7 @@ def test_nested_lists_and_objects_survive_conversion(tmp_path: Path, form: str) 
 
 def test_a_value_of_a_type_the_schema_does_not_list_is_a_schema_error_in_sql() -> None:
     snapshot = {**LISTED, "users": [{"id": "u1", "mixed": 2.0}, {"id": "u2", "mixed": {"a": 1}}, {"id": "u3", "mixed": 2.5}]}
-    with pytest.raises(LawcodeError) as python:
-        SQL_RULES.evaluate(snapshot)
-    with pytest.raises(LawcodeError) as duckdb:
-        evaluate(SQL_RULES.program, snapshot, backend="duckdb")
-    said = [(e.where, e.message) for e in python.value.errors]
-    assert said == [(e.where, e.message) for e in duckdb.value.errors]
+    said = _errors_on_both(snapshot)
     assert said == [
         ("<snapshot> /users/1/mixed", "{'a': 1} is not of type 'string', 'integer', 'null'"),
         ("<snapshot> /users/2/mixed", "2.5 is not of type 'string', 'integer', 'null'"),
@@ -305,12 +311,7 @@ def test_bad_items_in_a_list_of_objects_are_schema_errors_in_sql() -> None:
         {"id": "u7", "devices": [{"kind": "pc"}, {"kind": "pc", "labels": ["ok", None], "checked": ["2024-02-30"]}]},
     ]
     snapshot = {**LISTED, "users": users}
-    with pytest.raises(LawcodeError) as python:
-        SQL_RULES.evaluate(snapshot)
-    with pytest.raises(LawcodeError) as duckdb:
-        evaluate(SQL_RULES.program, snapshot, backend="duckdb")
-    said = [(e.where, e.message) for e in python.value.errors]
-    assert said == [(e.where, e.message) for e in duckdb.value.errors]
+    said = _errors_on_both(snapshot)
     assert said == [
         ("<snapshot> /users/0/devices/1/seen", "'2024-13-01T10:00:00Z' is not a 'date-time'"),
         ("<snapshot> /users/1/devices/0/kind", "5 is not of type 'string'"),
@@ -331,12 +332,7 @@ def test_bad_elements_of_lists_of_lists_are_schema_errors_in_sql() -> None:
         {"id": "u4", "weeks": [None]},
         {"id": "u5", "weeks": [["2024-01-01"], ["2024-02-30"]]},
     ]
-    with pytest.raises(LawcodeError) as python:
-        SQL_RULES.evaluate({**LISTED, "users": users})
-    with pytest.raises(LawcodeError) as duckdb:
-        evaluate(SQL_RULES.program, {**LISTED, "users": users}, backend="duckdb")
-    said = [(e.where, e.message) for e in python.value.errors]
-    assert said == [(e.where, e.message) for e in duckdb.value.errors]
+    said = _errors_on_both({**LISTED, "users": users})
     assert said == [
         ("<snapshot> /users/0/grid/1", "'x' is not of type 'array', 'null'"),
         ("<snapshot> /users/1/grid/1/1", "None is not of type 'integer'"),
