@@ -108,12 +108,19 @@ def set_text(page: Any, editor: str, text: str) -> None:
 
 
 def pick(page: Any, folder: str, ruleset: str, example: str) -> None:
+    """Choose a ruleset and an example, and return once every file load has landed.
+
+    Picking a ruleset of another folder also loads that folder's violations example; a
+    test that edited the snapshot before that load (or the explicit pick's) answered
+    would have its edit overwritten (seen in CI under load), so each step waits for
+    the page's count of loads in flight to reach zero.
+    """
     with page.expect_response(re.compile(r"/api/examples/.+")):
         page.select_option("[data-testid=ruleset-picker]", value=json.dumps([folder, ruleset], separators=(",", ":")))
-    page.wait_for_function("name => window.playground.state.rulesetName === name", arg=ruleset)
+    page.wait_for_function("name => window.playground.state.rulesetName === name && window.playground.state.loading === 0", arg=ruleset)
     with page.expect_response(re.compile(r"/api/examples/.+")):
         page.select_option("[data-testid=snapshot-picker]", value=example)
-    page.wait_for_function("name => window.playground.state.snapshotName === name", arg=example)
+    page.wait_for_function("name => window.playground.state.snapshotName === name && window.playground.state.loading === 0", arg=example)
 
 
 def evaluate(page: Any) -> Any:
@@ -270,3 +277,24 @@ def test_a_snapshot_value_that_breaks_the_schema_is_marked_at_its_line(page: Any
     assert [d["line"] for d in shown] == [line]
     start = shown[0]["from"]
     assert page.evaluate(f"() => window.playground.snapshotView.state.doc.sliceString({start}, {shown[0]['to']})") == '"archived"'
+
+
+def test_a_slow_example_load_never_overwrites_a_newer_pick(page: Any, url: str) -> None:
+    open_page(page, url)
+    pick(page, "mini", "mini.law", "violations.json")
+    held: list[Any] = []
+    page.route("**/api/examples/mini/violations.json", lambda route: held.append(route))
+    page.select_option("[data-testid=snapshot-picker]", value="violations.json")
+    page.wait_for_function("() => window.playground.state.loading === 1")
+    with page.expect_response("**/api/examples/mini/compliant.json"):
+        page.select_option("[data-testid=snapshot-picker]", value="compliant.json")
+    page.wait_for_function("() => window.playground.state.snapshotName === 'compliant.json'")
+    compliant = (DATA / "mini" / "compliant.json").read_text(encoding="utf-8")
+    assert text_of(page, "snapshot") == compliant
+    # The first pick's answer lands last: it must be dropped, not shown.
+    assert len(held) == 1
+    held[0].continue_()
+    page.wait_for_function("() => window.playground.state.loading === 0")
+    page.wait_for_timeout(200)
+    assert text_of(page, "snapshot") == compliant
+    assert page.evaluate("() => window.playground.state.snapshotName") == "compliant.json"

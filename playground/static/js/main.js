@@ -8,7 +8,10 @@ import { diagnosticItem, renderFailure, renderReport } from "./report.js";
 import { decodeState, encodeState } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { catalog: null, folder: null, rulesetName: null, snapshotName: null, graphedKey: null, graph: null };
+// `loading` counts file loads in flight (the tests wait for 0); `tickets` drops a load
+// that a newer pick of the same editor superseded, so a slow answer never overwrites it.
+const state = { catalog: null, folder: null, rulesetName: null, snapshotName: null, graphedKey: null, graph: null, loading: 0 };
+const tickets = { ruleset: 0, snapshot: 0 };
 let editors;
 
 function status(text, kind = "info") {
@@ -47,13 +50,20 @@ function fillSnapshotPicker() {
 }
 
 async function loadFile(folder, name) {
-  const { status: code, body } = await get(filePath(folder, name));
-  if (code !== 200) throw new Error(body.message || `cannot load ${name}`);
-  return body.text;
+  state.loading += 1;
+  try {
+    const { status: code, body } = await get(filePath(folder, name));
+    if (code !== 200) throw new Error(body.message || `cannot load ${name}`);
+    return body.text;
+  } finally {
+    state.loading -= 1;
+  }
 }
 
 async function loadRuleset(folder, name) {
+  const ticket = ++tickets.ruleset;
   const text = await loadFile(folder, name);
+  if (ticket !== tickets.ruleset) return;
   const folderChanged = folder !== state.folder;
   state.folder = folder;
   state.rulesetName = name;
@@ -69,7 +79,10 @@ async function loadRuleset(folder, name) {
 }
 
 async function loadSnapshot(name) {
-  setText(editors.snapshotView, await loadFile(state.folder, name));
+  const ticket = ++tickets.snapshot;
+  const text = await loadFile(state.folder, name);
+  if (ticket !== tickets.snapshot) return;
+  setText(editors.snapshotView, text);
   state.snapshotName = name;
   $("snapshot-name").textContent = name;
   fillSnapshotPicker();
@@ -198,6 +211,8 @@ async function openShared(hash) {
   const files = folderInfo(state.folder)?.rulesets.map((r) => r.name) || [];
   state.rulesetName = shared.folder === state.folder && files.includes(shared.rulesetName) ? shared.rulesetName : null;
   state.snapshotName = shared.snapshotName || null;
+  tickets.ruleset += 1;  // a link's text wins over any file load still in flight
+  tickets.snapshot += 1;
   setText(editors.rulesetView, shared.ruleset);
   setText(editors.snapshotView, shared.snapshot);
   $("ruleset-name").textContent = `${state.folder}/${state.rulesetName || "(shared)"} — from a link`;
