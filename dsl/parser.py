@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -55,6 +55,14 @@ def _lark() -> Lark:
         maybe_placeholders=True,
         start=["start", "expr"],
     )
+
+
+@lru_cache(maxsize=4096)
+def _hole_tree(hole: str) -> Tree[Token]:
+    """A message placeholder's parse tree, kept by its text: placeholders repeat (`{a.id}`
+    stands in a fifth of the CAC messages) and the tree is only read, never changed, so
+    one parse serves every message with the same text (its spans are shifted when built)."""
+    return _lark().parse(hole, start="expr")
 
 
 def parse_module(text: str, path: str = "<input>") -> ast.Module:
@@ -542,7 +550,7 @@ class _Builder(Transformer[Token, Any]):
                 hole = raw[i + 1 : close].replace('\\"', '"')
                 shift = (line, base_col + i + 1)
                 try:
-                    tree = _lark().parse(hole, start="expr")
+                    tree = _hole_tree(hole)
                     sub = _Builder(self.path, shift)
                     parts.append(sub.run(tree))
                     self.diagnostics.extend(sub.diagnostics)
