@@ -57,7 +57,7 @@ def evaluate(
             traces = [tracer.trace(part, env) for part in _parts(rule)]
             if outcome is False:
                 violations.append(
-                    Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(program, traces), _source(rule))
+                    Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(program, traces, fast.ladders), _source(rule))
                 )
             else:
                 missing = [p for t in traces for n in iter_nodes(t) for p in n.missing]
@@ -109,21 +109,26 @@ def render_message(ev: Evaluator, rule: ir.Rule, env: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def evidence(program: Program, traces: list[TraceNode]) -> tuple[Evidence, ...]:
-    """The facts behind a decision: fields, parameters, aggregates and as_of it read."""
-    ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
+def evidence(program: Program, traces: list[TraceNode], ladders: dict[str, tuple[str, ...]] | None = None) -> tuple[Evidence, ...]:
+    """The facts behind a decision: fields, parameters, aggregates and as_of it read.
+
+    Called once per violation, so callers that report many pass the program's `ladders`
+    (name → steps) instead of having them built again each time."""
+    if ladders is None:
+        ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
+    sources = program.sources
     seen: set[tuple[str, str | None]] = set()
     out: list[Evidence] = []
     for trace in traces:
         for node in iter_nodes(trace):
             expr = node.expr
-            if not isinstance(expr, ir.Field | ir.ParamRef | ir.AsOf | ir.Aggregate | ir.Lookup | ir.Escalate):
+            if not isinstance(expr, _EVIDENCE):
                 continue
             if isinstance(expr, ir.Lookup) and node.note is None:
                 continue
             if isinstance(expr, ir.Field) and isinstance(expr.type, _NON_VALUES):
                 continue
-            text = text_at(program.sources, expr.span)
+            text = text_at(sources, expr.span)
             key = (text, node.pointer)
             if key in seen:
                 continue
@@ -144,4 +149,5 @@ def _order(item: Violation | Undetermined) -> tuple[str, int]:
 from lawcode.compiler import types as _T  # noqa: E402
 
 _NON_VALUES = (_T.RecordType, _T.EntityType)
+_EVIDENCE = (ir.Field, ir.ParamRef, ir.AsOf, ir.Aggregate, ir.Lookup, ir.Escalate)
 __all__ = ["decide", "evaluate", "evidence", "reads", "render_message"]

@@ -159,11 +159,12 @@ def display(value: Any, t: T.Type, ladders: dict[str, tuple[str, ...]]) -> str:
         return "(missing)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if t == T.DATETIME and isinstance(value, dt.datetime):
+    # The cheap isinstance first: comparing types is a Python call, and messages show many values.
+    if isinstance(value, dt.datetime) and t == T.DATETIME:
         return format_datetime(value)
-    if t == T.DATE and isinstance(value, dt.date):
+    if isinstance(value, dt.date) and t == T.DATE:
         return value.isoformat()
-    if t == T.DURATION and isinstance(value, dt.timedelta):
+    if isinstance(value, dt.timedelta) and t == T.DURATION:
         return format_duration(value)
     if t == T.PERIOD:
         years, months = divmod(int(value), 12)
@@ -184,7 +185,7 @@ def to_json(value: Any, t: T.Type, ladders: dict[str, tuple[str, ...]]) -> Any:
     """A value as it appears in the JSON report (stable across backends)."""
     if value is None or isinstance(value, bool | str):
         return value
-    if t == T.DATETIME and isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime) and t == T.DATETIME:
         return format_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -15,7 +15,8 @@ report reads them (its tracer caches their value); `seen` reproduces that.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -38,21 +39,53 @@ def from_sql(value: Any, t: T.Type) -> Any:
     """A SQL result value as the reference evaluator's Python value of type `t`."""
     if value is None:
         return None
-    if t == T.DATETIME:
-        return EPOCH + dt.timedelta(microseconds=int(value))
-    if t == T.DURATION:
-        return dt.timedelta(microseconds=int(value))
-    if t == T.DATE and isinstance(value, dt.datetime):
-        return value.date()
-    if t == T.PERIOD or isinstance(t, T.StepType):
-        return int(value)
-    if isinstance(t, T.RecordType):
-        return {} if value else None
-    if isinstance(t, T.ListType):
-        return [from_sql(v, t.element) for v in value]
-    if t == T.NUMBER and not isinstance(value, int | float):
-        return float(value)  # DECIMAL from an integer division, say
+    return _converter(t)(value)
+
+
+def _same(value: Any) -> Any:
     return value
+
+
+def _micros_after_epoch(value: Any) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=int(value))
+
+
+def _micros(value: Any) -> dt.timedelta:
+    return dt.timedelta(microseconds=int(value))
+
+
+def _day(value: Any) -> Any:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _record(value: Any) -> Any:
+    return {} if value else None
+
+
+def _number(value: Any) -> Any:
+    return value if isinstance(value, int | float) else float(value)  # DECIMAL from an integer division, say
+
+
+@lru_cache(maxsize=1024)
+def _converter(t: T.Type) -> Callable[[Any], Any]:
+    """The conversion for values of type `t`, chosen once per type: a report converts
+    every value of every violation, and comparing types is the costly part of choosing."""
+    if t == T.DATETIME:
+        return _micros_after_epoch
+    if t == T.DURATION:
+        return _micros
+    if t == T.DATE:
+        return _day
+    if t == T.PERIOD or isinstance(t, T.StepType):
+        return int
+    if isinstance(t, T.RecordType):
+        return _record
+    if isinstance(t, T.ListType):
+        element = t.element
+        return lambda value: [from_sql(v, element) for v in value]
+    if t == T.NUMBER:
+        return _number
+    return _same
 
 
 class Assembler:
@@ -115,7 +148,7 @@ class Assembler:
             root.children.extend(self._nodes(probes, row))
         if row[query.outcome] == 1:
             violations.append(
-                Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(self.program, [root]), _source(rule))
+                Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(self.program, [root], self.ladders), _source(rule))
             )
         else:
             missing = [p for n in iter_nodes(root) for p in n.missing]
