@@ -5,7 +5,7 @@ process's own VmHWM; end to end is the wall time of the whole process, imports i
 
 1. five rules (bench/five: log retention, member cap, groups founded per person,
    verified before posting, sanction step) on seeded slim CAC-shaped snapshots:
-   lawcode python/duckdb from JSON, duckdb from Parquet, OPA (the Go engine, same rules in
+   lawcode python/duckdb from JSON, duckdb from JSON Lines and Parquet, OPA (the Go engine, same rules in
    Rego), and the same rules hand-written in DuckDB SQL on the Parquet files. Every
    engine's violations are compared (a digest of the sorted (rule, subject) pairs).
 2. the full CAC rulesets on the CAC example scaled to N users (bench/cac_scale.py: whole
@@ -22,6 +22,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,13 +37,17 @@ def measure(engine: str, ruleset: str, snapshot: str, runs: int) -> dict[str, ob
     results = []
     for _ in range(runs):
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(HERE / "one.py"), engine, ruleset, snapshot], stdout=subprocess.PIPE, cwd=ROOT)
-        assert proc.stdout is not None
-        out = proc.stdout.read()
-        _, status, _usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        if status != 0:
-            return {"error": f"exit {status}"}
+        # stderr goes to a file, shown only when the run fails: Spark's JVM logs its start-up there.
+        with tempfile.TemporaryFile() as errors:
+            proc = subprocess.Popen([sys.executable, str(HERE / "one.py"), engine, ruleset, snapshot], stdout=subprocess.PIPE, stderr=errors, cwd=ROOT)
+            assert proc.stdout is not None
+            out = proc.stdout.read()
+            _, status, _usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            if status != 0:
+                errors.seek(0)
+                sys.stderr.write(errors.read().decode("utf-8", "replace")[-4000:])
+                return {"error": f"exit {status}"}
         found = orjson.loads(out.splitlines()[-1])
         found["wall"] = wall
         results.append(found)
@@ -77,7 +82,10 @@ def five(sizes: list[int], runs: int, opa_max: int) -> None:
             generate.write(json_path, n)
         if not parquet.exists():
             convert(str(json_path), schema, "parquet", str(parquet))
-        plan = [("python", json_path), ("duckdb", json_path), ("duckdb", parquet), ("duckdb-bare", parquet)]
+        jsonl = DATA / f"five-{n}.jsonl"
+        if not jsonl.exists():
+            convert(str(json_path), schema, "jsonl", str(jsonl))
+        plan = [("python", json_path), ("duckdb", json_path), ("duckdb", jsonl), ("duckdb", parquet), ("duckdb-bare", parquet)]
         if n <= opa_max:
             plan.append(("opa", json_path))
         reference = None
@@ -107,15 +115,18 @@ def cac(sizes: list[int], parquet_only: list[int], runs: int, spark_max: int, py
         DATA.mkdir(exist_ok=True)
         if not parquet.exists():
             cac_scale.build(n, parquet)
+        jsonl = DATA / f"cac-{n}.jsonl"
         plan = [("duckdb", parquet)]
-        if n in sizes:
+        if n in sizes:  # every input form
             if not json_path.exists():
                 convert(str(parquet), schema, "json", str(json_path))
-            plan = [("duckdb", json_path), ("duckdb", parquet)]
+            if not jsonl.exists():
+                convert(str(parquet), schema, "jsonl", str(jsonl))
+            plan = [("duckdb", json_path), ("duckdb", jsonl), ("duckdb", parquet)]
             if n <= python_max:
                 plan.insert(0, ("python", json_path))
         if n <= spark_max:
-            plan.append(("spark", parquet))
+            plan += [("spark", form) for form in ((json_path, jsonl, parquet) if n in sizes else (parquet,))]
         reference = None
         for engine, path in plan:
             row = measure(engine, "rulesets/cac", str(path), runs if engine != "spark" else 1)
@@ -147,8 +158,6 @@ def compile_time(runs: int) -> None:
     """Compiling rulesets/cac three ways: cold (a fresh process, nothing cached on disk:
     the first run after a change), from the parse cache on disk (a fresh process, every
     later run), and again in the same process (a service or the playground)."""
-    import tempfile
-
     import lawcode
 
     runs = max(runs, 3)
