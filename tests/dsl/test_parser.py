@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -47,6 +48,26 @@ def test_message_placeholders_are_parsed_with_real_columns() -> None:
     hole = parts[1]
     assert isinstance(hole, ast.Aggregate) and hole.func == "count"
     assert hole.span.column == len('  message "已有 {') + 1
+
+
+def test_a_placeholder_repeated_across_messages_has_each_ones_own_position() -> None:
+    # One placeholder text is parsed once and its tree reused; the spans must still be each message's own.
+    text = (
+        'rule a {\n  cites d art 1\n  for each u in users\n  require true\n  message "user {u.id}"\n}\n'
+        'rule b {\n  cites d art 1\n  for each u in users\n  require true\n  message "again, {u.id} and {u.id}"\n}\n'
+    )
+    holes = []
+    for rule in parse_module(text, "x.law").declarations:
+        assert isinstance(rule, ast.Rule) and rule.message is not None
+        holes += [p for p in rule.message.parts if isinstance(p, ast.Expr)]
+    expected = [
+        (n, m.start() + 2, m.end())  # 1-based: the `u` after `{`, and the `}` (spans end before it)
+        for n, line in enumerate(text.splitlines(), 1)
+        for m in re.finditer(r"\{u\.id\}", line)
+    ]
+    assert len(expected) == 3
+    assert [(h.span.line, h.span.column, h.span.end_column) for h in holes] == expected
+    assert all(isinstance(h, ast.Attribute) and h.name == "id" for h in holes)
 
 
 def test_chinese_text_in_strings_and_comments() -> None:
