@@ -298,3 +298,4 @@ def test_a_slow_example_load_never_overwrites_a_newer_pick(page: Any, url: str) 
     page.wait_for_timeout(200)
     assert text_of(page, "snapshot") == compliant
     assert page.evaluate("() => window.playground.state.snapshotName") == "compliant.json"
+    assert page.inner_text("#status") == "Loaded compliant.json"  # not the dropped load's

@@ -60,10 +60,11 @@ async function loadFile(folder, name) {
   }
 }
 
+/** Load a ruleset file into its editor; false when a newer pick superseded this one. */
 async function loadRuleset(folder, name) {
   const ticket = ++tickets.ruleset;
   const text = await loadFile(folder, name);
-  if (ticket !== tickets.ruleset) return;
+  if (ticket !== tickets.ruleset) return false;
   const folderChanged = folder !== state.folder;
   state.folder = folder;
   state.rulesetName = name;
@@ -76,16 +77,19 @@ async function loadRuleset(folder, name) {
     if (example) await loadSnapshot(example);
     else fillSnapshotPicker();
   }
+  return true;
 }
 
+/** Load an example snapshot into its editor; false when a newer pick superseded this one. */
 async function loadSnapshot(name) {
   const ticket = ++tickets.snapshot;
   const text = await loadFile(state.folder, name);
-  if (ticket !== tickets.snapshot) return;
+  if (ticket !== tickets.snapshot) return false;
   setText(editors.snapshotView, text);
   state.snapshotName = name;
   $("snapshot-name").textContent = name;
   fillSnapshotPicker();
+  return true;
 }
 
 // ---------------------------------------------------------------- lint, graph
@@ -245,13 +249,12 @@ async function start() {
   $("ruleset-picker").addEventListener("change", async (ev) => {
     if (!ev.target.value) return;
     const [folder, name] = JSON.parse(ev.target.value);
-    await loadRuleset(folder, name);
-    status(`Loaded ${folder}/${name}`);
+    if (await loadRuleset(folder, name)) status(`Loaded ${folder}/${name}`);
   });
   $("snapshot-picker").addEventListener("change", async (ev) => {
     if (!ev.target.value) return;
-    await loadSnapshot(ev.target.value);
-    status(`Loaded ${ev.target.value}`);
+    const name = ev.target.value;
+    if (await loadSnapshot(name)) status(`Loaded ${name}`);
   });
   $("evaluate").addEventListener("click", evaluate);
   $("share").addEventListener("click", share);
