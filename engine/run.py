@@ -109,13 +109,11 @@ def render_message(ev: Evaluator, rule: ir.Rule, env: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def evidence(program: Program, traces: list[TraceNode], ladders: dict[str, tuple[str, ...]] | None = None) -> tuple[Evidence, ...]:
+def evidence(program: Program, traces: list[TraceNode], ladders: dict[str, tuple[str, ...]]) -> tuple[Evidence, ...]:
     """The facts behind a decision: fields, parameters, aggregates and as_of it read.
 
-    Called once per violation, so callers that report many pass the program's `ladders`
-    (name → steps) instead of having them built again each time."""
-    if ladders is None:
-        ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
+    Called once per violation: `ladders` (name → steps) is the caller's, built once per
+    report, not once per violation."""
     sources = program.sources
     seen: set[tuple[str, str | None]] = set()
     out: list[Evidence] = []
