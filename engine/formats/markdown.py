@@ -4,7 +4,9 @@ A status line and summary tables first (by severity, by document), then the find
 grouped by document and article, each article with its summary, each finding with its
 rule, subject, message, evidence and the rule's source line; then undetermined subjects
 and rules not in force. Text from the snapshot or the ruleset is escaped, so a subject
-called `<script>` or `a|b` cannot break the page or the tables.
+called `<script>` or `a|b` cannot break the page or the tables, and its control
+characters and bidi overrides are shown as escapes (`visible`): the report is read in a
+terminal as often as on a web page.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import orjson
 
 from lawcode.compiler import Program
+from lawcode.diagnostics import visible
 from lawcode.engine.formats.text import citation_label, label_order
 from lawcode.engine.report import Report, Subject, Violation
 
@@ -27,7 +30,7 @@ _LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 
 def text(value: str) -> str:
     """Plain text in markdown: specials backslash-escaped, HTML neutralised, one line."""
-    escaped = value.replace("&", "&amp;").replace("<", "&lt;")
+    escaped = visible(value, newlines=True).replace("&", "&amp;").replace("<", "&lt;")
     escaped = " ".join(_SPECIAL.sub(r"\\\1", escaped).split())
     escaped = _LIST_NUMBER.sub(r"\1\\\2", escaped)  # `1. x` would start a list
     return "\\" + escaped if _BLOCK_START.match(escaped) else escaped
@@ -38,7 +41,7 @@ def code(value: str, cell: bool = False) -> str:
 
     In a table `cell`, `|` is escaped even inside code, as GitHub's tables require.
     """
-    value = " ".join(value.split())
+    value = " ".join(visible(value, newlines=True).split())
     if cell:
         value = value.replace("|", "\\|")
     fence = "`"

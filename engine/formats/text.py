@@ -4,6 +4,8 @@ Each violation takes one line (severity, rule, subject, message) and a dim line 
 evidence below it (the values read, with their JSON pointers, the first few of them).
 Rendered with rich; colour when the caller says the output is a terminal (`color=True`;
 rich honours NO_COLOR), plain text otherwise, so a file or a CI log gets no escapes.
+Whatever comes from the ruleset or the snapshot (titles, ids, messages, values) goes
+through `visible`: its control characters and bidi overrides are shown, never obeyed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from rich.text import Text
 
 from lawcode.compiler import Program
 from lawcode.compiler.ir import Citation
-from lawcode.engine.report import Evidence, Report, Violation
+from lawcode.diagnostics import visible
+from lawcode.engine.report import Evidence, Report, Subject, Violation
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 EVIDENCE_SHOWN = 4
@@ -26,31 +29,30 @@ EVIDENCE_SHOWN = 4
 
 def render(report: Report, program: Program, *, color: bool | None = None, width: int = 100) -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=color is False, width=width, highlight=False, soft_wrap=True)
+    console = Console(file=buffer, force_terminal=color, no_color=color is False, width=width, highlight=False, soft_wrap=True, markup=False, emoji=False)
     write(console, report, program)
     return buffer.getvalue()
 
 
 def write(console: Console, report: Report, program: Program) -> None:
-    console.print(Text(f"lawcode check · as of {report.as_of.isoformat()} · snapshot {report.snapshot}", style="bold"))
+    console.print(Text(f"lawcode check · as of {report.as_of.isoformat()} · snapshot {visible(report.snapshot)}", style="bold"))
     grouped: dict[str, dict[str, list[Violation]]] = defaultdict(lambda: defaultdict(list))
     for v in report.violations:
         grouped[v.citation.document][citation_label(v.citation)].append(v)
     for doc_key in sorted(grouped):
         doc = program.documents.get(doc_key)
         console.print()
-        console.print(Text(f"{doc_key} — {doc.title if doc else ''}", style="bold underline"))
+        console.print(Text(visible(f"{doc_key} — {doc.title if doc else ''}"), style="bold underline"))
         for article in sorted(grouped[doc_key], key=label_order):
             items = grouped[doc_key][article]
             article_summary = items[0].citation.summary or ""
-            console.print(Text.assemble(("  " + article, "bold"), ("  " + article_summary, "dim")))
+            console.print(Text.assemble(("  " + visible(article), "bold"), ("  " + visible(article_summary), "dim")))
             for v in items:
-                subject = f"{v.subject.collection} {v.subject.id}" if v.subject else "platform"
                 line = Text("    ")
                 line.append(f"{v.severity:<8}", style=SEVERITY_STYLE.get(v.severity, ""))
                 line.append(f" {v.rule}", style="bold")
-                line.append(f"  [{subject}]  ")
-                line.append(v.message)
+                line.append(f"  [{subject_label(v.subject)}]  ")
+                line.append(visible(v.message))
                 console.print(line)
                 if v.evidence:
                     console.print(Text("      " + evidence_line(v.evidence), style="dim"))
@@ -58,9 +60,8 @@ def write(console: Console, report: Report, program: Program) -> None:
         console.print()
         console.print(Text("Undetermined (a needed fact is missing)", style="bold magenta"))
         for u in report.undetermined:
-            subject = f"{u.subject.collection} {u.subject.id}" if u.subject else "platform"
             missing = ", ".join(u.missing[:3]) + (" …" if len(u.missing) > 3 else "")
-            console.print(Text(f"    {u.rule}  [{subject}]  missing: {missing or 'unknown'}"))
+            console.print(Text(f"    {u.rule}  [{subject_label(u.subject)}]  missing: {visible(missing) or 'unknown'}"))
     if report.not_in_force:
         console.print()
         console.print(Text("Not in force on this date", style="bold"))
@@ -89,6 +90,11 @@ def write(console: Console, report: Report, program: Program) -> None:
     console.print(table)
 
 
+def subject_label(subject: Subject | None) -> str:
+    """`users u2`: the collection and the id as the snapshot spells them, controls shown."""
+    return visible(f"{subject.collection} {subject.id}") if subject else "platform"
+
+
 def evidence_line(evidence: tuple[Evidence, ...]) -> str:
     """`expr = value (pointer)` for the first few values a decision read."""
     parts = []
@@ -96,7 +102,7 @@ def evidence_line(evidence: tuple[Evidence, ...]) -> str:
         value = orjson.dumps(e.value).decode()
         parts.append(f"{e.expr} = {value}" + (f" ({e.pointer})" if e.pointer else ""))
     more = len(evidence) - EVIDENCE_SHOWN
-    return " · ".join(parts) + (f" · … {more} more" if more > 0 else "")
+    return visible(" · ".join(parts)) + (f" · … {more} more" if more > 0 else "")
 
 
 def citation_label(c: Citation) -> str:

@@ -27,7 +27,7 @@ from lawcode.compiler.graph_export import (
     rule_inputs,
     whole,
 )
-from lawcode.diagnostics import LawcodeError
+from lawcode.diagnostics import LawcodeError, visible
 
 SUMMARY_WIDTH = 80  # an article's summary in a listing; the full text is in the ruleset
 
@@ -153,7 +153,7 @@ def graph(paths: tuple[Path, ...], fmt: str, impact_of: str | None, rule_id: str
 
         _write_atomically(output, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(visible(text, newlines=True), nl=False)
 
 
 register(graph)

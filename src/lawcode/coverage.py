@@ -23,11 +23,13 @@ from typing import Any
 import click
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import lawcode.cli
 from lawcode.api import Ruleset
 from lawcode.compiler import ir
+from lawcode.diagnostics import visible
 
 NOT_ENCODED = "NOT ENCODED"
 NOT_APPLICABLE = "not applicable"
@@ -161,7 +163,7 @@ def to_json(coverage: list[DocumentCoverage]) -> dict[str, Any]:
 def print_text(coverage: list[DocumentCoverage], console: Console) -> None:
     styles = {NOT_ENCODED: "bold red", NOT_APPLICABLE: "dim"}
     for doc in coverage:
-        console.print(f"\n[bold]{doc.key}[/]  {doc.title}", highlight=False)
+        console.print(f"\n[bold]{_shown(doc.key)}[/]  {_shown(doc.title)}", highlight=False)
         table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
         table.add_column("part", no_wrap=True)
         table.add_column("status", no_wrap=True)
@@ -178,13 +180,18 @@ def print_text(coverage: list[DocumentCoverage], console: Console) -> None:
     style = "bold green" if not missing else "bold red"
     console.print(f"\n[{style}]coverage: {len(units) - len(missing)}/{len(units)} parts encoded ({share:.0f}%)[/]", highlight=False)
     for u in missing:
-        console.print(f"  [red]NOT ENCODED[/] {u.document} {u.label}", highlight=False)
+        console.print(f"  [red]NOT ENCODED[/] {_shown(f'{u.document} {u.label}')}", highlight=False)
+
+
+def _shown(text: str) -> str:
+    """Ruleset text in rich markup: controls shown as escapes, `[brackets]` as typed."""
+    return escape(visible(text))
 
 
 def _rows(table: Table, u: Unit, indent: int, styles: dict[str, str]) -> None:
     status = u.status
     detail = (u.reason or "") if status == NOT_APPLICABLE else ", ".join(u.rules) or ("see its parts" if u.children else "")
-    table.add_row("  " * indent + u.label, f"[{styles.get(status, 'green')}]{status}[/]", detail)
+    table.add_row("  " * indent + _shown(u.label), f"[{styles.get(status, 'green')}]{status}[/]", _shown(detail))
     for child in u.children:
         _rows(table, child, indent + 1, styles)
 
@@ -199,7 +206,7 @@ def coverage_command(paths: tuple[Path, ...], fmt: str) -> None:
     if fmt == "json":
         click.echo(orjson.dumps(to_json(coverage), option=orjson.OPT_INDENT_2).decode())
     else:
-        print_text(coverage, Console(highlight=False, soft_wrap=True))
+        print_text(coverage, Console(highlight=False, soft_wrap=True, emoji=False))
     sys.exit(0 if complete(coverage) else 1)
 
 

@@ -3,7 +3,9 @@
 Never in a pipe, a file or a CI log (stderr not a terminal, or `CI` set), and not for
 quick checks either: loading shows a spinner only for a snapshot over `BIG_SNAPSHOT`
 bytes, and the bar over subjects appears only once checking has run for `DELAY`
-seconds. Both vanish when done, so the report on stdout is all that stays.
+seconds. Both vanish when done, so the report on stdout is all that stays. A label is
+shown as typed (no markup, no emoji) and with its control characters escaped (`visible`),
+as every line lawcode prints on a terminal.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from typing import TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from lawcode.diagnostics import visible
 
 DELAY = 0.5  # seconds before a bar is worth showing
 BIG_SNAPSHOT = 5_000_000  # bytes: loading and validating a larger one takes a while
@@ -32,9 +37,9 @@ class TerminalProgress:
     """`progress(done, total)` for `Ruleset.evaluate`; a context manager that cleans up."""
 
     def __init__(self, label: str = "checking subjects", console: Console | None = None, delay: float = DELAY, enabled: bool = True) -> None:
-        self.label = label
+        self.label = visible(label)
         self.enabled = enabled
-        self.console = console or Console(stderr=True)
+        self.console = console or Console(stderr=True, emoji=False)
         self.delay = delay
         self.started = time.monotonic()
         self.bar: Progress | None = None
@@ -48,7 +53,7 @@ class TerminalProgress:
             big = False
         if not (self.enabled and big):
             return work()
-        with self.console.status(label):
+        with self.console.status(Text(visible(label))):
             result = work()
         self.started = time.monotonic()
         return result
@@ -60,7 +65,7 @@ class TerminalProgress:
             if time.monotonic() - self.started < self.delay:
                 return
             self.bar = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 console=self.console, transient=True,
             )
             self.bar.start()

@@ -32,7 +32,7 @@ from rich.text import Text
 
 import lawcode.cli
 from lawcode.api import Ruleset, load_ruleset
-from lawcode.diagnostics import LawcodeError
+from lawcode.diagnostics import LawcodeError, visible
 from lawcode.engine.report import Report
 
 TEST_SUFFIX = ".test.yaml"
@@ -430,17 +430,17 @@ def run_case(case: Case, ruleset: Ruleset, evaluate: Evaluate) -> Result:
 
 def print_run(run: TestRun, console: Console, verbose: bool = False) -> None:
     for error in run.errors:
-        console.print(Text("error ", style="bold red") + Text(error.render()), highlight=False)
+        console.print(Text("error ", style="bold red") + Text(visible(error.render(), newlines=True)), highlight=False)
     for result in run.results:
         case = result.case
         where = f"{case.file}:{case.line}"
         if result.passed:
             if verbose:
-                console.print(Text("PASS ", style="green") + Text(f"{where} {case.name}"), highlight=False)
+                console.print(Text("PASS ", style="green") + Text(visible(f"{where} {case.name}")), highlight=False)
             continue
-        console.print(Text("FAIL ", style="bold red") + Text(f"{where} {case.name}"), highlight=False)
+        console.print(Text("FAIL ", style="bold red") + Text(visible(f"{where} {case.name}")), highlight=False)
         if result.error:
-            console.print(result.error, markup=False, highlight=False)
+            console.print(Text(visible(result.error, newlines=True)), highlight=False)
             continue
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("")
@@ -448,13 +448,13 @@ def print_run(run: TestRun, console: Console, verbose: bool = False) -> None:
         table.add_column("subject")
         table.add_column("citation")
         for key in result.missing:
-            table.add_row(Text("- expected", style="red"), *map(Text, key))
+            table.add_row(Text("- expected", style="red"), *(Text(visible(k)) for k in key))
         for key in result.unexpected:
-            table.add_row(Text("+ actual", style="green"), *map(Text, key))
+            table.add_row(Text("+ actual", style="green"), *(Text(visible(k)) for k in key))
         for ukey in result.missing_undetermined:
-            table.add_row(Text("- undetermined expected", style="red"), *map(Text, ukey), "")
+            table.add_row(Text("- undetermined expected", style="red"), *(Text(visible(k)) for k in ukey), "")
         for ukey in result.unexpected_undetermined:
-            table.add_row(Text("+ undetermined", style="green"), *map(Text, ukey), "")
+            table.add_row(Text("+ undetermined", style="green"), *(Text(visible(k)) for k in ukey), "")
         console.print(table)
     style = "bold green" if run.exit_code == 0 else "bold red"
     tail = f", {len(run.errors)} error(s)" if run.errors else ""
@@ -468,7 +468,7 @@ def print_run(run: TestRun, console: Console, verbose: bool = False) -> None:
 def test_command(paths: tuple[Path, ...], backend: str, verbose: bool) -> None:
     """Run rule tests (*.test.yaml): each case's exact expected violations. See docs/testing.md."""
     run = run_tests(paths, backend)
-    print_run(run, Console(highlight=False, soft_wrap=True), verbose)
+    print_run(run, Console(highlight=False, soft_wrap=True, emoji=False), verbose)
     sys.exit(run.exit_code)
 
 
