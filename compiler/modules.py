@@ -3,17 +3,27 @@
 The entry points are files or folders (a folder means every `.law` file below it);
 `import "x.law"` pulls in more, relative to the importing file. Parse errors of all
 files are gathered before anything is raised, so `lawcode lint` shows them together.
+
+Every file is read through `lawcode.compiler.reading`: only `.law` files (as named and
+once symlinks are resolved), regular, bounded, UTF-8. The paths of `import` and `schema`
+are checked here, at their declaration's span, before anything touches the disk, so a
+ruleset cannot make lawcode read, let alone quote, a file that is not a ruleset.
 """
 
 from __future__ import annotations
 
+import errno
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lawcode.compiler import reading
+from lawcode.compiler.reading import RULESET, SCHEMA, FileRefused
 from lawcode.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl import ast, parse_module
 from lawcode.dsl.cache import parse_file
+from lawcode.dsl.spans import Span
 
 EXTENSION = ".law"
 
@@ -35,19 +45,50 @@ def display(path: Path) -> str:
 
 
 def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
+    """The ruleset files of the entries (files, or folders of `.law` files), and what is wrong with the others."""
     files: list[Path] = []
     problems: list[Diagnostic] = []
     for path in paths:
-        if path.is_dir():
+        try:
+            reading.check_path(str(path))
+            mode = path.stat().st_mode
+        except FileRefused as refused:
+            problems.append(refused.diagnostic())
+            continue
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                problems.append(reading.too_long(str(path)).diagnostic())
+            elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                problems.append(error("E010", f"no such file or folder: `{reading.shown(path)}`"))
+            else:
+                problems.append(error("E010", f"cannot read `{reading.shown(path)}`: {exc.strerror}"))
+            continue
+        if stat.S_ISDIR(mode):
             found = sorted(p for p in path.rglob(f"*{EXTENSION}") if p.is_file())
             if not found:
                 problems.append(error("E010", f"no `{EXTENSION}` files in folder `{path}`", hint="point at a ruleset file or a folder holding some"))
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
+            candidates = found
         else:
-            problems.append(error("E010", f"no such file or folder: `{path}`"))
+            candidates = [path]
+        for candidate in candidates:
+            try:
+                reading.check_target(candidate.resolve(), str(candidate), RULESET)
+            except FileRefused as refused:
+                problems.append(refused.diagnostic())
+                continue
+            files.append(candidate)
     return files, problems
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A module to load: its display name, its text when given inline, its folder, and the
+    `import` that named it (where problems reading it are shown)."""
+
+    name: str
+    text: str | None
+    base: Path
+    named_at: Span | None = None
 
 
 def load(
@@ -60,19 +101,24 @@ def load(
     imports: dict[str, tuple[str, ...]] = {}
     base_dirs: dict[str, Path] = {}
     sources: dict[str, str] = {}
-    queue: list[tuple[str, str | None, Path]] = [(display(f), None, f.parent) for f in files]
-    queue += [(name, text, base) for name, text, base in texts]
-    real: dict[str, Path] = {display(f): f for f in files}
+    queue = [_Pending(display(f), None, f.parent) for f in files]
+    queue += [_Pending(name, text, base) for name, text, base in texts]
+    real: dict[str, tuple[Path, str]] = {display(f): (f, str(f)) for f in files}
     while queue:
-        name, text, base = queue.pop(0)
+        pending = queue.pop(0)
+        name, text, base = pending.name, pending.text, pending.base
         if name in modules or name in sources:
             continue
         parse: Callable[[str, str], ast.Module] = parse_module  # texts given inline (the playground, the API) are not kept
         if text is None:
+            path, written = real[name]
             try:
-                text = real[name].read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(error("E010", f"cannot read `{name}`: {exc}"))
+                text = reading.read_text(path, written, RULESET)
+            except FileRefused as refused:
+                problems.append(refused.diagnostic(pending.named_at, name))
+                continue
+            except OSError as exc:
+                problems.append(error("E010", f"cannot read `{reading.shown(name)}`: {exc.strerror}", pending.named_at))
                 continue
             parse = parse_file
         sources[name] = text
@@ -85,17 +131,32 @@ def load(
         base_dirs[name] = base
         targets: list[str] = []
         for decl in module.declarations:
-            if isinstance(decl, ast.Import):
+            if not isinstance(decl, ast.Import | ast.SchemaDecl):
+                continue
+            kind = RULESET if isinstance(decl, ast.Import) else SCHEMA
+            try:
+                reading.check_name(decl.path, kind)
                 target = (base / decl.path).resolve()
-                if not target.is_file():
-                    problems.append(
-                        error("E011", f"imported file `{decl.path}` does not exist", decl.span, f"paths are relative to `{base}`")
-                    )
-                    continue
-                key = display(target)
-                real[key] = target
-                targets.append(key)
-                queue.append((key, None, target.parent))
+                reading.check_target(target, decl.path, kind)
+            except FileRefused as refused:
+                problems.append(refused.diagnostic(decl.span))
+                continue
+            if isinstance(decl, ast.SchemaDecl):
+                continue  # read by the compiler (`SnapshotSchema.load`), through the same checks
+            try:
+                exists = target.exists()
+            except OSError as exc:  # the folder's path and this one together are too long
+                problems.append(error("E010", f"cannot read `{reading.shown(decl.path)}`: {exc.strerror}", decl.span))
+                continue
+            if not exists:
+                problems.append(
+                    error("E011", f"imported file `{decl.path}` does not exist", decl.span, f"paths are relative to `{base}`")
+                )
+                continue
+            key = display(target)
+            real.setdefault(key, (target, decl.path))
+            targets.append(key)
+            queue.append(_Pending(key, None, target.parent, decl.span))
         imports[name] = tuple(targets)
     if problems:
         raise LawcodeError(problems, sources)

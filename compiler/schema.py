@@ -4,6 +4,10 @@ The compiler checks every field path a ruleset reads against this schema, so a t
 a field name is a compile error with a suggestion, not a silent "missing" at run time.
 Top-level arrays of objects are collections (subjects of `for each`, sources of
 aggregates); other top-level properties (`as_of`, `policy`, …) are reachable by name.
+
+The file is read through `lawcode.compiler.reading` (a regular `.json` file, bounded,
+UTF-8), and a file that is not JSON is reported by line and column only: a ruleset may
+name any file as its schema, and its content must not reach a log.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lawcode.compiler import types as T
+from lawcode.compiler.reading import SCHEMA, FileRefused, read_text
 
 JSON = dict[str, Any]
 
@@ -36,8 +41,17 @@ class SnapshotSchema:
 
     @classmethod
     def load(cls, path: Path) -> SnapshotSchema:
-        with path.open(encoding="utf-8") as handle:
-            return cls(json.load(handle), str(path))
+        """Read a schema file. `FileRefused` (a `ValueError`) or `OSError` say why not."""
+        text = read_text(path, None, SCHEMA)  # the callers' messages name the file
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:  # its message says what was expected, never what was found
+            raise FileRefused(SCHEMA_CODE, f"it is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg.lower()}") from None
+        except RecursionError:
+            raise FileRefused(SCHEMA_CODE, "its JSON is nested too deeply for a snapshot schema") from None
+        if not isinstance(document, dict):
+            raise FileRefused(SCHEMA_CODE, f"it holds {_json_kind(document)}, and a JSON Schema is a JSON object")
+        return cls(document, str(path))
 
     # -- structure
     def resolve(self, node: JSON) -> JSON:
@@ -109,6 +123,13 @@ class SnapshotSchema:
             element = self.type_of(node.get("items", {}), pointer + "/items")
             return FieldInfo(T.list_of(element.type), node, element.enum)
         return FieldInfo(T.UNKNOWN, node, enum)
+
+
+SCHEMA_CODE = "E065"
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
 
 
 def json_types(node: JSON) -> set[str]:

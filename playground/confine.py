@@ -5,13 +5,16 @@ Before compiling, every such path is resolved (symlinks included) and must land 
 the chosen ruleset folder; otherwise the request is refused with a diagnostic at the
 offending line. Files already inside the folder are trusted, so their own imports are
 left to the compiler. Text that does not parse cannot name a file, and is passed on to
-the compiler to report its syntax errors.
+the compiler to report its syntax errors; nor can a path with a NUL byte or a name too
+long for a file system, which the compiler reports at its line (E061) without touching
+the disk, as it refuses a file of the wrong kind inside the folder (`import "x.env"`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from lawcode.compiler.reading import FileRefused, check_path
 from lawcode.diagnostics import Diagnostic, LawcodeError
 from lawcode.dsl import ast, parse_module
 
@@ -29,6 +32,10 @@ def check_paths(text: str, name: str, base: Path, folder: Path, folder_id: str) 
     for decl in module.declarations:
         if not isinstance(decl, ast.Import | ast.SchemaDecl):
             continue
+        try:
+            check_path(decl.path)
+        except FileRefused:
+            continue  # names no file: the compiler says so at its line
         target = (base / decl.path).resolve()
         if target == root or not target.is_relative_to(root):
             what = "import" if isinstance(decl, ast.Import) else "schema"

@@ -115,4 +115,9 @@ def _is_path(text: str) -> bool:
     if not text.strip() or "\n" in text or "{" in text or len(text) > 4096:
         return False
     path = Path(text)
-    return path.suffix == ".law" or path.is_dir()
+    if path.suffix == ".law":
+        return True
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # a name too long for a file system, a NUL byte: not a path
+        return False
