@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.fuzz.mutate import get, json_paths
-from bench.fuzz.targets import ROOT, Run, Slow, Target, reproducers
+from bench.fuzz.targets import ROOT, Broken, Run, Slow, Target, reproducers
 
 PRODUCT_DIRS = tuple(str(ROOT / d) + os.sep for d in ("dsl", "compiler", "engine", "src", "playground"))
 CORPUS_LIMIT = 400
@@ -90,6 +90,8 @@ def where(exc: BaseException) -> str:
     A RecursionError is placed by file alone, as where it overflows depends on the stack
     the run started from.
     """
+    if isinstance(exc, Broken):
+        return exc.where
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if f.filename.startswith(PRODUCT_DIRS)]
     frame = (ours or frames or [None])[-1]

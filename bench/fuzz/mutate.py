@@ -258,7 +258,7 @@ def mutate_folder(rng: random.Random, data: bytes, corpus: list[bytes]) -> bytes
     else:  # a line (or the root object) mutated as a JSON tree
         lines = text.split("\n")
         i = rng.randrange(len(lines))
-        lines[i] = mutate_snapshot(rng, lines[i].encode("utf-8", "surrogatepass"), [lines[i].encode()]).decode("utf-8", "surrogateescape").replace("\n", " ")
+        lines[i] = mutate_snapshot(rng, lines[i].encode("utf-8", "surrogatepass"), [lines[i].encode("utf-8", "surrogatepass")]).decode("utf-8", "surrogateescape").replace("\n", " ")
         files[name] = "\n".join(lines)
     return json.dumps(files).encode()
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,14 @@ Run = Callable[[bytes], str]  # runs one input, returns its outcome's signature;
 
 
 class Broken(AssertionError):
-    """The input broke a contract without an exception of its own (an HTTP 500, a bad body)."""
+    """The input broke a contract without an exception of its own (an HTTP 500, a bad body).
+
+    `where` tells such crashes apart as a traceback cannot: the route and the status.
+    """
+
+    def __init__(self, message: str, where: str) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 class Slow(Exception):
@@ -201,7 +209,10 @@ def _http() -> Iterator[Run]:
     from unittest import mock
 
     from jsonschema import Draft202012Validator
-    from starlette.testclient import TestClient
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # StarletteDeprecationWarning: its TestClient on httpx
+        from starlette.testclient import TestClient
 
     from lawcode.playground import app as playground
     from lawcode.playground import openapi
@@ -213,23 +224,23 @@ def _http() -> Iterator[Run]:
 
     def check(method: str, path: str, status: int, body: bytes, content_type: str) -> None:
         if status >= 500:
-            raise Broken(f"{method} {path} answered {status}: {body[:300]!r}")
-        route = "/api/examples/{folder}/{name}" if path.startswith("/api/examples/") else path
+            raise Broken(f"{method} {path} answered {status}: {body[:300]!r}", f"{method} {path.split('?')[0][:40]} {status}")
+        route = "/api/examples/{folder}/{name}" if re.fullmatch(r"/api/examples/[^/]+/.+", path) else path
         operation = spec["paths"].get(route, {}).get(method.lower())
         if operation is None or status == 405:
             return
         declared = operation["responses"].get(str(status))
         if declared is None:
-            raise Broken(f"{method} {route} answered {status}, undeclared in the OpenAPI document: {body[:300]!r}")
+            raise Broken(f"{method} {route} answered {status}, undeclared in the OpenAPI document: {body[:300]!r}", f"{method} {route} {status} undeclared")
         if not content_type.startswith("application/json"):
-            raise Broken(f"{method} {route} answered {status} as {content_type}, not JSON")
+            raise Broken(f"{method} {route} answered {status} as {content_type}, not JSON", f"{method} {route} {status} not JSON")
         key = (route, method, str(status))
         if key not in validators:
             schema = declared["content"]["application/json"]["schema"]
             validators[key] = Draft202012Validator({**schema, "components": spec["components"]})
         errors = sorted(validators[key].iter_errors(json.loads(body)), key=str)
         if errors:
-            raise Broken(f"{method} {route} {status} does not fit its schema: {errors[0].message[:200]} at {list(errors[0].absolute_path)}")
+            raise Broken(f"{method} {route} {status} does not fit its schema: {errors[0].message[:200]} at {list(errors[0].absolute_path)}", f"{method} {route} {status} schema")
 
     with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=True) as client:
 
@@ -242,7 +253,8 @@ def _http() -> Iterator[Run]:
                 response = client.request(method, path, content=body, headers=headers)
             except (ValueError, UnicodeError) as exc:  # httpx refuses to send it: no request reached the app
                 return f"unsendable {type(exc).__name__}"
-            check(method, path if path.startswith("/") else "/" + path, response.status_code, response.content, response.headers.get("content-type", ""))
+            # the path answered (after redirects), as the router saw it
+            check(response.request.method, response.url.path, response.status_code, response.content, response.headers.get("content-type", ""))
             return f"{method} {path[:24]} {response.status_code}"
 
         yield run
