@@ -94,9 +94,9 @@ def where(exc: BaseException) -> str:
         return exc.where
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if f.filename.startswith(PRODUCT_DIRS)]
-    frame = (ours or frames or [None])[-1]
-    if frame is None:
+    if not (ours or frames):
         return "?"
+    frame = (ours or frames)[-1]
     name = os.path.relpath(frame.filename, ROOT) if frame.filename.startswith(str(ROOT)) else Path(frame.filename).name
     return name if isinstance(exc, RecursionError) else f"{name} in {frame.name}"
 
@@ -220,7 +220,7 @@ def campaign(
                         keep(crash, target.ext, crashes)
                     if report is not None:
                         report(f"  {target.name}: {crash.kind} at {crash.where}: {crash.message[:160]}")
-            elif outcome not in seen:
+            elif outcome is not None and outcome not in seen:
                 seen.add(outcome)
                 if n >= len(corpus) and len(corpus) < CORPUS_LIMIT:
                     corpus.append(data)
