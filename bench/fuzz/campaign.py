@@ -211,9 +211,10 @@ def campaign(
             outcome, exc = attempt(run, data, timeout)
             result.inputs += 1
             if exc is not None:
-                crash = crash_of(target.name, data, exc)
-                result.hits[crash.key] = result.hits.get(crash.key, 0) + 1
-                if crash.key not in result.crashes:
+                key = (type(exc).__name__, where(exc))  # the traceback's text only for a new crash: deep ones are long
+                result.hits[key] = result.hits.get(key, 0) + 1
+                if key not in result.crashes:
+                    crash = crash_of(target.name, data, exc)
                     crash = minimise(run, crash, timeout, minimise_seconds) if minimise_seconds > 0 else crash
                     result.crashes[crash.key] = crash
                     if crashes is not None:
