@@ -3,21 +3,25 @@
 Handlers stay thin: cap and parse the body, validate it against the OpenAPI request
 schema, pick the ruleset folder from the catalog, and hand the job to a worker process.
 Every failure a client can cause has its own status and a JSON body
-`{"error", "message", "diagnostics"}`; a 500 only ever means a bug in lawcode.
+`{"error", "message", "diagnostics"}`; a 500 only ever means a bug in lawcode. A body
+must arrive whole within `Limits.request_seconds` (else 408, and the connection is
+closed); a client that goes away mid-body costs one line of log, not a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -29,7 +33,9 @@ from lawcode.playground.limits import Limits
 from lawcode.playground.workers import JobTimeout, PoolBusy, WorkerFailed, WorkerPool
 
 STATIC = Path(__file__).resolve().parent / "static"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# uvicorn's logger: its handler and format are the ones the server's own lines use.
+log = logging.getLogger("uvicorn.error")
 # The page loads only its own files; CodeMirror injects <style> elements, hence inline styles.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -52,7 +58,7 @@ class ApiError(Exception):
 
     def response(self) -> JSONResponse:
         body = {"error": self.error, "message": self.message, "diagnostics": [], **self.extra}
-        headers = {"Retry-After": "1"} if self.status == 503 else None
+        headers = {"Retry-After": "1"} if self.status == 503 else {"Connection": "close"} if self.status == 408 else None
         return JSONResponse(body, status_code=self.status, headers=headers)
 
 
@@ -85,16 +91,29 @@ class TrustedHosts:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "*" not in self.allowed:
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            if name not in self.allowed:
+            if host_name(host) not in self.allowed:
                 response = JSONResponse({"error": "invalid_request", "message": f"unknown host `{host}`", "diagnostics": []}, status_code=400)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON, refused before it is read when it is too large."""
+def host_name(host: str) -> str:
+    """The name in a Host header, without its port: `[::1]:8000` → `::1`, `localhost:80` → `localhost`."""
+    if host.startswith("["):
+        name, bracket, _ = host[1:].partition("]")
+        return name if bracket else host
+    return host.rsplit(":", 1)[0]
+
+
+def _client(request: Request) -> str:
+    client = request.client
+    return f"{client.host}:{client.port}" if client else "a client"
+
+
+async def read_json(request: Request, limit: int, seconds: float) -> Any:
+    """The body as JSON: refused before it is read when it is too large, or when it has
+    not arrived whole within `seconds` (a client trickling a byte a second)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", f"send the request as application/json, not `{content_type or 'nothing'}`")
@@ -103,11 +122,15 @@ async def read_json(request: Request, limit: int) -> Any:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    with anyio.move_on_after(seconds) as deadline:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    if deadline.cancelled_caught:
+        log.warning("%s %s from %s: 408, the body did not arrive within %g s", request.method, request.url.path, _client(request), seconds)
+        raise ApiError(408, "timeout", f"the request body did not arrive within {seconds:g} s", limit=seconds)
     try:
         return orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:
@@ -130,7 +153,7 @@ def create_app(
         return Catalog.discover(extra)
 
     async def run_job(job: str, request: Request) -> Response:
-        body = await read_json(request, limits.max_body_bytes)
+        body = await read_json(request, limits.max_body_bytes, limits.request_seconds)
         problems = sorted(validators[job].iter_errors(body), key=lambda e: list(map(str, e.path)))
         if problems:
             first = problems[0]
@@ -192,6 +215,11 @@ def create_app(
         code = "not_found" if exc.status_code == 404 else "invalid_request"
         return JSONResponse({"error": code, "message": str(exc.detail), "diagnostics": []}, status_code=exc.status_code)
 
+    async def client_gone(request: Request, exc: Exception) -> Response:
+        """Nobody is left to answer: one line of log (this is no bug), an empty response."""
+        log.warning("%s %s from %s: the client disconnected before its whole body arrived", request.method, request.url.path, _client(request))
+        return Response(status_code=400)
+
     async def server_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": "internal", "message": f"internal error in lawcode ({type(exc).__name__}); please report it", "diagnostics": []}, status_code=500)
 
@@ -214,7 +242,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
+        exception_handlers={ApiError: api_error, HTTPException: http_error, ClientDisconnect: client_gone, Exception: server_error},
     )
     app.add_middleware(TrustedHosts, allowed=allowed_hosts)
     app.add_middleware(SecurityHeaders)

@@ -306,6 +306,7 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 _POST_ERRORS = {
     "400": _error("The body is not valid JSON."),
+    "408": _error("The body did not arrive whole within the request time limit (`limit`, in seconds)."),
     "413": _error("The body is larger than the configured limit (`limit`, in bytes)."),
     "415": _error("The body is not `application/json`."),
     "503": _error("The job ran past the time limit and was stopped (`timeout`), or every worker stayed busy (`busy`)."),

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from bad_inputs.support import MINI, MINI_SNAPSHOT, assert_user_error, lawcode
+from rich.console import Console
 
 from lawcode.progress import TerminalProgress
 
