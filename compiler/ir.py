@@ -90,6 +90,29 @@ class Op:
 
 
 @dataclass(frozen=True, slots=True)
+class ChainStep:
+    """One operator of a `Chain`: its typed meaning, its right operand, the running type."""
+
+    name: str  # as `Op.name`, e.g. `num+num`, `date-duration`
+    operand: Expr
+    type: T.Type  # the running value's type after this step
+    span: Span  # the text from the chain's start to this operand
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """`a + b - c …`: two or more typed operators of one precedence level applied left to
+    right, as their binary `Op`s would be (every operand read, missing if any is missing or
+    an operator fails), in one node however long the chain: a chain of 10,000 terms nested
+    as binary nodes would be 10,000 levels deep for every walk of the IR."""
+
+    first: Expr
+    steps: tuple[ChainStep, ...]
+    type: T.Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     left: Expr
     right: Expr
@@ -216,6 +239,7 @@ Expr: TypeAlias = (
     | Field
     | Lookup
     | Op
+    | Chain
     | And
     | Or
     | Not
@@ -230,6 +254,19 @@ Expr: TypeAlias = (
     | StepOf
     | Escalate
 )
+
+def balanced(kind: type[And] | type[Or], items: list[Expr], span: Span) -> Expr:
+    """`a and b and c …` as a balanced tree of `kind` over `items` (at least one), `span` at its
+    root. Kleene's `and`/`or` are associative and read their operands left to right with the
+    same short-circuits however grouped, so the value, the operands read and their order
+    (the evidence) are those of the left-deep chain, at a depth of log2(n) instead of n."""
+    if len(items) == 1:
+        return items[0]
+    middle = len(items) // 2
+    left = balanced(kind, items[:middle], items[0].span.cover(items[middle - 1].span))
+    right = balanced(kind, items[middle:], items[middle].span.cover(items[-1].span))
+    return kind(left, right, span)
+
 
 # name → (result, meaning). Missing operands give missing, except `present` and `??`.
 OPERATORS: dict[str, str] = {

@@ -135,10 +135,10 @@ class Lowerer:
                 return ir.Op("neg", (inner,), inner.type, e.span)
             case ast.Not(operand=operand):
                 return ir.Not(self.boolean(operand, env, "the operand of `not`"), e.span)
-            case ast.BoolOp(op=op, left=left, right=right):
-                lhs = self.boolean(left, env, f"each side of `{op}`")
-                rhs = self.boolean(right, env, f"each side of `{op}`")
-                return ir.And(lhs, rhs, e.span) if op == "and" else ir.Or(lhs, rhs, e.span)
+            case ast.BoolOp(op=op):
+                first, links = ast.chain(e)
+                terms = [self.boolean(t, env, f"each side of `{op}`") for t in (first, *(link.right for link in links))]
+                return ir.balanced(ir.And if op == "and" else ir.Or, terms, e.span)
             case ast.Arith():
                 return self._arith(e, env)
             case ast.Compare():
@@ -383,11 +383,31 @@ class Lowerer:
 
     # ------------------------------------------------------------ operators
     def _arith(self, e: ast.Arith, env: Env) -> ir.Expr:
-        lhs = self.expr(e.left, env)
-        rhs = self.expr(e.right, env)
-        a, b, op = lhs.type, rhs.type, e.op
+        """A chain of `+`/`-` (or `*`/`/`), lowered link by link without recursion: one
+        `Op` for one operator, one `Chain` for more (a swapped operand, `6 months + d`, is
+        read first, as its `Op` reads it, so the chain starts again after it)."""
+        first_ast, links = ast.chain(e)
+        first: ir.Expr = self.expr(first_ast, env)
+        steps: list[ir.ChainStep] = []
+        for link in links:
+            assert isinstance(link, ast.Arith)  # a chain of `+`/`-` (`*`/`/`) holds only those
+            rhs = self.expr(link.right, env)
+            step = self._operator(link, steps[-1].type if steps else first.type, rhs)
+            if step is None:
+                first, steps = self._unknown(link.span), []
+            elif step[1]:
+                first, steps = ir.Op(step[0].name, (rhs, _chained(first, steps)), step[0].type, link.span), []
+            else:
+                steps.append(step[0])
+        return _chained(first, steps)
+
+    def _operator(self, e: ast.Arith, a: T.Type, rhs: ir.Expr) -> tuple[ir.ChainStep, bool] | None:
+        """The typed operator `… op rhs` means for a left operand of type `a`, and whether it
+        takes its operands swapped; None (reported unless an operand is already unknown)
+        when there is none."""
+        b, op = rhs.type, e.op
         if T.UNKNOWN in (a, b):
-            return self._unknown(e.span)
+            return None
         table: dict[tuple[str, T.Type, T.Type], tuple[str, T.Type, bool]] = {
             ("+", T.NUMBER, T.NUMBER): ("num+num", T.NUMBER, False),
             ("-", T.NUMBER, T.NUMBER): ("num-num", T.NUMBER, False),
@@ -420,14 +440,13 @@ class Lowerer:
         entry = table.get((op, a, b))
         if entry is None:
             self._err("E032", f"cannot apply `{op}` to a {a} and a {b}", e.span, _arith_hint(op, a, b))
-            return self._unknown(e.span)
+            return None
         name, result, swap = entry
-        args = (rhs, lhs) if swap else (lhs, rhs)
         if name in ("date+duration", "date-duration") and isinstance(rhs, ir.Const):
             seconds = rhs.value.total_seconds() if isinstance(rhs.value, dt.timedelta) else 0
             if seconds % 86400:
                 self._err("E032", "a date moves in whole days; this duration has hours in it", rhs.span, "use a datetime, or a whole number of days")
-        return ir.Op(name, args, result, e.span)
+        return ir.ChainStep(name, rhs, result, e.span), swap
 
     def _compare(self, e: ast.Compare, env: Env) -> ir.Expr:
         lhs = self.expr(e.left, env)
@@ -546,9 +565,7 @@ def split_keys(
                 rest.append(conjunct)
         else:
             rest.append(conjunct)
-    residual: ir.Expr | None = None
-    for conjunct in rest:
-        residual = conjunct if residual is None else ir.And(residual, conjunct, residual.span.cover(conjunct.span))
+    residual = ir.balanced(ir.And, rest, rest[0].span.cover(rest[-1].span)) if rest else None
     return tuple(keys), residual
 
 
@@ -569,6 +586,8 @@ def children(e: ir.Expr) -> tuple[ir.Expr, ...]:
             return (key,)
         case ir.Op(args=args) | ir.DefCall(args=args):
             return args
+        case ir.Chain(first=first, steps=steps):
+            return (first, *(step.operand for step in steps))
         case ir.And(left=a, right=b) | ir.Or(left=a, right=b) | ir.Compare(left=a, right=b):
             return (a, b)
         case ir.Not(operand=a):
@@ -610,6 +629,16 @@ def duration_const(e: ast.DurationLit) -> ir.Const:
         return ir.Const(n, T.PERIOD, e.span)
     seconds = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}[unit]
     return ir.Const(dt.timedelta(seconds=n * seconds), T.DURATION, e.span)
+
+
+def _chained(first: ir.Expr, steps: list[ir.ChainStep]) -> ir.Expr:
+    """`first` with `steps` applied: itself, one binary `Op`, or a `Chain`."""
+    if not steps:
+        return first
+    if len(steps) == 1:
+        (step,) = steps
+        return ir.Op(step.name, (first, step.operand), step.type, step.span)
+    return ir.Chain(first, tuple(steps), steps[-1].type, steps[-1].span)
 
 
 def _record_label(base: ir.Expr) -> str:

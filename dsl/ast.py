@@ -209,6 +209,46 @@ Expr: TypeAlias = (
 )
 
 
+_LEVEL = {"and": "and", "or": "or", "+": "+-", "-": "+-", "*": "*/", "/": "*/"}
+
+
+def chain(e: Expr) -> tuple[Expr, list[BoolOp | Arith]]:
+    """A left-associative chain of one precedence level, walked down its left spine without
+    recursion: `a - b + c` is (a, [the `a - b` node, the `… + c` node]), innermost first.
+    Anything else is (e, []). The parser builds chains left-deep, as deep as they are long."""
+    links: list[BoolOp | Arith] = []
+    node = e
+    while isinstance(node, BoolOp | Arith) and (not links or _LEVEL[node.op] == _LEVEL[links[-1].op]):
+        links.append(node)
+        node = node.left
+    links.reverse()
+    return node, links
+
+
+def operands(e: Expr) -> tuple[tuple[Expr, bool], ...]:
+    """The direct sub-expressions of `e`, each with whether it continues `e`'s chain
+    (the left operand of an operator of the same precedence level), in written order."""
+    match e:
+        case BoolOp(left=a, right=b) | Arith(left=a, right=b):
+            same = isinstance(a, BoolOp | Arith) and _LEVEL[a.op] == _LEVEL[e.op]
+            return ((a, same), (b, False))
+        case Attribute(obj=a) | Negate(operand=a) | Not(operand=a):
+            return ((a, False),)
+        case Index(obj=a, key=b) | Compare(left=a, right=b) | Default(value=a, fallback=b):
+            return ((a, False), (b, False))
+        case Member(item=a, container=b):
+            return ((a, False), (b, False))
+        case Call(args=args) | ListLit(items=args):
+            return tuple((a, False) for a in args)
+        case MapLit(entries=entries):
+            return tuple((x, False) for entry in entries for x in entry)
+        case Conditional(condition=c, then=a, otherwise=b):
+            return ((c, False), (a, False), (b, False))
+        case Aggregate(collection=c, where=w, value=v):
+            return tuple((x, False) for x in (v, c, w) if x is not None)
+    return ()
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     """A message: literal text and `{expr}` holes, in order."""

@@ -84,10 +84,8 @@ def _render(e: ast.Expr) -> str:
     match e:
         case ast.Conditional(condition=c, then=t, otherwise=o):
             return f"if {_emit(c, IF)} then {_emit(t, IF)} else {_emit(o, IF)}"
-        case ast.BoolOp(op="or", left=left, right=right):
-            return f"{_emit(left, OR)} or {_emit(right, AND)}"
-        case ast.BoolOp(op=op, left=left, right=right):
-            return f"{_emit(left, AND)} {op} {_emit(right, NOT)}"
+        case ast.BoolOp() | ast.Arith():
+            return _render_chain(e)
         case ast.Not(operand=operand):
             return f"not {_emit(operand, NOT)}"
         case ast.Compare(op=op, left=left, right=right):
@@ -97,9 +95,6 @@ def _render(e: ast.Expr) -> str:
             return f"{_emit(item, COALESCE)} {word} {_emit(container, COALESCE)}"
         case ast.Default(value=value, fallback=fallback):
             return f"{_emit(value, COALESCE)} ?? {_emit(fallback, ADD)}"
-        case ast.Arith(op=op, left=left, right=right):
-            level = ADD if op in "+-" else MUL
-            return f"{_emit(left, level)} {op} {_emit(right, level + 1)}"
         case ast.Negate(operand=operand):
             return f"-{_emit(operand, UNARY)}"
         case ast.Attribute(obj=obj, name=name):
@@ -136,6 +131,16 @@ def _render(e: ast.Expr) -> str:
         case ast.DurationLit(amount=amount, unit=unit):
             return f"{amount} {unit[:-1] if amount == 1 else unit}"
     raise AssertionError(f"unknown expression node {type(e).__name__}")  # pragma: no cover
+
+
+def _render_chain(e: ast.BoolOp | ast.Arith) -> str:
+    """`a or b or c`, `1 + 2 - 3`: a chain of one level, however long, without recursion
+    along it; a right operand binds tighter, so it is parenthesised at the same level."""
+    first, links = ast.chain(e)
+    level = _precedence(e)
+    parts = [_emit(first, level)]
+    parts.extend(f"{link.op} {_emit(link.right, level + 1)}" for link in links)
+    return " ".join(parts)
 
 
 def split_expression(e: ast.Expr) -> list[tuple[int, str]]:
@@ -527,16 +532,37 @@ def format_text(text: str, path: str = "<input>", width: int = WIDTH) -> str:
     return formatted
 
 
-def _layout_free(value: object) -> object:
-    """A syntax tree without its positions and raw spellings: what the text means."""
-    if isinstance(value, ast.Citation) and value.unit == "article":  # `art` and `article` are one word
-        value = ast.Citation(value.document, "art", value.article, value.paragraph, value.item, value.span)
-    if is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__, tuple(
-            (f.name, _layout_free(getattr(value, f.name)))
-            for f in fields(value)
-            if f.name not in ("span", "clauses", "raw") and not f.name.endswith("_span")
-        ))
-    if isinstance(value, tuple | list):
-        return tuple(_layout_free(v) for v in value)
-    return value
+def _layout_free(value: object) -> list[object]:
+    """A syntax tree without its positions and raw spellings: what the text means, as a flat
+    list of tokens (built and compared without recursion: a long chain is a deep tree)."""
+    out: list[object] = []
+    stack: list[object] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Close):
+            out.append(item)
+            continue
+        if isinstance(item, ast.Citation) and item.unit == "article":  # `art` and `article` are one word
+            item = ast.Citation(item.document, "art", item.article, item.paragraph, item.item, item.span)
+        if is_dataclass(item) and not isinstance(item, type):
+            kept = [f.name for f in fields(item) if f.name not in ("span", "clauses", "raw") and not f.name.endswith("_span")]
+            out.append(type(item).__name__)
+            stack.append(_CLOSE)
+            for name in reversed(kept):
+                stack.extend((getattr(item, name), name))
+        elif isinstance(item, tuple | list):
+            out.append(len(item))
+            stack.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+class _Close:
+    """The end of a node in `_layout_free`'s tokens."""
+
+    def __repr__(self) -> str:
+        return ")"
+
+
+_CLOSE = _Close()

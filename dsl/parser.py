@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Tree, v_args
 from lark.exceptions import (
     LarkError,
     UnexpectedCharacters,
@@ -23,12 +23,27 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
+from lark.visitors import Transformer_NonRecursive
 
 from lawcode.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
 
-__all__ = ["parse_expression", "parse_module"]
+__all__ = ["MAX_NESTING", "RESERVED_NAMES", "parse_expression", "parse_module"]
+
+# How deep an expression may nest. A chain of one operator (`a or b or c`, `1 + 2 - 3`)
+# is one level however long; each `not`, `-`, `if`, `??`, call, parenthesised operand
+# and postfix is one more. Every later stage (lowering, evaluation, tracing, SQL) walks
+# an expression by recursion, a few Python frames per level, so the limit keeps them all
+# far from Python's recursion limit; no ruleset written by hand nests half as deep.
+MAX_NESTING = 100
+
+# Words an expression reads as something other than a name: a definition, parameter,
+# ladder or binding called `true` or `count` could be declared but never used.
+RESERVED_NAMES = frozenset(
+    {"true", "false", "null", "if", "then", "else", "and", "or", "not", "in", "for", "where"}
+    | {"count", "exists", "sum", "min", "max", "all", "any"}
+)
 
 DURATION_UNITS = {
     "year": "years",
@@ -70,6 +85,7 @@ def parse_module(text: str, path: str = "<input>") -> ast.Module:
     tree = _parse(text, path, "start")
     builder = _Builder(path)
     declarations = builder.run(tree)
+    builder.diagnostics.extend(d for d in map(_too_deep, _expressions(declarations)) if d is not None)
     if builder.diagnostics:
         raise LawcodeError(builder.diagnostics, {path: text})
     return ast.Module(path, tuple(declarations), _comments(text, path), text)
@@ -78,6 +94,9 @@ def parse_module(text: str, path: str = "<input>") -> ast.Module:
 def parse_expression(text: str, path: str = "<expr>") -> ast.Expr:
     builder = _Builder(path)
     expr = builder.run(_parse(text, path, "expr"))
+    deep = _too_deep(expr)
+    if deep is not None:
+        builder.diagnostics.append(deep)
     if builder.diagnostics:
         raise LawcodeError(builder.diagnostics, {path: text})
     return expr  # type: ignore[no-any-return]
@@ -253,7 +272,11 @@ def _span(path: str, meta: Any, line_shift: tuple[int, int] | None = None) -> Sp
 
 
 @v_args(meta=True)
-class _Builder(Transformer[Token, Any]):
+class _Builder(Transformer_NonRecursive[Token, Any]):
+    """Lark's tree → AST nodes. Non-recursive: a chain of 10,000 `+` is a Lark tree
+    10,000 deep (the grammar is left-recursive), which Lark's recursive Transformer
+    cannot walk."""
+
     def __init__(self, path: str, shift: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.path = path
@@ -271,6 +294,15 @@ class _Builder(Transformer[Token, Any]):
 
     def _t(self, token: Token) -> Span:
         return _span(self.path, token, self.shift)
+
+    def _name(self, token: Token, what: str) -> str:
+        """A declared name; a literal or keyword is refused (an expression would read it as that)."""
+        name = str(token)
+        if name in RESERVED_NAMES:
+            self.diagnostics.append(
+                error("E071", f"`{name}` cannot name {what}: expressions read it as a literal or keyword", self._t(token), f"choose another name, e.g. `{name}_value`")
+            )
+        return name
 
     def _str(self, token: Token) -> str:
         return _unquote(token, self.path, self.diagnostics)
@@ -401,7 +433,7 @@ class _Builder(Transformer[Token, Any]):
                 source, source_span = clause[1], clause[2]
             else:
                 unit = clause[1]
-        return ast.Parameter(str(name), type_, default, citations, source, source_span, unit, self._s(meta), tuple(written))
+        return ast.Parameter(self._name(name, "a parameter"), type_, default, citations, source, source_span, unit, self._s(meta), tuple(written))
 
     def param_from(self, meta: Any, c: list[Any]) -> tuple[str, tuple[str, ...], Span]:
         return ("from", c[0], self._s(meta))
@@ -414,13 +446,13 @@ class _Builder(Transformer[Token, Any]):
 
     def definition(self, meta: Any, c: list[Any]) -> ast.Definition:
         name, params, returns, body = c
-        return ast.Definition(str(name), params, returns, body, self._s(meta))
+        return ast.Definition(self._name(name, "a definition"), params, returns, body, self._s(meta))
 
     def def_params(self, meta: Any, c: list[Any]) -> tuple[ast.DefParam, ...]:
         return tuple(p for p in c if p is not None)
 
     def def_param(self, meta: Any, c: list[Any]) -> ast.DefParam:
-        return ast.DefParam(str(c[0]), c[1], self._s(meta))
+        return ast.DefParam(self._name(c[0], "a definition's parameter"), c[1], self._s(meta))
 
     def simple_type(self, meta: Any, c: list[Any]) -> ast.TypeRef:
         return ast.TypeRef(str(c[0]), None, self._s(meta))
@@ -432,7 +464,7 @@ class _Builder(Transformer[Token, Any]):
     def ladder(self, meta: Any, c: list[Any]) -> ast.Ladder:
         name, citations, *steps = c
         return ast.Ladder(
-            str(name),
+            self._name(name, "a ladder"),
             citations or (),
             tuple(ast.Step(str(s), self._t(s)) for s in steps),
             self._s(meta),
@@ -503,7 +535,7 @@ class _Builder(Transformer[Token, Any]):
     def subject(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         var, coll, where = c
         span = self._s(meta)
-        return ("subject", ast.Subject(str(var), self._t(var), str(coll), self._t(coll), where, span), span)
+        return ("subject", ast.Subject(self._name(var, "a rule's subject"), self._t(var), str(coll), self._t(coll), where, span), span)
 
     def platform_subject(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("platform", True, self._s(meta))
@@ -653,14 +685,14 @@ class _Builder(Transformer[Token, Any]):
         return (c[0], c[1])
 
     def count(self, meta: Any, c: list[Any]) -> ast.Aggregate:
-        return ast.Aggregate("count", str(c[0]), self._t(c[0]), c[1], c[2], None, self._s(meta))
+        return ast.Aggregate("count", self._name(c[0], "an element"), self._t(c[0]), c[1], c[2], None, self._s(meta))
 
     def exists(self, meta: Any, c: list[Any]) -> ast.Aggregate:
-        return ast.Aggregate("exists", str(c[0]), self._t(c[0]), c[1], c[2], None, self._s(meta))
+        return ast.Aggregate("exists", self._name(c[0], "an element"), self._t(c[0]), c[1], c[2], None, self._s(meta))
 
     def aggregate(self, meta: Any, c: list[Any]) -> ast.Aggregate:
         func, value, var, coll, where = c
-        return ast.Aggregate(func, str(var), self._t(var), coll, where, value, self._s(meta))
+        return ast.Aggregate(func, self._name(var, "an element"), self._t(var), coll, where, value, self._s(meta))
 
     def aggregate_fn(self, meta: Any, c: list[Any]) -> str:
         return str(c[0])
@@ -680,3 +712,40 @@ _CLAUSE_WORD = {
     "platform": "for each / on platform",
     "message": "message",
 }
+
+
+# ---------------------------------------------------------------- nesting
+
+
+def _expressions(declarations: list[Any]) -> list[ast.Expr]:
+    """Every expression a module writes, message placeholders included."""
+    found: list[ast.Expr] = []
+    for decl in declarations:
+        if isinstance(decl, ast.Parameter):
+            found.append(decl.default)
+        elif isinstance(decl, ast.Definition):
+            found.append(decl.body)
+        elif isinstance(decl, ast.Rule):
+            if decl.subject is not None and decl.subject.where is not None:
+                found.append(decl.subject.where)
+            found.extend((*decl.requires, *decl.unless))
+            if decl.message is not None:
+                found.extend(p for p in decl.message.parts if not isinstance(p, str))
+    return found
+
+
+def _too_deep(expr: ast.Expr) -> Diagnostic | None:
+    """E070 at the first sub-expression nested deeper than `MAX_NESTING`, walked without
+    recursion (the tree may be as deep as the text is long)."""
+    stack = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return error(
+                "E070",
+                f"expression nested deeper than {MAX_NESTING} levels",
+                node.span,
+                "name a part of it with `def`; a long chain of one operator (`a or b or c`) counts as one level",
+            )
+        stack.extend((child, depth + (0 if continues else 1)) for child, continues in reversed(ast.operands(node)))
+    return None

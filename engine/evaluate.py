@@ -17,7 +17,7 @@ that are violated or undetermined (for evidence) and by `lawcode explain`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,7 @@ class Evaluator:
             ir.Field: self._field,
             ir.Lookup: self._lookup,
             ir.Op: self._op,
+            ir.Chain: self._chain,
             ir.And: self._and,
             ir.Or: self._or,
             ir.Not: self._not,
@@ -228,6 +229,20 @@ class Evaluator:
             return apply_op(node.name, args)
         except (OverflowError, ValueError):
             return None
+
+    def _chain(self, node: ir.Chain, env: Env) -> Any:
+        """The binary operators one after another, reading every operand as each `Op` does."""
+        value = self.eval(node.first, env)
+        for step in node.steps:
+            operand = self.eval(step.operand, env)
+            if value is None or operand is None:
+                value = None
+                continue
+            try:
+                value = apply_op(step.name, [value, operand])
+            except (OverflowError, ValueError):
+                value = None
+        return value
 
     # -- aggregates
     def candidates(self, node: ir.Aggregate, env: Env) -> tuple[list[Any], list[Any]] | None:
@@ -513,7 +528,10 @@ class TracingEvaluator(Evaluator):
         return list(dict.fromkeys(out))[:MISSING_SAMPLE]
 
 
-def iter_nodes(node: TraceNode) -> Any:
-    yield node
-    for child in node.children:
-        yield from iter_nodes(child)
+def iter_nodes(node: TraceNode) -> Iterator[TraceNode]:
+    """The trace's nodes in evaluation order (pre-order), walked without recursion."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))

@@ -50,6 +50,9 @@ from lawcode.engine.sql.dialects import US_PER_DAY, Target, cast, num, paren
 from lawcode.engine.sql.tables import POS, Column, Layout, stored
 
 _HOUR_US = 3_600_000_000
+# The longest chain of operators written left-deep (a chain of whole numbers is balanced):
+# each step is a few levels of SQL (a date's is a range check around a function call).
+SQL_CHAIN_STEPS = 100
 
 
 class Unsupported(Exception):
@@ -685,6 +688,30 @@ class Generator:
             return Val(not_null(arg.sql), T.BOOL)
         args = [self.expr(a, env, scope, trace) for a in node.args]
         return Val(self.operator(node, [a.sql for a in args]), node.type)
+
+    def _chain(self, node: ir.Chain, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
+        """A chain's operators. Whole numbers added, subtracted or multiplied are exact in any
+        grouping, so a chain of them is a balanced tree (DuckDB refuses an expression 1,000
+        deep and crashes far deeper); any other chain is left-deep, as the reference reads it,
+        and only as long as `SQL_CHAIN_STEPS`."""
+        first = self.expr(node.first, env, scope, trace)
+        operands = [self.expr(step.operand, env, scope, trace) for step in node.steps]
+        if self.closed(node):  # its value is the reference's, inlined; only its probes were wanted
+            return Val(exp.Null(), node.type)
+        names = {step.name for step in node.steps}
+        exact = self.integral(node.first) and all(self.integral(step.operand) for step in node.steps)
+        if exact and names <= {"num+num", "num-num"}:
+            terms = [first.sql, *(v.sql if s.name == "num+num" else exp.Neg(this=paren(v.sql)) for s, v in zip(node.steps, operands, strict=True))]
+            return Val(_balanced(exp.Add, terms), node.type)
+        if exact and names == {"num*num"}:
+            return Val(_balanced(exp.Mul, [first.sql, *(v.sql for v in operands)]), node.type)
+        if len(node.steps) > SQL_CHAIN_STEPS:
+            raise Unsupported(f"a chain of {len(node.steps) + 1} terms that are not all whole numbers added or multiplied (at most {SQL_CHAIN_STEPS + 1})", node.span)
+        sql, left = first.sql, node.first
+        for step, value in zip(node.steps, operands, strict=True):
+            sql = self.operator(ir.Op(step.name, (left, step.operand), step.type, step.span), [sql, value.sql])
+            left = step.operand
+        return Val(sql, node.type)
 
     def operator(self, node: ir.Op, args: list[exp.Expr]) -> exp.Expr:
         tg = self.target
@@ -1477,11 +1504,21 @@ class Generator:
                 return self.integral(v)
             case ir.Op(name="num+num" | "num-num" | "num*num" | "neg" | "abs" | "len" | "months", args=args):
                 return all(self.integral(a) or a.type != T.NUMBER for a in args)
+            case ir.Chain(first=first, steps=steps):
+                return all(s.name in ("num+num", "num-num", "num*num") for s in steps) and all(self.integral(a) for a in (first, *(s.operand for s in steps)))
             case ir.Coalesce(value=a, fallback=b) | ir.If(then=a, otherwise=b):
                 return self.integral(a) and self.integral(b)
             case ir.DefCall(name=name):
                 return self.integral(self.program.definitions[name].body)
         return False
+
+
+def _balanced(kind: type[exp.Add] | type[exp.Mul], terms: list[exp.Expr]) -> exp.Expr:
+    """`terms` joined by `kind` as a balanced tree: log2(n) deep."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return kind(this=paren(_balanced(kind, terms[:middle])), expression=paren(_balanced(kind, terms[middle:])))
 
 
 def _tables(e: exp.Expr) -> set[str]:
