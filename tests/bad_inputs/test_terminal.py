@@ -134,3 +134,13 @@ def test_a_progress_label_is_shown_not_obeyed() -> None:
     shown = buffer.getvalue()
     assert "\x1b]8;;" not in shown and "\u202e" not in shown and "\x9b" not in shown, repr(shown)
     assert "\\x1b]8;;http://evil.example" in shown and ":x: [red]" in shown, repr(shown)
+
+
+def test_a_megabyte_token_quoted_in_a_message_is_cut_in_its_middle(tmp_path: Path) -> None:
+    ruleset = tmp_path / "token.law"
+    ruleset.write_text("rule r {\n  for each u in users\n  require 1 " + "x" * 1_000_000 + "\n}\n", encoding="utf-8")
+    result = lawcode("lint", ruleset)
+    assert_user_error(result, "token.law:3:13:", "unexpected `xxx", " … ")
+    assert len(result.stderr) < 3000, f"{len(result.stderr)} characters printed"
+    line, marker = _excerpt_rows(result.stderr)
+    assert marker.index("^") == line.index("x") and line.endswith("…"), f"\n{line}\n{marker}"
