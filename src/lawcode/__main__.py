@@ -5,12 +5,6 @@ the other command modules do not register on.) The program name is fixed to `law
 so that usage lines and shell completion (`_LAWCODE_COMPLETE`) read as for the command.
 """
 
-import sys
+from lawcode.cli import main
 
-from lawcode import commands  # noqa: F401  (registers the commands)
-from lawcode.cli import cli
-
-try:
-    cli.main(prog_name="lawcode")
-except KeyboardInterrupt:  # pragma: no cover
-    sys.exit(130)
+main(prog_name="lawcode")

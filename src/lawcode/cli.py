@@ -1,14 +1,18 @@
 """The `lawcode` command line.
 
 Exit codes are a contract for CI: 0 compliant, 1 violations (or undetermined subjects)
-at or above `--fail-on`, 2 a usage or input error. User mistakes print diagnostics,
-never a traceback.
+at or above `--fail-on`, 2 a usage or input error, 130 interrupted (Ctrl-C). User
+mistakes print diagnostics, never a traceback. Files are written by `lawcode.output`
+only, and `-o` is checked before any evaluation starts.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -18,14 +22,16 @@ from lawcode.api import Ruleset, load_ruleset
 from lawcode.compiler.ir import SEVERITIES
 from lawcode.diagnostics import LawcodeError
 from lawcode.engine.formats import FORMATS, render
+from lawcode.output import Destination, destination, write_text
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 ruleset_paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 
 
 def print_error(error: LawcodeError) -> None:
-    console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(error.render(), markup=False)
     count = len(error.errors)
     if count > 1:
@@ -60,6 +66,7 @@ def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None
     from lawcode.progress import TerminalProgress, wanted
 
     ruleset = compile_or_exit(paths)
+    target = destination_or_exit(output, [*ruleset_files(ruleset), snapshot]) if output is not None else None
     try:
         if backend != "python":
             from lawcode.engine.sql import choose
@@ -75,8 +82,8 @@ def check(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None
         print_error(error)
         sys.exit(EXIT_ERROR)
     text = render(fmt, report, ruleset.program, terminal=output is None and sys.stdout.isatty())
-    if output is not None:
-        _write_atomically(output, text)
+    if target is not None:
+        write_or_exit(target, text)
     else:
         click.echo(text, nl=False)
     threshold = SEVERITIES.index(fail_on)
@@ -111,18 +118,28 @@ def lint(paths: tuple[Path, ...], fmt: str) -> None:
     sys.exit(EXIT_OK)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Nothing half-written: write a sibling temp file, then rename over the target."""
-    import os
-    import tempfile
+def ruleset_files(ruleset: Ruleset) -> list[str]:
+    """Every file a ruleset was compiled from (its `.law` files and schema): never an output."""
+    schema = ruleset.program.schema.path
+    return [*ruleset.program.sources, *([schema] if schema else [])]
 
+
+def destination_or_exit(path: Path, inputs: Iterable[str | Path] = ()) -> Destination:
+    """Check an output before any work: exit 2 with a diagnostic if it cannot or must not be written."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise click.FileError(str(path), hint=exc.strerror or str(exc)) from None
+        return destination(path, inputs=inputs)
+    except LawcodeError as error:
+        print_error(error)
+        sys.exit(EXIT_ERROR)
+
+
+def write_or_exit(target: Destination | Path, text: str, inputs: Iterable[str | Path] = ()) -> None:
+    """Write an output whole (`lawcode.output`), or exit 2 with a diagnostic, the old file unchanged."""
+    try:
+        write_text(target if isinstance(target, Destination) else destination(target, inputs=inputs), text)
+    except LawcodeError as error:
+        print_error(error)
+        sys.exit(EXIT_ERROR)
 
 
 def register(command: Any) -> None:
@@ -130,13 +147,46 @@ def register(command: Any) -> None:
     cli.add_command(command)
 
 
-def main() -> None:
-    from lawcode import commands  # noqa: F401  (registers the other commands)
+class _Interrupts:
+    """Whether Ctrl-C was pressed during this run.
 
+    Libraries turn the KeyboardInterrupt into their own errors (DuckDB raises
+    `RuntimeError: Query interrupted`, click an `Abort`), so the signal itself is
+    remembered: whatever error then ends the run, the run was interrupted.
+    """
+
+    seen = False
+
+    @classmethod
+    def handle(cls, signum: int, frame: FrameType | None) -> None:
+        cls.seen = True
+        raise KeyboardInterrupt
+
+
+def main(prog_name: str | None = None) -> None:
+    """Run the command line; Ctrl-C anywhere exits 130 with one line and no traceback."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started ignoring it (`cmd &`)
+        signal.signal(signal.SIGINT, _Interrupts.handle)
     try:
-        cli(standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
+        from lawcode import commands  # noqa: F401  (registers the other commands)
+
+        code = cli.main(prog_name=prog_name, standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        code = error.exit_code
+    except click.Abort:
+        if not _Interrupts.seen:
+            click.echo("Aborted!", err=True)
+        code = EXIT_INTERRUPTED if _Interrupts.seen else EXIT_FAIL
+    except SystemExit as done:
+        code = EXIT_INTERRUPTED if _Interrupts.seen and done.code else done.code
+    except BaseException:
+        if not _Interrupts.seen:
+            raise
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED:
+        click.echo("lawcode: interrupted", err=True)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

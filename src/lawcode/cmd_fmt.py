@@ -1,17 +1,18 @@
 """`lawcode fmt`: rewrite rulesets in the canonical layout (`lawcode.dsl.formatter`).
 
 Exit codes follow `check`: 0 all formatted (or rewritten), 1 `--check` found files that
-are not formatted, 2 a file could not be read or parsed (diagnostics on stderr; the other
-files are still processed).
+are not formatted, 2 a file could not be read, parsed or written (diagnostics on stderr;
+the other files are still processed).
+
+Files are rewritten by `lawcode.output`: atomically, keeping their mode and owner; a
+read-only file is refused (O004) and left as it is; through a symlink the link's target
+is formatted and the link kept.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from lawcode.cli import EXIT_ERROR, EXIT_FAIL, EXIT_OK, print_error, register
 from lawcode.compiler.modules import display, expand
 from lawcode.diagnostics import LawcodeError
 from lawcode.dsl.formatter import format_text
+from lawcode.output import write_text
 
 
 def unified_diff(before: str, after: str, name: str) -> str:
@@ -27,22 +29,6 @@ def unified_diff(before: str, after: str, name: str) -> str:
         before.splitlines(keepends=True), after.splitlines(keepends=True), f"{name} (as written)", f"{name} (formatted)"
     )
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a sibling temp file with the same permissions, then rename it over `path`.
-
-    A crash or a full disk leaves the old file whole, never a half-written ruleset.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @click.command("fmt")
@@ -75,17 +61,18 @@ def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
         if after == before:
             unchanged += 1
             continue
-        changed += 1
         if check or show_diff:
+            changed += 1
             click.echo(unified_diff(before, after, name), nl=False)
-        else:
-            try:
-                write_atomically(path, after)
-            except OSError as exc:
-                click.echo(f"{name}: error: cannot write: {exc}", err=True)
-                failed = True
-                continue
-            click.echo(f"reformatted {name}", err=True)
+            continue
+        try:
+            write_text(path, after)
+        except LawcodeError as error:
+            print_error(error)
+            failed = True
+            continue
+        changed += 1
+        click.echo(f"reformatted {name}", err=True)
     verb = "would reformat" if check or show_diff else "reformatted"
     errors = len(files) - changed - unchanged
     tail = f", {errors} with errors" if errors else ""

@@ -149,9 +149,9 @@ def graph(paths: tuple[Path, ...], fmt: str, impact_of: str | None, rule_id: str
     else:
         text = _overview(ruleset)
     if output is not None:
-        from lawcode.cli import _write_atomically
+        from lawcode.cli import ruleset_files, write_or_exit
 
-        _write_atomically(output, text)
+        write_or_exit(output, text, ruleset_files(ruleset))
     else:
         click.echo(visible(text, newlines=True), nl=False)
 
