@@ -31,7 +31,7 @@ ruleset_paths = click.argument("paths", nargs=-1, required=True, type=click.Path
 
 
 def print_error(error: LawcodeError) -> None:
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     console.print(error.render(), markup=False)
     count = len(error.errors)
     if count > 1:
