@@ -63,7 +63,11 @@ report. Formats: `text` (default; grouped by document and article, the evidence 
 violation in a dim line below it, a summary table; coloured on a terminal), `json` (the
 stable contract, docs/api.md), `sarif` (SARIF 2.1.0 for code scanning), `junit` (JUnit
 XML for CI dashboards) and `markdown` (for a ticket or a pull request). `-o FILE` writes
-the report atomically. `--fail-on SEVERITY` sets the lowest severity (of a violation or
+the report atomically (a file keeps its mode; through a symlink its target is written; a
+device or a FIFO is written through), and is checked before the evaluation starts: a
+missing folder, a folder, a read-only file or an input of the run (the snapshot, a
+ruleset or schema file) is refused with exit 2. Ctrl-C exits 130 and leaves no partial
+output. `--fail-on SEVERITY` sets the lowest severity (of a violation or
 an undetermined subject) that makes the exit code 1. On a terminal, a large snapshot
 gets a spinner while it loads and a progress bar over the subjects, on stderr; never in
 a pipe or when `CI` is set.
@@ -201,7 +205,10 @@ Serves the web playground (docs/playground.md).
 
 Converts a snapshot between its input forms (one JSON file; a folder of JSON Lines files,
 one per collection; a folder of Parquet files), validating it against the ruleset's schema
-on the way. `lawcode check --backend duckdb` reads the columnar forms directly.
+on the way. `lawcode check --backend duckdb` reads the columnar forms directly. The output
+is written whole or not at all: a folder is built beside its destination and renamed into
+place when complete, with a manifest that `check` verifies (docs/snapshot.md); an output
+that already exists is refused unless `--force`.
 
 """)
     shutil.rmtree("/tmp/lawcode-cli-doc-parquet", ignore_errors=True)

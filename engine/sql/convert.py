@@ -11,48 +11,61 @@ against the schema exactly as `lawcode check --backend duckdb` checks it, then w
 Values come out normalised, as the rules read them: date-times in UTC (`…Z`), durations
 in days and seconds; fields of no one type and lists of objects are carried as their
 JSON; fields the schema does not declare are not carried over.
+
+Nothing is lost on the way (`lawcode.output`): the destination is checked before the
+snapshot is loaded (an existing one is refused unless `force`), the new snapshot is built
+in a hidden sibling and renamed into place once complete, and a folder carries a manifest
+(`manifest.py`) so that the partial files of a killed conversion are never read.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 from sqlglot import exp
 
 from lawcode.compiler.schema import SnapshotSchema
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.engine.sql import manifest
 from lawcode.engine.sql.duckdb_backend import DuckDBBackend, table
 from lawcode.engine.sql.inputs import ROOT_FILE, detect
 from lawcode.engine.sql.lazy import rebuild
 from lawcode.engine.sql.tables import POS, Collection, layout
+from lawcode.output import file_destination, folder_destination, opened, staged_folder
 
 CHUNK = 50_000
 
 
-def convert(source: str, schema: SnapshotSchema, form: str, dest: str) -> dict[str, int]:
-    """Convert a snapshot; returns the number of elements written per collection."""
+def convert(source: str, schema: SnapshotSchema, form: str, dest: str, *, force: bool = False) -> dict[str, int]:
+    """Convert a snapshot; returns the number of elements written per collection.
+
+    `dest` must not hold anything yet unless `force`; it is replaced only once the new
+    snapshot is complete.
+    """
     from lawcode.engine.sql import validate_root
 
+    inputs = [source, *([schema.path] if schema.path else [])]
+    if form == "json":
+        target = file_destination(Path(dest), force=force, inputs=inputs)
+    else:
+        folder = folder_destination(Path(dest), force=force, inputs=inputs)
     backend = DuckDBBackend()
     try:
         tables = layout(schema)
         loaded = backend.load(detect(source), tables, schema)
         root = validate_root(schema, loaded.root, loaded.present, tables, source, loaded.problems)
-        target = Path(dest)
-        if form in ("parquet", "jsonl"):
-            if target.exists() and not target.is_dir():
-                raise LawcodeError([Diagnostic("S001", f"{dest} exists and is not a directory", where=dest)])
-            target.mkdir(parents=True, exist_ok=True)
-        if form == "parquet":
-            _parquet(backend, tables.collections, root, target)
-        elif form == "jsonl":
-            _jsonl(backend, tables.collections, root, target, loaded.present)
+        if form == "json":
+            with opened(target) as handle:
+                _json(backend, tables.collections, root, handle, loaded.present)
         else:
-            _json(backend, tables.collections, root, target, loaded.present)
+            with staged_folder(folder, Path(dest)) as stage:
+                manifest.begin(stage, form)
+                if form == "parquet":
+                    _parquet(backend, tables.collections, root, stage)
+                else:
+                    _jsonl(backend, tables.collections, root, stage, loaded.present)
+                manifest.finish(stage, form, loaded.lengths)
         return dict(loaded.lengths)
     finally:
         backend.close()
@@ -87,31 +100,26 @@ def _jsonl(backend: DuckDBBackend, collections: dict[str, Collection], root: dic
     for name, coll in collections.items():
         if name not in present:
             continue
-        tmp = target / f".{name}.jsonl.tmp"
-        with tmp.open("wb") as handle:
+        with (target / f"{name}.jsonl").open("wb") as handle:
             for element in _rows(backend, coll):
                 handle.write(orjson.dumps(element) + b"\n")
-        os.replace(tmp, target / f"{name}.jsonl")
     (target / f"{ROOT_FILE}.json").write_bytes(orjson.dumps(root, option=orjson.OPT_INDENT_2))
 
 
-def _json(backend: DuckDBBackend, collections: dict[str, Collection], root: dict[str, Any], target: Path, present: set[str]) -> None:
-    tmp = target.with_name(f".{target.name}.tmp")
-    with tmp.open("wb") as handle:
-        handle.write(b"{")
-        first = True
-        for key, value in root.items():
-            handle.write((b"" if first else b",\n ") + orjson.dumps(key) + b": " + orjson.dumps(value))
-            first = False
-        for name, coll in collections.items():
-            if name not in present:
-                continue
-            handle.write((b"" if first else b",\n ") + orjson.dumps(name) + b": [")
-            first = False
-            sep = b"\n  "
-            for element in _rows(backend, coll):
-                handle.write(sep + orjson.dumps(element))
-                sep = b",\n  "
-            handle.write(b"]")
-        handle.write(b"}\n")
-    shutil.move(str(tmp), str(target))
+def _json(backend: DuckDBBackend, collections: dict[str, Collection], root: dict[str, Any], handle: IO[bytes], present: set[str]) -> None:
+    handle.write(b"{")
+    first = True
+    for key, value in root.items():
+        handle.write((b"" if first else b",\n ") + orjson.dumps(key) + b": " + orjson.dumps(value))
+        first = False
+    for name, coll in collections.items():
+        if name not in present:
+            continue
+        handle.write((b"" if first else b",\n ") + orjson.dumps(name) + b": [")
+        first = False
+        sep = b"\n  "
+        for element in _rows(backend, coll):
+            handle.write(sep + orjson.dumps(element))
+            sep = b",\n  "
+        handle.write(b"]")
+    handle.write(b"}\n")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.engine.sql import manifest
 
 ROOT_FILE = "root.snapshot"  # not `_…`: Spark skips files whose names start with `_` or `.`
 
@@ -51,6 +52,7 @@ def detect(source: str | os.PathLike[str] | bytes | Mapping[str, Any], label: st
         return Source("parquet", text.rstrip("/"), label=name)
     path = Path(text)
     if path.is_dir():
+        manifest.verify(path, name)  # a converted folder must be whole (a hand-made one has no manifest)
         entries = [p.name for p in path.iterdir()]
         if any(e.endswith(".parquet") for e in entries):
             return Source("parquet", text, label=name)
@@ -58,6 +60,7 @@ def detect(source: str | os.PathLike[str] | bytes | Mapping[str, Any], label: st
             return Source("jsonl", text, label=name)
         raise LawcodeError([Diagnostic("S001", "the snapshot folder holds no snapshot files", where=name, hint=f"a folder snapshot is <collection>.jsonl or <collection>.parquet files with {ROOT_FILE}.json or {ROOT_FILE}.parquet (lawcode snapshot convert writes one)")])
     if text.endswith(".parquet"):
+        manifest.verify(path.parent, str(path.parent))
         return Source("parquet", str(path.parent), label=name)
     return Source("json", text, label=name)
 
