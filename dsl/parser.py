@@ -1,4 +1,4 @@
-"""Text → AST. The only module that imports Lark.
+"""Text → AST. With `tables.py` (the LALR tables), the only module that imports Lark.
 
 Lark parses with the LALR grammar in `grammar.lark`; a Transformer turns Lark's tree
 into the frozen nodes of `lawcode.dsl.ast`, each with its span. Lark's exceptions never
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Tree, v_args
@@ -25,9 +24,10 @@ from lark.exceptions import (
 )
 from lark.visitors import Transformer_NonRecursive
 
-from lawcode.diagnostics import Diagnostic, LawcodeError, error
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
+from lawcode.dsl.tables import load_parser
 
 __all__ = ["MAX_NESTING", "RESERVED_NAMES", "parse_expression", "parse_module"]
 
@@ -58,18 +58,9 @@ DURATION_UNITS = {
 
 @cache
 def _lark() -> Lark:
-    grammar = resources.files("lawcode.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    # cache=True keeps the built LALR tables in the temp folder, keyed by the grammar's
-    # hash: building them takes ~0.3 s, loading them ~0.02 s.
-    return Lark(
-        grammar,
-        cache=True,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        start=["start", "expr"],
-    )
+    # The LALR tables ship with the package as JSON (building them takes ~0.2 s); never
+    # Lark's cache=True, which unpickles whatever is found in the shared temp folder.
+    return load_parser()
 
 
 @lru_cache(maxsize=4096)

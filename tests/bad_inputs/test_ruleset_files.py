@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from bad_inputs.support import CORPUS, MINI, assert_user_error, lawcode
+from bad_inputs.support import CORPUS, MINI, MINI_RULESET, assert_user_error, lawcode
 
 HERE = CORPUS / "ruleset_files"
 SCHEMA = MINI / "snapshot.schema.json"
@@ -36,6 +37,95 @@ def _secret(folder: Path) -> Path:
     secret = folder / "secret.env"
     secret.write_text(f"TOKEN_{CANARY}=hunter2\n", encoding="utf-8")
     return secret
+
+
+# ------------------------------------------------------------------ caches
+
+
+def test_the_parser_is_never_pickled_to_the_temp_folder(tmp_path: Path) -> None:
+    """Lark's `cache=True` wrote, then unpickled, /tmp/.lark_cache_<user>_<hash>.tmp."""
+    result = lawcode("lint", MINI_RULESET, env={"TMPDIR": str(tmp_path), "LAWCODE_CACHE_DIR": ""})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_shipped_parser_tables_are_those_of_the_grammar() -> None:
+    from lawcode.dsl import tables
+
+    stored = json.loads((Path(tables.__file__).parent / tables.TABLES).read_bytes())
+    assert stored["key"] == tables.key(tables.grammar_text()), "the grammar changed: run `python -m lawcode.dsl.tables`"
+
+
+class _Poison:
+    """A pickle that, loaded, makes a folder: proof that a cache entry ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.mkdir, (str(self.marker),)
+
+
+def test_a_poisoned_parse_cache_runs_nothing(tmp_path: Path) -> None:
+    folder, marker = tmp_path / "cache", tmp_path / "ran"
+    folder.mkdir(mode=0o700)
+    env = {"LAWCODE_CACHE_DIR": str(folder)}
+    assert lawcode("lint", MINI_RULESET, env=env).returncode == 0  # fills the cache
+    entries = [path for path in folder.rglob("*") if path.is_file()]
+    assert entries
+    for entry in entries:
+        entry.write_bytes(pickle.dumps(_Poison(marker)))
+    result = lawcode("lint", MINI_RULESET, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not marker.exists(), "a cache entry ran code"
+
+
+def _open_to_others(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+
+
+def _another_owner(folder: Path) -> None:
+    if os.getuid() != 0:
+        pytest.skip("only root can give a folder to another user")
+    folder.mkdir(parents=True, mode=0o700)
+    os.chown(folder, 65534, 65534)
+
+
+def _symlink(folder: Path) -> None:
+    elsewhere = folder.parent / "elsewhere"
+    elsewhere.mkdir(parents=True, mode=0o700)
+    folder.symlink_to(elsewhere)
+
+
+@pytest.mark.parametrize("make", [_open_to_others, _another_owner, _symlink], ids=["open-to-others", "another-owner", "symlink"])
+def test_a_parse_cache_folder_others_control_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make) -> None:
+    from lawcode.dsl import cache
+
+    monkeypatch.setenv("LAWCODE_CACHE_DIR", str(tmp_path))
+    folder = cache.cache_dir()
+    assert folder is not None
+    make(folder)
+    result = lawcode("lint", MINI_RULESET, env={"LAWCODE_CACHE_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not [path for path in folder.resolve().rglob("*")], "the cache was written"
+    assert result.stderr.count("not using the parse cache") == 1, result.stderr
+
+
+def test_the_parse_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lawcode.dsl import cache
+
+    monkeypatch.setenv("LAWCODE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cache, "MAX_DISK_BYTES", 20_000)
+    cache.clear_memory()
+    text = (MINI / "documents.law").read_text(encoding="utf-8")
+    for n in range(40):
+        cache.parse_file(f"{text}\n# {n}\n", "documents.law")
+    folder = cache.cache_dir()
+    assert folder is not None
+    sizes = [path.stat().st_size for path in folder.rglob("*") if path.is_file()]
+    assert 2 <= len(sizes) < 40 and sum(sizes) <= 20_000, sizes
+    cache.clear_memory()
 
 
 # ------------------------------------------------------------------ what an import may name

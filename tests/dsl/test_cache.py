@@ -17,7 +17,7 @@ FORUM = ROOT / "rulesets" / "cac" / "forum-2017.law"
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LAWCODE_CACHE_DIR", str(tmp_path))
     cache.clear_memory()
-    yield tmp_path / "ast"
+    yield tmp_path / cache.FOLDER
     cache.clear_memory()
 
 
@@ -32,7 +32,7 @@ def test_a_cached_tree_equals_a_fresh_parse(cache_dir: Path, monkeypatch: pytest
     text = FORUM.read_text(encoding="utf-8")
     fresh = parse_module(text, "forum.law")
     assert cache.parse_file(text, "forum.law") == fresh
-    assert len(list(cache_dir.rglob("*.pickle"))) == 1
+    assert len(list(cache_dir.rglob("*.json"))) == 1
     cache.clear_memory()
     _no_parsing(monkeypatch)
     assert cache.parse_file(text, "forum.law") == fresh  # from disk
@@ -44,15 +44,15 @@ def test_a_changed_text_or_name_is_parsed_again(cache_dir: Path) -> None:
     second = cache.parse_file('parameter cap: number = 2\n', "a.law")
     third = cache.parse_file('parameter cap: number = 2\n', "b.law")
     assert first != second and second.path == "a.law" and third.path == "b.law"
-    assert len(list(cache_dir.rglob("*.pickle"))) == 3
+    assert len(list(cache_dir.rglob("*.json"))) == 3
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+@pytest.mark.parametrize("damage", [b"", b"not json", b"\x80\x05garbage", b"[1, 2]", b'{"path": "forum.law", "declarations": [-9], "comments": [-1]}'])
 def test_a_damaged_entry_means_parsing_again(cache_dir: Path, damage: bytes) -> None:
     text = FORUM.read_text(encoding="utf-8")
     expected = parse_module(text, "forum.law")
     cache.parse_file(text, "forum.law")
-    (entry,) = cache_dir.rglob("*.pickle")
+    (entry,) = cache_dir.rglob("*.json")
     entry.write_bytes(damage)
     cache.clear_memory()
     assert cache.parse_file(text, "forum.law") == expected
@@ -63,7 +63,7 @@ def test_syntax_errors_are_never_kept(cache_dir: Path) -> None:
         with pytest.raises(lawcode.LawcodeError) as raised:
             cache.parse_file("rule broken {\n  require 'x'\n}\n", "broken.law")
         assert raised.value.errors[0].code == "E001"
-    assert not list(cache_dir.rglob("*.pickle"))
+    assert not list(cache_dir.rglob("*.json"))
 
 
 def test_an_empty_setting_keeps_nothing_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
