@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 
 TEMP_MARK = ".lawcode-"  # in every temp sibling's name: `.report.sarif.lawcode-1a2b3c4d.tmp`
 
@@ -89,9 +89,8 @@ def _read_only(target: Path, info: os.stat_result) -> bool:
 
 def destination(path: Path, *, inputs: Iterable[str | os.PathLike[str]] = ()) -> Destination:
     """Check where one file will be written, before any work is done (exit 2 on a problem)."""
-    target = Path(os.path.realpath(path))
     try:
-        info: os.stat_result | None = target.stat()
+        info: os.stat_result | None = os.stat(path)  # through symlinks: /dev/stdout is the pipe or terminal it names
     except FileNotFoundError:
         info = None
     except OSError as exc:
@@ -100,11 +99,13 @@ def destination(path: Path, *, inputs: Iterable[str | os.PathLike[str]] = ()) ->
         raise _refuse("O004", "the output's name is not a valid file name", path) from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise _refuse("O002", "the output is a folder, not a file", path, hint="name a file (it may be in this folder)")
-    _refuse_inputs(path, target, inputs)
     if info is not None and not stat.S_ISREG(info.st_mode):
-        if not os.access(target, os.W_OK):
+        _refuse_inputs(path, path, inputs)
+        if not os.access(path, os.W_OK):
             raise _refuse("O004", "the output cannot be written (permission denied)", path)
-        return Destination(path, target, through=True)
+        return Destination(path, path, through=True)
+    target = Path(os.path.realpath(path))  # a regular file is replaced where it is, not where a link is
+    _refuse_inputs(path, target, inputs)
     if info is not None and _read_only(target, info):
         raise _refuse("O004", "the file is read-only: it is left as it is", path, hint="make it writable (chmod u+w) to write it")
     _writable_folder(path, target.parent)
