@@ -242,7 +242,10 @@ def _encode_module(module: ast.Module) -> dict[str, Any]:
 
 
 def _decode_module(data: Any, text: str) -> ast.Module:
-    return ast.Module(data["path"], _decode(data["declarations"]), _decode(data["comments"]), text)
+    declarations, comments = _decode(data["declarations"]), _decode(data["comments"])
+    if type(declarations) is not tuple or type(comments) is not tuple:
+        raise ValueError("not a module")
+    return ast.Module(data["path"], declarations, comments, text)
 
 
 def _encode(value: Any) -> Any:
@@ -258,18 +261,17 @@ def _encode(value: Any) -> Any:
     return [number, *(_encode(getattr(value, name)) for name in names)]
 
 
-def _decode(value: Any) -> Any:
+def _decode(value: list[Any]) -> Any:
     """The tree back from its JSON, through the classes' constructors only: an entry,
-    however made, can build tree nodes but never run code."""
-    if type(value) is not list:
-        return value
+    however made, can build tree nodes but never run code. Only lists are passed in
+    (plain values are taken as they are without a call: this runs once per node)."""
     tag = value[0]
     if tag == _SPAN:  # half of all nodes, and all their fields are plain values
-        return spans.Span(*value[1:])
+        return spans.Span(value[1], value[2], value[3], value[4], value[5])
     if tag >= 0:
-        return _CLASSES[tag](*[_decode(item) for item in value[1:]])
+        return _CLASSES[tag](*[_decode(item) if type(item) is list else item for item in value[1:]])
     if tag == _TUPLE:
-        return tuple([_decode(item) for item in value[1:]])
+        return tuple([_decode(item) if type(item) is list else item for item in value[1:]])
     if tag == _DATE:
         return dt.date.fromisoformat(value[1])
     if tag == _DATETIME:
