@@ -3,7 +3,9 @@
 A snapshot is parsed once (orjson) and validated against the ruleset's JSON Schema with
 the same date, date-time and duration parsers the evaluator uses, so a value the
 schema accepts is a value the rules can read. Every problem is reported at once, each
-with the JSON pointer of the bad value.
+with the JSON pointer of the bad value. The bytes come through `jsontext` (bounded reads,
+UTF-8, repeated keys); a collection whose elements have an `id` (what `c[key]` looks up
+by) holds each id once, or lookups and joins would pick or count one of two.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from jsonschema.exceptions import ValidationError
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.diagnostics import Diagnostic, LawcodeError
 from lawcode.dsl.spans import Span
-from lawcode.engine import values
+from lawcode.engine import jsontext, values
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: beyond that, the python backend is the wrong tool
 MAX_REPORTED_ERRORS = 200
@@ -115,22 +117,20 @@ class Snapshot:
             if isinstance(source, bytes):
                 raw, label = source, name or "<snapshot>"
             else:
-                path = Path(source)
-                label = name or str(source)
-                if path.is_dir():
-                    raise LawcodeError([Diagnostic("S001", "the snapshot is a folder: the python backend reads one JSON file", where=label, hint="folders of JSON Lines or Parquet files are read by --backend duckdb (or auto)")])
-                try:
-                    size = path.stat().st_size
+                label = name or ("<stdin>" if jsontext.is_stdin(source) else str(source))
+                if not jsontext.is_stdin(source):
+                    try:  # a regular file says its size: refuse it before reading
+                        size = Path(source).stat().st_size
+                    except OSError:
+                        size = 0  # the reader says why
                     if size > max_bytes:
                         raise LawcodeError([_too_big(label, size, max_bytes)])
-                    raw = path.read_bytes()
-                except OSError as exc:
-                    raise LawcodeError([Diagnostic("S001", f"cannot read the snapshot: {exc.strerror or exc}", where=label)]) from None
+                raw = jsontext.read_bounded(source, label, max_bytes)  # bounded by what is read: `stat` may say 0
             if len(raw) > max_bytes:
                 raise LawcodeError([_too_big(label, len(raw), max_bytes)])
             data = parse_json(raw, label)
         if not isinstance(data, dict):
-            raise LawcodeError([Diagnostic("S003", f"a snapshot is a JSON object, not {type(data).__name__}", where=label, hint='start it with {"as_of": "YYYY-MM-DD", …}')])
+            raise LawcodeError([not_an_object(label, data)])
         snapshot = cls(data, label)
         if schema is not None:
             snapshot.validate(schema)
@@ -145,6 +145,8 @@ class Snapshot:
             problems.append(_schema_problem(err, self.name))
         if len(errors) > MAX_REPORTED_ERRORS:
             problems.append(Diagnostic("S010", f"… and {len(errors) - MAX_REPORTED_ERRORS} more schema errors", where=self.name))
+        if not problems:
+            problems += repeated_ids(schema, self.data, self.name)
         if not problems:
             try:
                 values.parse_date(self.data.get("as_of"))  # type: ignore[arg-type]
@@ -215,10 +217,47 @@ def _hashable(value: Any) -> Any:
 
 
 def parse_json(raw: bytes, label: str) -> Any:
+    """A snapshot's JSON value: UTF-8 (a BOM skipped), not empty, valid, no key twice in an object."""
+    raw = jsontext.text_of(raw, label)
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise json_syntax_error(label, getattr(exc, "lineno", 1) or 1, getattr(exc, "colno", 1) or 1, json_reason(exc)) from None
+    text = raw.decode("utf-8")
+    found = jsontext.repeated_key(text)
+    if found is not None:
+        raise jsontext.repeated_key_error(label, text, found)
+    return data
+
+
+def not_an_object(label: str, data: Any) -> Diagnostic:
+    """S003: every backend names the top-level value in JSON's words."""
+    return Diagnostic("S003", f"a snapshot is a JSON object, not {jsontext.kind_of(data)}", where=label, hint='start it with {"as_of": "YYYY-MM-DD", …}')
+
+
+def repeated_ids(schema: SnapshotSchema, data: Mapping[str, Any], label: str) -> list[Diagnostic]:
+    """S041 for each element whose `id` an earlier element of its collection already has."""
+    out: list[Diagnostic] = []
+    for name, element in schema.collections().items():
+        if "id" not in schema.properties(element):
+            continue
+        items = data.get(name)
+        seen: dict[Any, int] = {}
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            key = _hashable(item.get("id")) if isinstance(item, dict) else None
+            if key is None:
+                continue
+            if key in seen:
+                out.append(repeated_id(label, name, seen[key], i, item["id"]))
+            else:
+                seen[key] = i
+    return out[:MAX_REPORTED_ERRORS]
+
+
+def repeated_id(label: str, collection: str, first: int, again: int, value: Any) -> Diagnostic:
+    """S041, worded alike by every backend."""
+    here, there = pointer(collection, again, "id"), pointer(collection, first, "id")
+    return Diagnostic("S041", f"the id {jsontext.shown(value)} is taken: {there} has it too", where=f"{label} {here}", hint=f"each element of `{collection}` needs its own id (lookups and joins by id would pick or count one of the two)")
 
 
 def json_reason(exc: orjson.JSONDecodeError) -> str:
@@ -226,9 +265,17 @@ def json_reason(exc: orjson.JSONDecodeError) -> str:
     return str(exc).split(":")[0]
 
 
+MAX_DEPTH = 1024  # orjson's limit on nested arrays and objects; the SQL backends check the same
+
+
 def json_syntax_error(label: str, line: int, column: int, reason: str) -> LawcodeError:
-    """S002 at a snapshot's line:column: every backend words a JSON syntax error this way."""
+    """S002 at a snapshot's line:column: every backend words a JSON syntax error this way
+    (S042 for bytes that are not UTF-8, S046 for nesting beyond MAX_DEPTH)."""
     span = Span(label, line, column, line, column + 1)
+    if "UTF-8" in reason:
+        return LawcodeError([Diagnostic("S042", "the snapshot is not UTF-8 text", span, "save it as UTF-8 (JSON is UTF-8: RFC 8259)")])
+    if reason.startswith("depth limit"):
+        return LawcodeError([Diagnostic("S046", f"the snapshot nests arrays and objects more than {MAX_DEPTH} deep", span, "no platform record needs this depth: flatten it")])
     return LawcodeError([Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", span, "check for a missing comma or quote near this place")])
 
 
@@ -249,14 +296,38 @@ def _too_big(label: str, size: int, limit: int) -> Diagnostic:
 
 def _schema_problem(err: ValidationError, label: str) -> Diagnostic:
     where = pointer(*err.absolute_path) or "/"
-    message = err.message
+    message = _json_words(err)
     if len(message) > 300:
         message = message[:300] + "…"
     hint = None
     if err.validator == "required":
         hint = "add the field, or make it optional in the schema"
     elif err.validator == "format":
-        hint = {"date": "dates are YYYY-MM-DD", "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z", "duration": "durations are ISO 8601, e.g. P6M or P15D"}.get(str(err.validator_value))
+        hint = FORMAT_HINTS.get(str(err.validator_value))
     elif err.validator == "additionalProperties":
         hint = "remove the field, or declare it in the schema"
     return Diagnostic("S010", message, where=f"{label} {where}", hint=hint)
+
+
+FORMAT_HINTS = {
+    "date": "dates are YYYY-MM-DD, years 0001 to 9999",
+    "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z, years 0001 to 9999 once in UTC",
+    "duration": "durations are ISO 8601, e.g. P6M or P15D",
+}
+
+
+def _json_words(err: ValidationError) -> str:
+    """jsonschema's message with its values written as JSON (`null`, `true`), not Python reprs."""
+    instance = err.instance
+    if err.validator == "type":
+        kinds = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        return f"{jsontext.shown(instance)} is not of type {', '.join(repr(k) for k in kinds)}"
+    if err.validator == "enum":
+        return f"{jsontext.shown(instance)} is not one of {jsontext.shown(err.validator_value)}"
+    if err.validator == "const":
+        return f"{jsontext.shown(err.validator_value)} was expected"
+    message = str(err.message)
+    prefix = repr(instance)
+    if message.startswith(prefix):
+        message = jsontext.shown(instance) + message[len(prefix) :]
+    return message

@@ -41,13 +41,21 @@ def parse_date(text: str) -> dt.date:
 
 
 def parse_datetime(text: str) -> dt.datetime:
-    """RFC 3339 date-time; a value without an offset is taken as UTC."""
+    """RFC 3339 date-time; a value without an offset is taken as UTC.
+
+    Its UTC instant must fall in years 0001 to 9999 (`9999-12-31T23:59:59-23:59` does
+    not): out of range is a ValueError, so the schema check reports it as a bad date-time,
+    as the SQL backends do, rather than an OverflowError escaping.
+    """
     if not isinstance(text, str) or "T" not in text.upper():
         raise ValueError(f"not a date-time: {text!r}")
     value = dt.datetime.fromisoformat(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"date-time out of range once in UTC: {text!r}") from None
 
 
 def parse_duration(text: str) -> tuple[int, dt.timedelta]:

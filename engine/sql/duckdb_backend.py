@@ -21,7 +21,17 @@ from sqlglot import exp
 
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.diagnostics import Diagnostic, LawcodeError
-from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _schema_problem, pointer, schema_errors
+from lawcode.engine import jsontext
+from lawcode.engine.jsontext import shown
+from lawcode.engine.snapshot import (
+    DEFAULT_MAX_BYTES,
+    MAX_REPORTED_ERRORS,
+    _schema_problem,
+    parse_json,
+    pointer,
+    repeated_id,
+    schema_errors,
+)
 from lawcode.engine.sql import validate
 from lawcode.engine.sql.dialects import TARGETS
 from lawcode.engine.sql.inputs import Source, collection_file, root_file
@@ -146,7 +156,7 @@ class DuckDBBackend:
         assert source.path is not None
         if source.form == "jsonl":
             return self._load_jsonl(source.path, source.label, layout, schema)
-        return self._load_parquet(source.path, source.label, layout)
+        return self._load_parquet(source.path, source.label, layout, schema)
 
     def _read_error(self, exc: Exception, label: str) -> LawcodeError:
         text = str(exc).split("\n")[0]
@@ -168,6 +178,8 @@ class DuckDBBackend:
                 split = stream.split_data(document, directory, layout.collections, layout.scalars)
                 document = None  # its lines are orjson's: nothing to locate in a text
             else:
+                if not isinstance(document, bytes):  # standard input, a FIFO, a device: copied, as the scan seeks
+                    document = jsontext.spool(document, directory, source.label)
                 split = stream.split_document(document, directory, layout.collections, layout.scalars, source.label)
             return self._load_lines(split, source.label, layout, schema, document)
         finally:
@@ -179,11 +191,8 @@ class DuckDBBackend:
         base = Path(directory)
         root_path = Path(root_file(directory, "jsonl"))
         root: dict[str, Any] = {}
-        if root_path.exists():
-            try:
-                loaded = orjson.loads(root_path.read_bytes())
-            except orjson.JSONDecodeError as exc:
-                raise LawcodeError([Diagnostic("S002", f"the snapshot's scalar part is not valid JSON: {exc}", where=str(root_path))]) from None
+        if root_path.exists():  # read as the python backend reads a document (UTF-8, repeated keys, …)
+            loaded = parse_json(jsontext.read_bounded(root_path, str(root_path), DEFAULT_MAX_BYTES), str(root_path))
             if not isinstance(loaded, dict):
                 raise LawcodeError([Diagnostic("S003", "the scalar part is one JSON object", where=str(root_path))])
             root = loaded
@@ -194,7 +203,11 @@ class DuckDBBackend:
                 path = base / f"{name}.ndjson"
             if path.exists():
                 parts[name] = stream.Part(name, (str(path),), None, stream.widest_line(str(path)), None)
-        return self._load_lines(stream.Split(root, parts), label, layout, schema, None)
+        split = stream.Split(root, parts)
+        repeated = stream.repeated_keys(parts.values(), None, label)
+        if repeated is not None:
+            raise repeated
+        return self._load_lines(split, label, layout, schema, None)
 
     def _load_lines(self, split: Split, label: str, layout: Layout, schema: SnapshotSchema, document: str | bytes | None) -> Loaded:
         """Each collection's JSON Lines, read once into its typed table (`t_<name>`).
@@ -204,6 +217,12 @@ class DuckDBBackend:
         again, for those rows' raw values (the errors name them). `document` is the text
         the lines were cut from, if any (syntax errors are placed in it).
         """
+        from lawcode.engine.sql import stream
+
+        if document is not None:  # a key repeated in an object, which DuckDB sees only among its columns
+            repeated = stream.repeated_keys(split.parts.values(), document, label, split.repeated)
+            if repeated is not None:
+                raise repeated
         problems = self._not_arrays(split.other, schema, label)
         lengths: dict[str, int] = {}
         for name, coll in layout.collections.items():
@@ -219,9 +238,11 @@ class DuckDBBackend:
         read = sum(Path(p).stat().st_size for part in split.parts.values() for p in part.paths)
         if read >= COMPRESS_BYTES:  # about a second per 100 MB read; the tables shrink to a third for the queries
             self.con.execute("CHECKPOINT lawcode_db")
-        return Loaded(split.root, lengths, set(split.parts) | set(split.other), problems)
+        present = set(split.parts) | set(split.other)
+        problems = problems or self._repeated_ids(layout, schema, split.root, present, label)
+        return Loaded(split.root, lengths, present, problems)
 
-    def _read_lines(self, coll: Collection, part: Part, label: str, schema: SnapshotSchema, document: str | bytes | None, split: Split, *, again: bool = True) -> list[Diagnostic]:
+    def _read_lines(self, coll: Collection, part: Part, label: str, schema: SnapshotSchema, document: str | bytes | None, split: Split) -> list[Diagnostic]:
         """One collection's lines into its typed table, in one streaming scan.
 
         `WITH ORDINALITY` numbers the lines in file order (DuckDB reads them in one thread
@@ -251,10 +272,10 @@ class DuckDBBackend:
 
             why = str(exc).split("\n")[0]
             syntax = stream.first_error(document, split.parts.values(), label) if document is not None else None
+            if syntax is None and document is None and part.offset is None:
+                syntax = stream.jsonl_error(part)  # a JSON Lines file: the line that is wrong, not the one after
             if syntax is not None:  # a syntax error anywhere comes first, as when orjson reads the document
                 raise syntax from None
-            if again and "duplicate key" in why:  # the python backend keeps the last value of a repeated key
-                return self._read_lines(coll, stream.normalize(part), label, schema, document, split, again=False)
             located = self._locate_lines(files, part.widest, label, coll, schema)
             raise located or self._unreadable(None, split, part, label, why) from None
         finally:
@@ -314,7 +335,7 @@ class DuckDBBackend:
         errors = [e for e in schema_errors(schema, dict(other)) if e.absolute_path and e.absolute_path[0] in other]
         return [_schema_problem(e, label) for e in errors]
 
-    def _load_parquet(self, directory: str, label: str, layout: Layout) -> Loaded:
+    def _load_parquet(self, directory: str, label: str, layout: Layout, schema: SnapshotSchema) -> Loaded:
         import duckdb
 
         root: dict[str, Any] = {}
@@ -388,6 +409,7 @@ class DuckDBBackend:
             pending = [c for c in validate.checks(coll, raw, typed) if not validate.proven(c, facts.get(path, {}))]
             problems += self._check(coll, f"rawp_{name}", raw, label, typed, only=pending)
             lengths[name] = counts[path] if path in counts else self._length(coll)
+        problems = problems or self._repeated_ids(layout, schema, root, present, label)
         return Loaded(root, lengths, present, problems)
 
     def _parquet_types(self, coll: Collection, types: dict[str, str], label: str, path: str) -> list[Diagnostic]:
@@ -410,6 +432,27 @@ class DuckDBBackend:
             if have not in accepted and not (have.startswith("DECIMAL") and column.kind == "number"):
                 out.append(Diagnostic("S010", f"column `{column.name}` is {found}, the schema needs {want}", where=f"{label} {pointer(coll.name)}", hint=f"in {path}: convert the snapshot with `lawcode snapshot convert`"))
         return out
+
+    def _repeated_ids(self, layout: Layout, schema: SnapshotSchema, root: dict[str, Any], present: set[str], label: str) -> list[Diagnostic]:
+        """S041 for each element whose `id` an earlier element of its collection has, as the
+        python backend says it: only for a snapshot the schema accepts (the root too)."""
+        document = {**root, **{name: [] for name in present}}
+        if any(not (e.absolute_path and e.absolute_path[0] in layout.collections) for e in schema_errors(schema, document)):
+            return []
+        out: list[Diagnostic] = []
+        for name, coll in layout.collections.items():
+            column = coll.column(("id",))
+            if column is None or column.is_record:
+                continue
+            ident, pos = _ident(column.name), _ident(POS)
+            rows = self.con.execute(
+                f"SELECT {pos}, first, CAST({ident} AS VARCHAR) FROM (SELECT {pos}, {ident}, min({pos}) OVER (PARTITION BY {ident}) AS first"
+                f" FROM {_ident(coll.table)} WHERE {ident} IS NOT NULL) WHERE {pos} > first ORDER BY {pos} LIMIT {MAX_REPORTED_ERRORS}"
+            ).fetchall()
+            for again, first, text in rows:
+                value: Any = orjson.loads(text) if column.kind in ("json", "integer", "number", "boolean") else text
+                out.append(repeated_id(label, name, int(first), int(again), value))
+        return out[:MAX_REPORTED_ERRORS]
 
     def _empty_typed(self, coll: Collection) -> None:
         items = [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT")), POS, quoted=True, copy=False)]
@@ -476,7 +519,7 @@ class DuckDBBackend:
             raw = orjson.loads(text)
             where = pointer(coll.name, int(position), *path)
             named = words.get(path) or repr(kind)  # the schema's types, as jsonschema lists them
-            out.append(((coll.name, int(position), *path), Diagnostic("S010", f"{raw!r} is not of type {named}", where=f"{label} {where}")))
+            out.append(((coll.name, int(position), *path), Diagnostic("S010", f"{shown(raw)} is not of type {named}", where=f"{label} {where}")))
         out.sort(key=lambda x: tuple(map(str, x[0])))
         return [d for _, d in out]
 

@@ -25,11 +25,17 @@ unterminated string is an error); an empty element (`[1,,2]`) becomes a blank li
 DuckDB skips, so the loader compares the number of rows with `Part.count`.
 
 In-memory snapshots (a mapping) are written the same way, one `orjson.dumps` per element.
+
+What DuckDB does not check, the scan and one pass over the lines do, so every backend
+gives the python backend's verdict (`jsontext`): a UTF-8 BOM is skipped (`_Chunks`); the
+nesting depth is orjson's limit (S046 where it is passed, found by the scan); a key
+repeated in an object (DuckDB sees only the keys of its column spec) is S040, found by
+`repeated_keys` parsing each line once more, at about 50 MB/s; a JSON Lines file's
+syntax errors are placed at their own line, not at the line where DuckDB noticed them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -42,7 +48,8 @@ import numpy as np
 import orjson
 
 from lawcode.diagnostics import Diagnostic, LawcodeError
-from lawcode.engine.snapshot import json_reason, json_syntax_error
+from lawcode.engine import jsontext
+from lawcode.engine.snapshot import MAX_DEPTH, json_reason, json_syntax_error, not_an_object
 
 CHUNK = 1 << 20  # bytes scanned at a time: numpy's temporaries are a few times this
 PIECE = 4 << 20  # bytes per file of a collection: DuckDB reads a file through a buffer of up to 32 MB
@@ -81,6 +88,7 @@ class Split:
     root: dict[str, Any]  # the scalar parts (as_of, policy, …) the layout reads
     parts: dict[str, Part]  # collections whose value is an array
     other: dict[str, Any] = field(default_factory=dict)  # collections whose value is not an array
+    repeated: tuple[int, tuple[str | int, ...], int] | None = None  # a key repeated outside the arrays: (offset, pointer, first's offset)
 
 
 # ---------------------------------------------------------------- documents
@@ -103,15 +111,23 @@ def split_document(
     except OSError as exc:
         raise LawcodeError([Diagnostic("S001", f"cannot read the snapshot: {exc.strerror or exc}", where=label)]) from None
     found = [] if splitter.broken is None else [(splitter.broken, "unexpected control character in string")]
+    if splitter.deep is not None:
+        found.append((splitter.deep, "depth limit exceeded"))
     skeleton = bytes(splitter.skeleton)  # a document cut short leaves it open: orjson says where
     try:
         parsed = orjson.loads(skeleton)
     except orjson.JSONDecodeError as exc:
-        found.append((splitter.document_offset(len(_chars_prefix(skeleton, exc.pos))), json_reason(exc)))
+        found.append((splitter.document_offset(_error_bytes(skeleton, exc)), json_reason(exc)))
     if found:
         error = first_error(source, splitter.written(), label, found)
         assert error is not None
         raise error
+    text = skeleton.decode("utf-8")
+    key = jsontext.repeated_key(text)
+    repeated = None
+    if key is not None:
+        offset, first = (splitter.document_offset(len(text[:k].encode())) for k in (key.offset, key.first))
+        repeated = (offset, key.pointer, first)
     root = {k: v for k, v in parsed.items() if k in scalars}
     parts: dict[str, Part] = {}
     other: dict[str, Any] = {}
@@ -125,7 +141,7 @@ def split_document(
             parts[name] = splitter.parts[name]
         else:  # an array the scan did not stream (cannot happen for a key orjson reads the same): write it
             parts[name] = _write_values(directory, name, value)
-    return Split(root, parts, other)
+    return Split(root, parts, other, repeated)
 
 
 _BEFORE, _MEMBER, _ARRAY, _END = range(4)  # before the `{`, in the object, in a collection's array, after the `}`
@@ -150,6 +166,7 @@ class _Splitter:
         self._breaks = empty  # line breaks between tokens
         self._breaks_in_strings = empty  # line breaks inside strings: errors
         self.broken: int | None = None  # document offset of the first line break inside a string of an array
+        self.deep: int | None = None  # document offset where nesting first passes MAX_DEPTH (as orjson places it)
         self.member = 0  # skeleton offset where the current member (`"key": value`) starts
         # the array being written
         self.file: _Pieces | None = None
@@ -189,6 +206,8 @@ class _Splitter:
         before = after - step
         if after.size:
             self.depth = int(after[-1])
+            if self.deep is None and int(after.max()) > MAX_DEPTH:
+                self.deep = base + int(marks[np.flatnonzero(after > MAX_DEPTH)[0]]) + 1
         self._separators = marks[(chars == _COMMA) & (before == 2)]
         top = (before <= 1) | (_CLOSER[chars] & (before == 2))
         cursor = 0
@@ -393,18 +412,17 @@ def _first_value(chunks: _Chunks, source: str | os.PathLike[str] | bytes, label:
     start = head.lstrip(WHITESPACE)
     if start[:1] == b"{":
         return
+    if not start:
+        jsontext.text_of(head, label)  # S043: empty
     if chunks.size <= SMALL or not start[:1] or start[:1] not in b'["-0123456789tfn':
         raw = chunks.read_all() if chunks.size <= SMALL else head
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise syntax_error(source, len(_chars_prefix(raw, exc.pos)), json_reason(exc), label) from None
-        kind = type(data).__name__
-    else:
-        number = _NUMBER.match(start)
-        kinds = {b"[": "list", b'"': "str", b"t": "bool", b"f": "bool", b"n": "NoneType"}
-        kind = kinds.get(start[:1]) or ("float" if number and (number.group(1) or number.group(2)) else "int")
-    raise LawcodeError([Diagnostic("S003", f"a snapshot is a JSON object, not {kind}", where=label, hint='start it with {"as_of": "YYYY-MM-DD", …}')])
+            raise syntax_error(source, _error_bytes(raw, exc), json_reason(exc), label) from None
+        raise LawcodeError([not_an_object(label, data)])
+    kinds = {b"[": [], b'"': "", b"t": True, b"f": False, b"n": None}
+    raise LawcodeError([not_an_object(label, kinds.get(start[:1], 0))])
 
 
 # ---------------------------------------------------------------- in-memory snapshots
@@ -462,31 +480,6 @@ def widest_line(path: str) -> int:
     return widest
 
 
-def normalize(part: Part) -> Part:
-    """The lines rewritten by orjson: a key repeated in an object keeps its last value, as in the python backend.
-
-    DuckDB refuses objects with a repeated key; orjson (the python backend's parser) keeps
-    the last. Only called when DuckDB refused some: every line is parsed and written again
-    (a line orjson cannot parse is left for DuckDB to report).
-    """
-    widest = 0
-    for piece in part.paths:
-        path = piece + ".normal"
-        try:
-            with open(piece, "rb") as source, open(path, "wb") as out:
-                for line in source:
-                    text = line.strip(WHITESPACE)
-                    if text:
-                        with contextlib.suppress(orjson.JSONDecodeError):  # DuckDB reports it
-                            text = orjson.dumps(orjson.loads(text))
-                    out.write(text + b"\n")
-                    widest = max(widest, len(text) + 1)
-            os.replace(path, piece)
-        finally:
-            Path(path).unlink(missing_ok=True)
-    return Part(part.name, part.paths, part.count, widest, None)
-
-
 # ---------------------------------------------------------------- errors with a place
 
 
@@ -530,7 +523,7 @@ def _bad_line(part: Part) -> tuple[int, str] | None:
             reason = json_reason(exc)
             if reason == "unexpected content after document":  # in the document: another value, no comma
                 reason = "unexpected character, expected ',' or ']'"
-            return part.offset + at + len(_chars_prefix(line, exc.pos)), reason
+            return part.offset + at + _error_bytes(line, exc), reason
         at += len(line) + 1
     return None
 
@@ -566,6 +559,97 @@ def position(source: str | os.PathLike[str] | bytes, offset: int) -> tuple[int, 
     return line, column
 
 
+def _error_bytes(text: bytes, exc: orjson.JSONDecodeError) -> int:
+    """The byte offset of orjson's error in `text`: its position counts characters, and for
+    bytes that are not UTF-8 it is not where they are."""
+    if "UTF-8" in str(exc):
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return bad.start
+    return len(_chars_prefix(text, exc.pos))
+
+
+def jsonl_error(part: Part) -> LawcodeError | None:
+    """The first line of a JSON Lines file that is not one JSON value: S002 at its own line
+    and column (DuckDB names the line where it noticed, often the next one)."""
+    for path in part.paths:
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                text = line.rstrip(b"\r\n")
+                if not text.strip(WHITESPACE):
+                    continue  # DuckDB skips blank lines
+                try:
+                    orjson.loads(text)
+                except orjson.JSONDecodeError as exc:
+                    at = _error_bytes(text, exc)
+                    column = len(text[:at].decode("utf-8", "replace")) + 1
+                    return json_syntax_error(path, number, column, json_reason(exc))
+    return None
+
+
+def repeated_keys(parts: Iterable[Part], source: str | os.PathLike[str] | bytes | None, label: str, before: tuple[int, tuple[str | int, ...], int] | None = None) -> LawcodeError | None:
+    """S040 for the first key repeated in an object, in the document order: `before` (one
+    found outside the arrays) or in the lines of `parts`, each parsed once more. None when
+    there is none, or when a line does not parse (its syntax error comes first: the caller's)."""
+    found: list[tuple[int, LawcodeError]] = []
+    for part in parts:
+        key = _repeated_in(part)
+        if key is _UNREADABLE:
+            return None
+        if key is not None:
+            assert isinstance(key, tuple)
+            index, number, line, found_key = key
+            text = line.decode("utf-8")
+            at, first = (len(text[:k].encode()) for k in (found_key.offset, found_key.first))
+            where = (part.name, index, *found_key.pointer)
+            if part.offset is None:  # a JSON Lines file: its own line
+                path = part.paths[number[0]]
+                columns = [len(text[: k]) + 1 for k in (found_key.offset, found_key.first)]
+                found.append((-1, jsontext.repeated_key_at(path, where, (number[1], columns[0]), (number[1], columns[1]))))
+                continue
+            start = part.offset + number[1]
+            assert source is not None
+            found.append((start + at, jsontext.repeated_key_at(label, where, position(source, start + at), position(source, start + first))))
+    if before is not None:
+        assert source is not None
+        offset, where, first = before
+        found.append((offset, jsontext.repeated_key_at(label, where, position(source, offset), position(source, first))))
+    return min(found, key=lambda f: f[0])[1] if found else None
+
+
+_UNREADABLE = object()
+
+
+def _repeated_in(part: Part) -> object:
+    """(element index, (file index, line number or document offset), line, RepeatedKey) of the
+    part's first repeated key; None if none; _UNREADABLE if some line is not JSON."""
+    at = 0
+    index = 0
+    for file_index, path in enumerate(part.paths):
+        with open(path, "rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                line = raw[:-1] if raw.endswith(b"\n") else raw
+                here = at
+                at += len(raw)
+                if not line.strip(WHITESPACE):
+                    continue
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return _UNREADABLE
+                try:
+                    jsontext.CHECKER.decode(text)
+                except jsontext.Repeated:
+                    key = jsontext.locate(text)
+                    if key is not None:
+                        return index, (file_index, number if part.offset is None else here), line, key
+                except ValueError:
+                    return _UNREADABLE
+                index += 1
+    return None
+
+
 def _chars_prefix(text: bytes, chars: int) -> bytes:
     """The first `chars` characters of UTF-8 `text`, as bytes (orjson's positions count characters)."""
     return text.decode("utf-8", "surrogateescape")[:chars].encode("utf-8", "surrogateescape")
@@ -580,12 +664,15 @@ class _Chunks:
     def __init__(self, source: str | os.PathLike[str] | bytes) -> None:
         self.data: memoryview | None = None
         self.handle: IO[bytes] | None = None
+        self.skip = 0  # a UTF-8 BOM: skipped, every offset counts from after it
         if isinstance(source, bytes):
-            self.data = memoryview(source)
-            self.size = len(source)
+            self.skip = len(jsontext.BOM) if source.startswith(jsontext.BOM) else 0
+            self.data = memoryview(source)[self.skip :]
+            self.size = len(self.data)
         else:
             self.handle = open(source, "rb")  # noqa: SIM115  (closed by __exit__)
-            self.size = os.fstat(self.handle.fileno()).st_size
+            self.skip = len(jsontext.BOM) if self.handle.read(len(jsontext.BOM)) == jsontext.BOM else 0
+            self.size = os.fstat(self.handle.fileno()).st_size - self.skip
         self._head: bytes | None = None
 
     def __enter__(self) -> _Chunks:
@@ -604,14 +691,14 @@ class _Chunks:
         if self.data is not None:
             return bytes(self.data)
         assert self.handle is not None
-        self.handle.seek(0)
+        self.handle.seek(self.skip)
         return self.handle.read()
 
     def _read(self, base: int) -> bytes:
         if self.data is not None:
             return bytes(self.data[base : base + CHUNK])
         assert self.handle is not None
-        self.handle.seek(base)
+        self.handle.seek(base + self.skip)
         return self.handle.read(CHUNK)
 
     def __iter__(self) -> Iterator[tuple[int, bytes | memoryview]]:
@@ -628,4 +715,4 @@ def _open(source: str | os.PathLike[str] | bytes) -> _Chunks:
     return _Chunks(source if isinstance(source, bytes) else Path(source))
 
 
-__all__ = ["Part", "Split", "first_error", "normalize", "position", "split_data", "split_document", "syntax_error", "widest_line"]
+__all__ = ["Part", "Split", "first_error", "jsonl_error", "position", "repeated_keys", "split_data", "split_document", "syntax_error", "widest_line"]

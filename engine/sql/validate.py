@@ -34,7 +34,8 @@ from sqlglot import exp
 
 from lawcode.compiler import types as T
 from lawcode.diagnostics import Diagnostic
-from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, pointer
+from lawcode.engine.jsontext import shown
+from lawcode.engine.snapshot import FORMAT_HINTS, MAX_REPORTED_ERRORS, pointer
 from lawcode.engine.sql.tables import POS, TYPED_STRINGS, Collection, Column, escape_name
 
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -208,7 +209,6 @@ class Check:
     nested: bool = False
 
 
-FORMAT_HINTS = {"date": "dates are YYYY-MM-DD", "date-time": "date-times are RFC 3339, e.g. 2024-05-01T10:00:00Z", "duration": "durations are ISO 8601, e.g. P6M or P15D"}
 
 
 def checks(
@@ -482,21 +482,44 @@ def _json_kind_in(r: exp.Expr, kinds: list[str]) -> exp.Expr:
 
 
 def _format_valid(r: exp.Expr, fmt: str) -> exp.Expr:
-    """The patterns the SQL conversion accepts, as `values.parse_date` and friends do."""
+    """The patterns the SQL conversion accepts, as `values.parse_date` and friends do: years
+    0001 to 9999 (DuckDB also takes year 0), a date-time's UTC instant in them too."""
+    year_zero = fn("starts_with", r.copy(), s("0000"))
     if fmt == "date":
-        return exp.and_(fn("regexp_full_match", r, s(DATE_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("DATE"))), copy=False)
+        return exp.and_(fn("regexp_full_match", r, s(DATE_RE)), exp.Not(this=year_zero), not_null(exp.TryCast(this=r, to=exp.DataType.build("DATE"))), copy=False)
     if fmt == "date-time":
-        return exp.and_(fn("regexp_full_match", r, s(DATETIME_RE)), not_null(exp.TryCast(this=r, to=exp.DataType.build("TIMESTAMPTZ"))), copy=False)
+        instant = exp.TryCast(this=r, to=exp.DataType.build("TIMESTAMPTZ"))
+        in_range = exp.Between(this=instant, low=_instant("0001-01-01 00:00:00+00"), high=_instant("9999-12-31 23:59:59.999999+00"))
+        return exp.and_(fn("regexp_full_match", r, s(DATETIME_RE)), exp.Not(this=year_zero), not_null(instant.copy()), in_range, copy=False)
     return duration_valid(r)
+
+
+def _instant(text: str) -> exp.Expr:
+    return exp.Cast(this=s(text), to=exp.DataType.build("TIMESTAMPTZ"))
 
 
 def _says(template: str, **known: Any) -> Callable[[Any], str]:
     """A message in jsonschema's words, `v` being the offending value."""
 
     def say(value: Any) -> str:
-        return template.format(v=value, **known)
+        return template.format(v=_Json(value), **{k: _Json(v) for k, v in known.items()})
 
     return say
+
+
+class _Json:
+    """A value in a message: `{v!r}` writes it as JSON would (`null`, `true`), `{v}` as text."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return shown(self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 def _fits(value: Any, kind: str) -> bool:

@@ -141,7 +141,18 @@ def register_backend(name: str, evaluate: Evaluate) -> None:
 
 
 class _LineLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """Keeps the line of every mapping, so errors can say where a case is."""
+    """Keeps the line of every mapping, so errors can say where a case is.
+
+    Refuses aliases (`*name`): each one repeats a whole subtree, so a 1.6 KB file of
+    nested aliases expands to gigabytes. A test case states its snapshot and its
+    expectations plainly; a JSON Patch over `base:` is how cases share data.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"aliases (*{event.anchor}) are not accepted in test files", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
@@ -182,10 +193,7 @@ def default_ruleset(test_file: Path) -> Path:
 
 def load_test_file(path: Path) -> list[Case]:
     """Parse one test file into cases; raises TestFileError with file:line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TestFileError(path, None, f"cannot read the test file: {exc.strerror or exc}") from None
+    text = _read_test_file(path)
     try:
         doc = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
@@ -215,6 +223,25 @@ def load_test_file(path: Path) -> list[Case]:
     return out
 
 
+MAX_TEST_FILE_BYTES = 16 << 20  # a test file states cases by hand: far below this
+
+
+def _read_test_file(path: Path) -> str:
+    """The test file's text: at most MAX_TEST_FILE_BYTES read (`/dev/zero` is not a test file), UTF-8."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_TEST_FILE_BYTES + 1)
+    except OSError as exc:
+        raise TestFileError(path, None, f"cannot read the test file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_TEST_FILE_BYTES:
+        raise TestFileError(path, None, f"the test file is over {MAX_TEST_FILE_BYTES >> 20} MB", "split it, or put large snapshots in JSON files named by `snapshot:`")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TestFileError(path, line, "the test file is not UTF-8 text", "save it as UTF-8") from None
+
+
 def _check_keys(path: Path, raw: dict[str, Any], allowed: set[str], what: str) -> None:
     for key in raw:
         if key != "__line__" and key not in allowed:
@@ -225,14 +252,15 @@ def _snapshot_file(path: Path, line: int, name: Any) -> dict[str, Any]:
     if not isinstance(name, str):
         raise TestFileError(path, line, "a snapshot file is named by a path string")
     target = path.parent / name
-    try:
-        import orjson
+    from lawcode.engine import jsontext
+    from lawcode.engine.snapshot import DEFAULT_MAX_BYTES, parse_json
 
-        data = orjson.loads(target.read_bytes())
-    except OSError as exc:
-        raise TestFileError(path, line, f"cannot read snapshot `{name}`: {exc.strerror or exc}", "paths are relative to the test file") from None
-    except ValueError as exc:
-        raise TestFileError(path, line, f"snapshot `{name}` is not valid JSON: {exc}") from None
+    try:  # read as `check` reads a snapshot: bounded, UTF-8, no key twice in an object
+        data = parse_json(jsontext.read_bounded(target, str(target), DEFAULT_MAX_BYTES), str(target))
+    except LawcodeError as exc:
+        problem = exc.diagnostics[0]
+        where = f"{problem.span}: " if problem.span else ""
+        raise TestFileError(path, line, f"snapshot `{name}`: {where}{problem.message}", problem.hint or "paths are relative to the test file") from None
     if not isinstance(data, dict):
         raise TestFileError(path, line, f"snapshot `{name}` is not a JSON object")
     return data

@@ -87,7 +87,7 @@ def null_pointers(snapshot: dict[str, Any]) -> list[str] | None:
     try:
         CAC.evaluate(snapshot)
     except LawcodeError as exc:
-        if all(d.code == "S010" and d.message.startswith("None is not of type") for d in exc.errors):
+        if all(d.code == "S010" and d.message.startswith("null is not of type") for d in exc.errors):
             return [str(d.where).split(" ", 1)[1] for d in exc.errors]
     return None
 

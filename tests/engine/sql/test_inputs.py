@@ -225,7 +225,7 @@ def test_a_bad_date_inside_a_list_is_a_schema_error_on_both_backends() -> None:
     said = [(e.code, e.where, e.message) for e in python.value.errors]
     assert said == [(e.code, e.where, e.message) for e in duckdb.value.errors]
     assert said == [
-        ("S010", "<snapshot> /users/0/days/1", "None is not of type 'string'"),
+        ("S010", "<snapshot> /users/0/days/1", "null is not of type 'string'"),
         ("S010", "<snapshot> /users/0/days/2", "'2024-13-01' is not a 'date'"),
     ]
 
@@ -320,7 +320,7 @@ def test_bad_items_in_a_list_of_objects_are_schema_errors_in_sql() -> None:
         ("<snapshot> /users/4/devices/0/place", "'country' is a required property"),
         ("<snapshot> /users/5/devices/0/place/geo/lat", "'north' is not of type 'number', 'null'"),
         ("<snapshot> /users/6/devices/1/checked/0", "'2024-02-30' is not a 'date'"),
-        ("<snapshot> /users/6/devices/1/labels/1", "None is not of type 'string'"),
+        ("<snapshot> /users/6/devices/1/labels/1", "null is not of type 'string'"),
     ]
 
 
@@ -335,9 +335,9 @@ def test_bad_elements_of_lists_of_lists_are_schema_errors_in_sql() -> None:
     said = _errors_on_both({**LISTED, "users": users})
     assert said == [
         ("<snapshot> /users/0/grid/1", "'x' is not of type 'array', 'null'"),
-        ("<snapshot> /users/1/grid/1/1", "None is not of type 'integer'"),
+        ("<snapshot> /users/1/grid/1/1", "null is not of type 'integer'"),
         ("<snapshot> /users/2/grid/0/0", "1.5 is not of type 'integer'"),
-        ("<snapshot> /users/3/weeks/0", "None is not of type 'array'"),
+        ("<snapshot> /users/3/weeks/0", "null is not of type 'array'"),
         ("<snapshot> /users/4/weeks/1/0", "'2024-02-30' is not a 'date'"),
     ]
 
