@@ -180,6 +180,24 @@ def explain(
     return Explained(rule, found, len(entities), len(failing), False)
 
 
+def explain_subject(program: Program, snapshot: Snapshot, rule_id: str, subject: str | None) -> Explanation:
+    """The decision of `rule_id` for exactly one subject, failing or not.
+
+    For a caller that shows one decision at a time (the playground's Explain, asked
+    about one row of a report): `subject` is named as for `explain` and is required for
+    a rule over a collection (None: a platform rule). An id that several elements share
+    is refused rather than one of them picked: name it by pointer or position.
+    """
+    rule = find_rule(program, rule_id)
+    if rule.collection is not None and subject is None:
+        raise LawcodeError([Diagnostic("X004", f"rule `{rule.id}` checks each of `{rule.collection}`: name the subject", hint=f"its id, JSON pointer (/{rule.collection}/0) or position (#0)")])
+    found = explain(program, snapshot, rule_id, subject)
+    if len(found.explanations) > 1:
+        where = ", ".join(e.subject.pointer for e in found.explanations if e.subject)
+        raise LawcodeError([Diagnostic("X005", f"{len(found.explanations)} elements of `{rule.collection}` have id `{subject}`", hint=f"name one by its JSON pointer: {where}")])
+    return found.explanations[0]
+
+
 def _env(rule: ir.Rule, entity: Entity | None) -> dict[str, Any]:
     return {rule.var: entity} if rule.var and entity is not None else {}
 

@@ -25,7 +25,7 @@ from lawcode.compiler.modules import display, load
 from lawcode.compiler.program import Compiler
 from lawcode.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import Snapshot
-from lawcode.playground import explain as explaining
+from lawcode.engine.explain import explain_subject
 from lawcode.playground.confine import check_paths
 
 INPUT = "<input>"
@@ -232,7 +232,8 @@ def graph(ruleset: str, source: dict[str, Any]) -> Outcome:
 
 
 def explain(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any], rule: str, subject: str | None = None, max_bytes: int = 1 << 30) -> Outcome:
-    """The decision tree of one rule for one subject, with the values it read."""
+    """Why one rule decided what it did for one subject: `Explanation.to_json()`, the tree
+    `lawcode explain --format json` gives, with file names shown as the page knows them."""
     folder = _source(source)
     try:
         compiled = _ruleset(ruleset, folder)
@@ -243,14 +244,15 @@ def explain(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any]
     except LawcodeError as error:
         return _rejected("invalid_snapshot", "the snapshot does not fit the ruleset's schema", error, folder)
     try:
-        tree = explaining.explain(compiled, loaded, rule, subject)
+        body = explain_subject(compiled.program, loaded, rule, subject).to_json()
     except LawcodeError as error:
-        if any(d.code.startswith("P01") for d in error.diagnostics):
+        if any(d.code.startswith("X") for d in error.diagnostics):
             return _rejected("invalid_request", "the rule or subject to explain is unknown", error, folder)
         return _rejected("invalid_snapshot", "the snapshot's policy values are unusable", error, folder)
-    for clause in tree["clauses"]:
+    body["source"]["file"] = folder.show_file(body["source"]["file"])
+    for clause in body["clauses"]:
         _show_spans(clause["tree"], folder)
-    return 200, tree
+    return 200, body
 
 
 def _show_spans(node: dict[str, Any], folder: Source) -> None:

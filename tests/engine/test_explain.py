@@ -14,7 +14,7 @@ import lawcode
 from helpers import DATA, golden
 from lawcode.diagnostics import LawcodeError
 from lawcode.engine import explain_text
-from lawcode.engine.explain import Node, explain
+from lawcode.engine.explain import Node, explain, explain_subject
 
 RULESET = lawcode.load_ruleset(DATA / "mini" / "mini.law")
 PROGRAM = RULESET.program
@@ -131,6 +131,18 @@ def test_unknown_rule_or_subject(rule: str, subject: str | None, code: str, hint
     assert (diagnostic.code, diagnostic.hint) == (code, hint)
 
 
+def test_one_subject_whatever_its_outcome() -> None:
+    # What the playground asks: one decision, named by pointer, id or position.
+    for name in ("/groups/0", "g1", "#0", "/groups/1"):
+        one = explain_subject(PROGRAM, snapshot(), "group-member-cap", name)
+        assert [one] == list(explain(PROGRAM, snapshot(), "group-member-cap", name).explanations)
+    assert explain_subject(PROGRAM, snapshot(), "log-retention", None).outcome == "satisfied"
+    with pytest.raises(LawcodeError) as caught:
+        explain_subject(PROGRAM, snapshot(), "group-member-cap", None)  # not "every failing one"
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.code, diagnostic.hint) == ("X004", "its id, JSON pointer (/groups/0) or position (#0)")
+
+
 def test_json_is_plain_data() -> None:
     for rule in PROGRAM.rules:
         doc = explain(PROGRAM, snapshot(), rule.id).to_json()
@@ -149,6 +161,13 @@ def test_text_golden(rule: str, subject: str | None) -> None:
 # -- the explanation and the report never disagree
 
 ids = st.sampled_from(["u1", "u2", "g1", "g2", "s1"])
+
+
+def _id(element: dict[str, Any]) -> Any:
+    """Ids are unique within a collection (a snapshot repeating one is refused, S041)."""
+    return element["id"]
+
+
 moments = st.sampled_from(["2024-01-01T00:00:00Z", "2024-03-01T00:00:00Z", None])
 snapshots = st.builds(
     lambda as_of, cap, users, groups, members, sanctions: {
@@ -158,11 +177,11 @@ snapshots = st.builds(
     },
     st.sampled_from(["2016-05-01", "2024-08-31"]),
     st.none() | st.integers(1, 3),
-    st.lists(st.builds(lambda i, v, p: {"id": i, "verified_at": v, "first_post_at": p}, ids, moments, moments), max_size=4),
-    st.lists(st.builds(lambda i, s: {"id": i, "status": s}, ids, st.sampled_from(["active", "closed"])), max_size=3),
+    st.lists(st.builds(lambda i, v, p: {"id": i, "verified_at": v, "first_post_at": p}, ids, moments, moments), max_size=4, unique_by=_id),
+    st.lists(st.builds(lambda i, s: {"id": i, "status": s}, ids, st.sampled_from(["active", "closed"])), max_size=3, unique_by=_id),
     st.lists(st.builds(lambda u, g: {"user_id": u, **({"group_id": g} if g else {})}, ids, st.none() | ids), max_size=6),
     st.lists(st.builds(lambda i, m, p: {"id": i, "group_id": "g1", "measure": m, **({"prior_violations": p} if p is not None else {})},
-                       ids, st.sampled_from(["warning", "suspend_posting", "close_group"]), st.none() | st.integers(0, 6)), max_size=3),
+                       ids, st.sampled_from(["warning", "suspend_posting", "close_group"]), st.none() | st.integers(0, 6)), max_size=3, unique_by=_id),
 )
 
 

@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 
 import lawcode
 from helpers import DATA
+from lawcode.engine.explain import explain
 from lawcode.rulesets import bundled_path
 
 MINI = DATA / "mini"
@@ -220,18 +221,66 @@ def test_explain_shows_the_decision_with_values(url: str, check: Any, mini_text:
 
 def test_explain_a_satisfied_subject(url: str, check: Any, mini_text: str) -> None:
     request = {"ruleset": mini_text, "folder": "mini", "snapshot": VIOLATIONS, "rule": "verified-before-posting", "subject": "/users/0"}
-    assert check(post(url, "/api/explain", request), "/api/explain")["outcome"] == "satisfied"
+    body = check(post(url, "/api/explain", request), "/api/explain")
+    assert (body["outcome"], body["reason"]) == ("satisfied", "`require` is true")
+
+
+def _files_as_the_page_sees_them(node: dict[str, Any]) -> dict[str, Any]:
+    return {**node, "span": {**node["span"], "file": "<input>"}, "children": [_files_as_the_page_sees_them(c) for c in node["children"]]}
 
 
 @pytest.mark.parametrize(
     ("rule", "subject"),
-    [("no-such-rule", "/groups/0"), ("group-member-cap", "/groups/99"), ("group-member-cap", "/users/0"), ("group-member-cap", None)],
+    [("group-member-cap", "/groups/0"), ("group-member-cap", "g2"), ("verified-before-posting", "/users/2"), ("sanction-step", "#1"), ("log-retention", None)],
 )
-def test_explain_refuses_an_unknown_rule_or_subject(url: str, check: Any, mini_text: str, rule: str, subject: str | None) -> None:
+def test_explain_is_the_clis_explanation(url: str, check: Any, mini_text: str, rule: str, subject: str | None) -> None:
+    # One explain: the answer is `lawcode explain --format json`'s, file names aside.
+    request = {"ruleset": mini_text, "folder": "mini", "snapshot": VIOLATIONS, "rule": rule, "subject": subject}
+    body = check(post(url, "/api/explain", request), "/api/explain")
+    ruleset = lawcode.load_ruleset(MINI / "mini.law")
+    (expected,) = explain(ruleset.program, ruleset.load_snapshot(MINI / "violations.json"), rule, subject).to_json()["explanations"]
+    expected["source"]["file"] = "<input>"
+    expected["clauses"] = [{**c, "tree": _files_as_the_page_sees_them(c["tree"])} for c in expected["clauses"]]
+    assert body == expected
+
+
+def test_explain_of_an_imported_definition_names_its_file(url: str, check: Any) -> None:
+    cac = bundled_path("cac")
+    request = {
+        "ruleset": (cac / "forum-2017.law").read_text(encoding="utf-8"),
+        "folder": "cac",
+        "path": "forum-2017.law",
+        "snapshot": (cac / "examples" / "violations.json").read_text(encoding="utf-8"),
+        "rule": "account-verified-at-registration",
+        "subject": "/accounts/0",
+    }
+    body = check(post(url, "/api/explain", request), "/api/explain")
+    assert body["outcome"] == "violated" and body["source"]["file"] == "<input>"
+    files: set[str] = set()
+    nodes = [c["tree"] for c in body["clauses"]]
+    while nodes:
+        node = nodes.pop()
+        files.add(node["span"]["file"])
+        nodes.extend(node["children"])
+    assert files == {"<input>", "cac/common/identity.law"}  # never a server path
+
+
+@pytest.mark.parametrize(
+    ("rule", "subject", "code"),
+    [
+        ("no-such-rule", "/groups/0", "X001"),
+        ("group-member-cap", "/groups/99", "X002"),
+        ("group-member-cap", "/users/0", "X002"),
+        ("log-retention", "/groups/0", "X003"),
+        ("group-member-cap", None, "X004"),
+    ],
+)
+def test_explain_refuses_an_unknown_rule_or_subject(url: str, check: Any, mini_text: str, rule: str, subject: str | None, code: str) -> None:
     request = {"ruleset": mini_text, "folder": "mini", "snapshot": VIOLATIONS, "rule": rule, "subject": subject}
     response = post(url, "/api/explain", request)
     body = check(response, "/api/explain")
-    assert response.status_code == 422 and body["error"] == "invalid_request" and body["diagnostics"]
+    assert response.status_code == 422 and body["error"] == "invalid_request"
+    assert [d["code"] for d in body["diagnostics"]] == [code]
 
 
 # ---------------------------------------------------------------- bad requests

@@ -141,6 +141,10 @@ def wait_for_diagnostics(page: Any, editor: str, containing: str = "") -> list[d
     return page.evaluate(f"() => window.playground.shownDiagnostics(window.playground.{editor}View)")
 
 
+def count_nodes(trees: list[dict[str, Any]]) -> int:
+    return sum(1 + count_nodes(t["children"]) for t in trees)
+
+
 def test_a_reviewers_session(page: Any, url: str) -> None:
     case = scenario()
     open_page(page, url)
@@ -161,12 +165,15 @@ def test_a_reviewers_session(page: Any, url: str) -> None:
     assert case.summary in citation.inner_text()
     shot(page, "02-evaluated")
 
-    # Why did it fire?
-    with page.expect_response("**/api/explain"):
+    # Why did it fire? The engine's tree (`lawcode explain`'s), a line per node.
+    with page.expect_response("**/api/explain") as answer:
         row.locator(".explain-button").click()
     page.wait_for_selector("[data-testid=outcome]")
+    explanation = answer.value.json()
     assert page.inner_text("[data-testid=outcome]") == "violated"
-    assert page.locator("#explain .trace li").count() >= 3
+    assert page.inner_text("[data-testid=reason]") == " — " + explanation["reason"].replace("`", "")
+    assert page.locator("#explain .trace li").count() == count_nodes([c["tree"] for c in explanation["clauses"]]) >= 3
+    assert page.locator("#explain .trace .pointer").count() >= 1
     shot(page, "03-explain")
 
     # A syntax error, typed for real, is marked at its line.
@@ -265,6 +272,23 @@ def test_graph_highlights_the_inputs_of_a_selected_rule(page: Any, url: str) -> 
     assert page.locator("[data-testid=graph] .node.selected").get_attribute("data-id") == "rule:group-member-cap"
     assert page.locator("[data-testid=graph] .edge.active").count() >= 4
     shot(page, "07-graph")
+
+
+def test_an_undetermined_subject_is_explained_with_the_missing_fact(page: Any, url: str) -> None:
+    open_page(page, url)
+    pick(page, "mini", "mini.law", "violations.json")
+    data = json.loads(text_of(page, "snapshot"))
+    data["memberships"].append({"user_id": "u4"})  # no group_id: does it count for g1?
+    set_text(page, "snapshot", json.dumps(data, indent=2))
+    evaluate(page)
+    row = page.locator("[data-testid=undetermined] tbody tr", has_text="group-member-cap").first
+    with page.expect_response("**/api/explain"):
+        row.locator(".explain-button").click()
+    page.wait_for_selector("[data-testid=outcome]")
+    assert page.inner_text("[data-testid=outcome]") == "undetermined"
+    assert page.inner_text("[data-testid=reason]") == " — a needed fact is missing, so require is unknown"
+    assert "/memberships/3/group_id" in page.inner_text("[data-testid=missing]")
+    assert page.locator("#explain .trace .v-missing").count() >= 1
 
 
 def test_a_snapshot_value_that_breaks_the_schema_is_marked_at_its_line(page: Any, url: str) -> None:
