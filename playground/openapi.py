@@ -327,12 +327,26 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 
 _POST_ERRORS = {
-    "400": _error("The body is not valid JSON."),
+    "400": _error("The body is not valid JSON (`malformed_json`)."),
     "408": _error("The body did not arrive whole within the request time limit (`limit`, in seconds)."),
     "413": _error("The body is larger than the configured limit (`limit`, in bytes)."),
     "415": _error("The body is not `application/json`."),
     "503": _error("The job ran past the time limit and was stopped (`timeout`), or every worker stayed busy (`busy`)."),
 }
+
+
+# TrustedHosts (app.py) answers this before any route is reached, so every operation has it.
+_HOST_REFUSED = "The Host header names a host the server does not answer to (`invalid_request`): see `--host`."
+
+
+def _host_checked(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation of `paths` with the Host check's 400 among its responses."""
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation["responses"]
+            earlier = responses["400"]["description"] + " " if "400" in responses else ""
+            responses["400"] = _error(earlier + _HOST_REFUSED)
+    return paths
 
 
 def _post(summary: str, request: str, ok: dict[str, Any], unprocessable: str) -> dict[str, Any]:
@@ -355,7 +369,7 @@ def document() -> dict[str, Any]:
             "description": "Lint, evaluate, graph and explain lawcode rulesets sent as text. "
             "Rulesets read their `schema` and `import` files from one ruleset folder of the server (see /api/examples).",
         },
-        "paths": {
+        "paths": _host_checked({
             "/api/lint": _post(
                 "Every diagnostic of a ruleset (and of a snapshot against its schema)",
                 "LintRequest",
@@ -396,7 +410,7 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _ok("The file.", "ExampleFile"), "404": _error("Not a listed folder or file.")},
                 }
             },
-        },
+        }),
         "components": {"schemas": SCHEMAS},
     }
 

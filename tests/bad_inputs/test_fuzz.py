@@ -31,7 +31,6 @@ SHORT_RUN = {"lint": 300, "python": 300, "http": 300, "duckdb": 60, "jsonl": 60}
 
 # Reproducers that crash lawcode still: file name → the defect (issue 15).
 DEEP = "RecursionError on a snapshot value nested ~2,000 deep (engine/jsontext.py shows it recursively): issue 15, `a 2,000-deep object`"
-HOST_400 = "GET routes answer 400 `unknown host` (TrustedHosts), a status playground/openapi.py declares only for POST"
 JSONL_READ = "DuckDB's InvalidInputException escapes the JSON Lines loader (engine/sql/duckdb_backend.py _read_lines) on a malformed line"
 STILL_CRASHING: dict[str, str] = {
     "python--recursionerror-693a545af0.json": DEEP,
@@ -39,11 +38,10 @@ STILL_CRASHING: dict[str, str] = {
     "jsonl--recursionerror-693a545af0.json": DEEP,
     "jsonl--recursionerror-1ef4918a50.json": "RecursionError in engine/sql/stream.py on a JSON Lines line nested ~2,000 deep",
     "jsonl--invalidinputexception-18b85f3233.json": JSONL_READ,
-    "http--broken-2d4257fba9.json": HOST_400,
 }
 
 # Short runs that still find a crash: target → the defect.
-SHORT_RUN_CRASHES: dict[str, str] = {"python": DEEP, "duckdb": DEEP, "jsonl": JSONL_READ, "http": HOST_400}
+SHORT_RUN_CRASHES: dict[str, str] = {"python": DEEP, "duckdb": DEEP, "jsonl": JSONL_READ}
 
 
 def _xfail(table: dict[str, str], key: str) -> list[pytest.MarkDecorator]:
