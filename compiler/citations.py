@@ -8,7 +8,7 @@ because a wrong citation in a violation report is worse than none.
 from __future__ import annotations
 
 from lawcode.compiler import ir
-from lawcode.diagnostics import Diagnostic, did_you_mean, error
+from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl import ast
 
 

@@ -21,7 +21,7 @@ import networkx as nx
 
 from lawcode.compiler.graph import KINDS, node_id
 from lawcode.compiler.schema import SnapshotSchema
-from lawcode.diagnostics import Diagnostic, LawcodeError, did_you_mean
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, did_you_mean
 from lawcode.dsl.spans import Span
 
 GRAPH_FORMAT_VERSION = 1

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.schema import FieldInfo, SnapshotSchema, json_types
-from lawcode.diagnostics import Diagnostic, did_you_mean, error
+from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
 

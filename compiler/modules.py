@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lawcode.compiler import reading
 from lawcode.compiler.reading import RULESET, SCHEMA, FileRefused
-from lawcode.diagnostics import Diagnostic, LawcodeError, error
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl import ast, parse_module
 from lawcode.dsl.cache import parse_file
 from lawcode.dsl.spans import Span

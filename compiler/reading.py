@@ -31,7 +31,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from lawcode.diagnostics import Diagnostic
+from lawcode.dsl.diagnostics import Diagnostic
 from lawcode.dsl.spans import Span
 
 MAX_NAME_BYTES = 255  # NAME_MAX of every common file system

@@ -24,7 +24,7 @@ from typing import Any
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.program import Program
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
 from lawcode.engine.snapshot import Entity, Snapshot, dig, pointer
 

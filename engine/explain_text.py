@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from lawcode.diagnostics import visible
+from lawcode.dsl.diagnostics import visible
 from lawcode.engine.explain import Explained, Explanation, Node
 
 MARKS = {"true": ("✓", "green"), "false": ("✗", "red"), "missing": ("?", "magenta"), "value": ("•", "cyan")}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lawcode.compiler.reading import FileRefused, check_path
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.dsl import ast, parse_module
 
 CODE = "P001"

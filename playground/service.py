@@ -23,7 +23,7 @@ import networkx as nx
 from lawcode.api import Ruleset
 from lawcode.compiler.modules import display, load
 from lawcode.compiler.program import Compiler
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import Snapshot
 from lawcode.engine.explain import explain_subject
 from lawcode.playground.confine import check_paths

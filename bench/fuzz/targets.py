@@ -80,7 +80,7 @@ def _mini_ruleset() -> Any:
 @contextlib.contextmanager
 def _lint() -> Iterator[Run]:
     from lawcode.api import load_ruleset
-    from lawcode.diagnostics import LawcodeError
+    from lawcode.dsl.diagnostics import LawcodeError
     from lawcode.dsl.formatter import format_text
 
     def run(data: bytes) -> str:
@@ -102,7 +102,7 @@ def _lint() -> Iterator[Run]:
 
 @contextlib.contextmanager
 def _python() -> Iterator[Run]:
-    from lawcode.diagnostics import LawcodeError
+    from lawcode.dsl.diagnostics import LawcodeError
     from lawcode.engine.formats import FORMATS
 
     ruleset = _mini_ruleset()
@@ -129,7 +129,7 @@ def _clear(backend: Any) -> None:
 
 @contextlib.contextmanager
 def _duckdb_run(to_source: Callable[[bytes], Any]) -> Iterator[Run]:
-    from lawcode.diagnostics import LawcodeError
+    from lawcode.dsl.diagnostics import LawcodeError
     from lawcode.engine.sql import evaluate, make_backend
 
     ruleset = _mini_ruleset()

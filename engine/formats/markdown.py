@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from lawcode.compiler import Program
-from lawcode.diagnostics import visible
+from lawcode.dsl.diagnostics import visible
 from lawcode.engine.formats.text import citation_label, label_order
 from lawcode.engine.report import Report, Subject, Violation
 

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from lawcode.compiler import Program
 from lawcode.compiler.ir import Citation
-from lawcode.diagnostics import visible
+from lawcode.dsl.diagnostics import visible
 from lawcode.engine.report import Evidence, Report, Subject, Violation
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}

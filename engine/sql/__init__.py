@@ -26,7 +26,7 @@ import orjson
 from lawcode.compiler import ir
 from lawcode.compiler.program import Program
 from lawcode.compiler.schema import SnapshotSchema
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
 from lawcode.engine.evaluate import resolve_parameters
 from lawcode.engine.report import Report

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine.sql import manifest
 
 ROOT_FILE = "root.snapshot"  # not `_…`: Spark skips files whose names start with `_` or `.`

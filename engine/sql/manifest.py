@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 
 MANIFEST = "_lawcode_snapshot.json"
 VERSION = 1

@@ -39,7 +39,7 @@ import orjson
 from sqlglot import exp
 
 from lawcode.compiler.schema import SnapshotSchema
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine.sql.dialects import TARGETS
 from lawcode.engine.sql.duckdb_backend import Loaded
 from lawcode.engine.sql.inputs import Source, collection_file, root_file

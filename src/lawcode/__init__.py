@@ -6,7 +6,7 @@ The public API, stable across minor versions. Everything else is internal.
 from lawcode.api import Ruleset, load_ruleset
 from lawcode.compiler import Program
 from lawcode.compiler.ir import Citation
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.dsl.spans import Span
 from lawcode.engine import Evidence, NotInForce, Report, Snapshot, Subject, Undetermined, Violation
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from lawcode.compiler import Program, compile_paths, compile_text
 from lawcode.compiler.modules import display
-from lawcode.diagnostics import Diagnostic
+from lawcode.dsl.diagnostics import Diagnostic
 from lawcode.engine import Report, Snapshot, evaluate
 from lawcode.engine.snapshot import DEFAULT_MAX_BYTES
 

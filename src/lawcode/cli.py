@@ -20,7 +20,7 @@ from rich.console import Console
 
 from lawcode.api import Ruleset, load_ruleset
 from lawcode.compiler.ir import SEVERITIES
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.formats import FORMATS, render
 from lawcode.output import Destination, destination, write_text
 

@@ -26,7 +26,7 @@ from click.shell_completion import CompletionItem
 from lawcode.api import load_ruleset
 from lawcode.cli import EXIT_ERROR, compile_or_exit, print_error, register
 from lawcode.cmd_graph import complete_rule_ids, typed_paths, typed_words
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine import explain_text
 from lawcode.engine.explain import DEFAULT_LIMIT
 from lawcode.engine.explain import explain as explain_rule

@@ -19,7 +19,7 @@ import click
 
 from lawcode.cli import EXIT_ERROR, EXIT_FAIL, EXIT_OK, print_error, register
 from lawcode.compiler.modules import display, expand
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl.formatter import format_text
 from lawcode.output import write_text
 

@@ -27,7 +27,7 @@ from lawcode.compiler.graph_export import (
     rule_inputs,
     whole,
 )
-from lawcode.diagnostics import LawcodeError, visible
+from lawcode.dsl.diagnostics import LawcodeError, visible
 
 SUMMARY_WIDTH = 80  # an article's summary in a listing; the full text is in the ruleset
 

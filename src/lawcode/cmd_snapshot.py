@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lawcode.cli import EXIT_ERROR, EXIT_OK, print_error, register
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 
 
 @click.group("snapshot")

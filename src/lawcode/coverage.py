@@ -29,7 +29,7 @@ from rich.table import Table
 import lawcode.cli
 from lawcode.api import Ruleset
 from lawcode.compiler import ir
-from lawcode.diagnostics import visible
+from lawcode.dsl.diagnostics import visible
 
 NOT_ENCODED = "NOT ENCODED"
 NOT_APPLICABLE = "not applicable"

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from lawcode.diagnostics import visible
+from lawcode.dsl.diagnostics import visible
 
 DELAY = 0.5  # seconds before a bar is worth showing
 BIG_SNAPSHOT = 5_000_000  # bytes: loading and validating a larger one takes a while

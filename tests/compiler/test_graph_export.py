@@ -21,7 +21,7 @@ from lawcode.compiler.graph_export import (
     to_mermaid,
     whole,
 )
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 
 RULESET = lawcode.load_ruleset(DATA / "mini" / "mini.law")
 G = RULESET.graph

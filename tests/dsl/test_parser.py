@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import DATA
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl import ast, parse_expression, parse_module
 
 

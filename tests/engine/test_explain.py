@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lawcode
 from helpers import DATA, golden
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine import explain_text
 from lawcode.engine.explain import Node, explain, explain_subject
 

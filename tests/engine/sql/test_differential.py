@@ -14,7 +14,7 @@ from snapshots import mini_snapshot, sql_snapshot
 
 import lawcode
 from helpers import DATA
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.sql import evaluate as sql_evaluate
 
 SQL_RULES = lawcode.load_ruleset(DATA / "sql")

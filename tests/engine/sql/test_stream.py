@@ -22,7 +22,7 @@ from snapshots import mini_snapshot, sql_snapshot
 
 import lawcode
 from helpers import DATA, ROOT
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.sql import evaluate, stream
 
 MINI = lawcode.load_ruleset(DATA / "mini")
