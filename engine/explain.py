@@ -21,8 +21,8 @@ from typing import Any
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.program import Program
-from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, did_you_mean
 from lawcode.dsl import ast
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, did_you_mean
 from lawcode.dsl.spans import Span, text_at
 from lawcode.engine import values
 from lawcode.engine.evaluate import Evaluator, TraceNode, TracingEvaluator, iter_nodes, resolve_parameters
