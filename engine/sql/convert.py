@@ -27,12 +27,12 @@ import orjson
 from sqlglot import exp
 
 from lawcode.compiler.schema import SnapshotSchema
+from lawcode.engine.output import file_destination, folder_destination, opened, staged_folder
 from lawcode.engine.sql import manifest
 from lawcode.engine.sql.duckdb_backend import DuckDBBackend, table
 from lawcode.engine.sql.inputs import ROOT_FILE, detect
 from lawcode.engine.sql.lazy import rebuild
 from lawcode.engine.sql.tables import POS, Collection, layout
-from lawcode.output import file_destination, folder_destination, opened, staged_folder
 
 CHUNK = 50_000
 

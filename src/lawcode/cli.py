@@ -2,7 +2,7 @@
 
 Exit codes are a contract for CI: 0 compliant, 1 violations (or undetermined subjects)
 at or above `--fail-on`, 2 a usage or input error, 130 interrupted (Ctrl-C). User
-mistakes print diagnostics, never a traceback. Files are written by `lawcode.output`
+mistakes print diagnostics, never a traceback. Files are written by `lawcode.engine.output`
 only, and `-o` is checked before any evaluation starts.
 """
 
@@ -22,7 +22,7 @@ from lawcode.api import Ruleset, load_ruleset
 from lawcode.compiler.ir import SEVERITIES
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.formats import FORMATS, render
-from lawcode.output import Destination, destination, write_text
+from lawcode.engine.output import Destination, destination, write_text
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
@@ -134,7 +134,7 @@ def destination_or_exit(path: Path, inputs: Iterable[str | Path] = ()) -> Destin
 
 
 def write_or_exit(target: Destination | Path, text: str, inputs: Iterable[str | Path] = ()) -> None:
-    """Write an output whole (`lawcode.output`), or exit 2 with a diagnostic, the old file unchanged."""
+    """Write an output whole (`lawcode.engine.output`), or exit 2 with a diagnostic, the old file unchanged."""
     try:
         write_text(target if isinstance(target, Destination) else destination(target, inputs=inputs), text)
     except LawcodeError as error:

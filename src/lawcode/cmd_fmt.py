@@ -4,7 +4,7 @@ Exit codes follow `check`: 0 all formatted (or rewritten), 1 `--check` found fil
 are not formatted, 2 a file could not be read, parsed or written (diagnostics on stderr;
 the other files are still processed).
 
-Files are rewritten by `lawcode.output`: atomically, keeping their mode and owner; a
+Files are rewritten by `lawcode.engine.output`: atomically, keeping their mode and owner; a
 read-only file is refused (O004) and left as it is; through a symlink the link's target
 is formatted and the link kept.
 """
@@ -21,7 +21,7 @@ from lawcode.cli import EXIT_ERROR, EXIT_FAIL, EXIT_OK, print_error, register
 from lawcode.compiler.modules import display, expand
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl.formatter import format_text
-from lawcode.output import write_text
+from lawcode.engine.output import write_text
 
 
 def unified_diff(before: str, after: str, name: str) -> str:

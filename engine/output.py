@@ -1,4 +1,8 @@
-"""Where lawcode writes: one writer for every command that writes a file or a folder.
+"""Where lawcode writes: one writer for every report, formatted ruleset and converted snapshot.
+
+It lives in the engine, beside what it writes, so that `engine.sql.convert` can build a
+snapshot folder through it without importing the application; the command line
+(`check -o`, `graph -o`, `fmt`, `snapshot convert`) writes through the same functions.
 
 Nothing of the user's is lost or replaced by mistake, whatever the destination:
 
