@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import DATA, ROOT
-from lawcode import commands  # noqa: F401  (registers the commands)
 from lawcode.cli import cli
 
 MINI = str(DATA / "mini" / "mini.law")

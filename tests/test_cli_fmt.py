@@ -11,7 +11,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from helpers import DATA
-from lawcode import commands  # noqa: F401  (registers the commands)
 from lawcode.cli import cli
 
 UNTIDY = 'rule a {  require  x   # why\n  cites d art 1 }\n'

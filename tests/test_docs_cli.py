@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from helpers import ROOT
-from lawcode import commands  # noqa: F401  (registers the commands)
 from lawcode.cli import cli
 
 PAGE = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")

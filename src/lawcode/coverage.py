@@ -1,4 +1,4 @@
-"""`lawcode coverage`: is every part of every regulation encoded?
+"""Coverage of the regulations: is every part of every document encoded?
 
 For each document, every article (and its paragraphs and items) gets a status:
 
@@ -6,8 +6,9 @@ For each document, every article (and its paragraphs and items) gets a status:
   contains it: a rule citing a whole article enforces all of it);
 - not applicable: it (or a part containing it) is declared `not_applicable`, with the
   reason;
-- NOT ENCODED: neither. A compliance writer must see these, so the command exits 1 when
-  there is one.
+- NOT ENCODED: neither. A compliance writer must see these, so `lawcode coverage`
+  (`lawcode.cli.coverage`, a thin command over `compute`, `to_json` and `print_text`)
+  exits 1 when there is one.
 
 An article or paragraph with parts is encoded when each of its parts is; its rules are
 the rules citing it or any part of it.
@@ -15,18 +16,13 @@ the rules citing it or any part of it.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import click
-import orjson
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-import lawcode.cli
 from lawcode.api import Ruleset
 from lawcode.compiler import ir
 from lawcode.dsl.diagnostics import visible
@@ -194,20 +190,3 @@ def _rows(table: Table, u: Unit, indent: int, styles: dict[str, str]) -> None:
     table.add_row("  " * indent + _shown(u.label), f"[{styles.get(status, 'green')}]{status}[/]", _shown(detail))
     for child in u.children:
         _rows(table, child, indent + 1, styles)
-
-
-@click.command("coverage")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def coverage_command(paths: tuple[Path, ...], fmt: str) -> None:
-    """Show, per document, which articles are checked (data/attestation), not applicable, or NOT ENCODED."""
-    ruleset = lawcode.cli.compile_or_exit(paths)
-    coverage = compute(ruleset)
-    if fmt == "json":
-        click.echo(orjson.dumps(to_json(coverage), option=orjson.OPT_INDENT_2).decode())
-    else:
-        print_text(coverage, Console(highlight=False, soft_wrap=True, emoji=False))
-    sys.exit(0 if complete(coverage) else 1)
-
-
-lawcode.cli.register(coverage_command)

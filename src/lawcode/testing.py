@@ -1,4 +1,4 @@
-"""`lawcode test`: rule tests written next to the rulesets.
+"""Rule tests written next to the rulesets: load them, run them, show the results.
 
 A compliance writer states what a rule must do on a given platform state: this snapshot
 must give exactly these violations (rule, subject, citation), and nothing else. The test
@@ -10,29 +10,29 @@ does not break when the base snapshot gains or reorders elements.
 Every case runs on a chosen backend (`--backend`, default python), so the same cases
 check that the SQL backends agree with the reference evaluator.
 
-Exit codes: 0 every case passed, 1 some case failed, 2 a test file (or the ruleset it
-names) is unusable: the message gives file:line and what to fix.
+A library with no command line in it: `run_tests` gives a `TestRun` (results, errors,
+the exit code it deserves), `print_run` shows it on a rich console. `lawcode test`
+(`lawcode.cli.test`) is a thin command over the two, and the API or a test suite can
+call them directly. Exit codes: 0 every case passed, 1 some case failed, 2 a test file
+(or the ruleset it names) is unusable: the message gives file:line and what to fix.
 """
 
 from __future__ import annotations
 
 import copy
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import yaml
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-import lawcode.cli
 from lawcode.api import Ruleset, load_ruleset
-from lawcode.diagnostics import LawcodeError, visible
+from lawcode.dsl.diagnostics import LawcodeError, visible
 from lawcode.engine.report import Report
 
 TEST_SUFFIX = ".test.yaml"
@@ -487,17 +487,3 @@ def print_run(run: TestRun, console: Console, verbose: bool = False) -> None:
     style = "bold green" if run.exit_code == 0 else "bold red"
     tail = f", {len(run.errors)} error(s)" if run.errors else ""
     console.print(f"[{style}]{run.passed} passed, {run.failed} failed[/]{tail}", highlight=False)
-
-
-@click.command("test")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--backend", "-b", default="python", show_default=True, help="Evaluator to run every case on (python, duckdb, spark).")
-@click.option("--verbose", "-v", is_flag=True, help="List passing cases too.")
-def test_command(paths: tuple[Path, ...], backend: str, verbose: bool) -> None:
-    """Run rule tests (*.test.yaml): each case's exact expected violations. See docs/testing.md."""
-    run = run_tests(paths, backend)
-    print_run(run, Console(highlight=False, soft_wrap=True, emoji=False), verbose)
-    sys.exit(run.exit_code)
-
-
-lawcode.cli.register(test_command)

@@ -20,7 +20,6 @@ from rich.console import Console
 
 import lawcode
 from helpers import DATA, ROOT, golden
-from lawcode import commands  # noqa: F401  (registers the commands)
 from lawcode.cli import cli
 from lawcode.engine.formats import FORMATS, render
 from lawcode.engine.formats.markdown import code, text

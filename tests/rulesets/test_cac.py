@@ -19,7 +19,7 @@ from rich.console import Console
 
 import lawcode
 from helpers import DATA, ROOT
-from lawcode import cli, commands  # noqa: F401  (registers test and coverage)
+from lawcode import cli
 from lawcode.coverage import NOT_APPLICABLE, NOT_ENCODED, compute
 from lawcode.testing import TestFileError, load_test_file, print_run, run_tests
 

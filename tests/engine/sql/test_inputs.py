@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 import lawcode
 from helpers import DATA
-from lawcode import commands  # noqa: F401  (registers `snapshot`)
 from lawcode.cli import cli
 from lawcode.diagnostics import LawcodeError
 from lawcode.engine.sql import choose, evaluate

@@ -1,15 +1,18 @@
-"""`lawcode playground`: serve the page on uvicorn and print where it is.
+"""Serve the playground on uvicorn: bind first, then say where it is.
 
-The URL is printed once the socket is actually listening (so a script or test can wait
-for that line), and with the real port when `--port 0` asked for any free one.
+`serve(host, port, folders, limits)` is the whole server, a plain function with no
+command line in it (`lawcode playground`, in `lawcode.cli.playground`, only reads the
+options). The URL is announced once the socket is actually listening (so a script or test
+can wait for that line), and with the real port when port 0 asked for any free one.
 
-The sockets are bound here, before uvicorn starts, so a port in use or an address not on
-this machine is one line and exit 2 (uvicorn would log it and exit 3). Clients are
-bounded: beyond `--max-connections` open connections a request is answered 503 at once
-(uvicorn's `limit_concurrency`), and a connection must send each request's head within
-`--request-timeout` seconds of connecting or of its previous answer, else it is closed
-(uvicorn never closes a connection that sends nothing, so idle sockets would pile up);
-the body's own deadline is the app's (408, `lawcode.playground.app`).
+The sockets are bound before uvicorn starts, so a port in use or an address not on this
+machine is a `CannotListen` with one line saying what to pick instead (uvicorn would log
+it and exit 3). Clients are bounded: beyond `limits.max_connections` open connections a
+request is answered 503 at once (uvicorn's `limit_concurrency`), and a connection must
+send each request's head within `limits.request_seconds` of connecting or of its
+previous answer, else it is closed (uvicorn never closes a connection that sends
+nothing, so idle sockets would pile up); the body's own deadline is the app's (408,
+`lawcode.playground.app`).
 """
 
 from __future__ import annotations
@@ -21,20 +24,11 @@ import ipaddress
 import logging
 import socket
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import click
-
-from lawcode import cli
-from lawcode.playground.limits import (
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_REQUEST_SECONDS,
-    DEFAULT_TIMEOUT_SECONDS,
-    DEFAULT_WORKERS,
-    Limits,
-)
+from lawcode.playground.limits import Limits
 
 KEEP_ALIVE_SECONDS = 5  # an idle kept-alive connection is closed after this (uvicorn's default)
 
@@ -150,53 +144,45 @@ def deadline_protocol(request_seconds: float) -> type[asyncio.Protocol]:
     return DeadlineProtocol
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; anything but loopback exposes the playground to the network.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
-@click.option("--rulesets", "folders", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="Another ruleset folder to offer beside the bundled ones (repeatable).")
-@click.option("--max-body-mb", type=click.FloatRange(min=0.01), default=DEFAULT_MAX_BODY_BYTES / 1024 / 1024, show_default=True, help="Largest request body (ruleset + snapshot).")
-@click.option("--timeout", type=click.FloatRange(min=0.01), default=DEFAULT_TIMEOUT_SECONDS, show_default=True, help="Seconds a compile or evaluation may take before it is stopped.")
-@click.option("--workers", type=click.IntRange(min=1), default=DEFAULT_WORKERS, show_default=True, help="Worker processes (jobs that run at once).")
-@click.option("--request-timeout", type=click.FloatRange(min=0.01), default=DEFAULT_REQUEST_SECONDS, show_default=True, help="Seconds a client has to send a request's head, then as many for its body (else 408).")
-@click.option("--max-connections", type=click.IntRange(min=1), default=DEFAULT_MAX_CONNECTIONS, show_default=True, help="Open connections beyond which a request is answered 503.")
-def playground(host: str, port: int, folders: tuple[Path, ...], max_body_mb: float, timeout: float, workers: int, request_timeout: float, max_connections: int) -> None:
-    """Serve the web playground: edit a ruleset and a snapshot, evaluate, explain, share."""
+
+def announce(url: str) -> None:
+    """The default announcement: one line on stdout, flushed, for people and scripts alike."""
+    print(f"lawcode playground: {url}", flush=True)
+
+
+def serve(host: str, port: int, folders: Sequence[Path], limits: Limits, on_listening: Callable[[str], None] = announce) -> None:
+    """Serve the playground until stopped (Ctrl-C), offering `folders` beside the bundled rulesets.
+
+    Raises `CannotListen` before anything starts when `host`/`port` cannot be bound.
+    `on_listening` gets the URL, with the real port, once the server accepts connections.
+    A loopback host only answers requests addressed to a loopback name (against DNS
+    rebinding); any other host answers every name, as it is meant to be reached, and is
+    warned about on stderr once bound: it lets anyone on the network run rulesets here.
+    """
     import uvicorn
 
     from lawcode.playground.app import LOOPBACK_HOSTS, create_app
 
-    limits = Limits(
-        max_body_bytes=int(max_body_mb * 1024 * 1024), timeout_seconds=timeout, workers=workers,
-        request_seconds=request_timeout, max_connections=max_connections,
-    )
-    try:
-        sockets = listen(host, port)
-    except CannotListen as refusal:
-        click.echo(f"lawcode playground: {refusal}", err=True)
-        sys.exit(cli.EXIT_ERROR)
-    allowed = (*LOOPBACK_HOSTS, host) if _loopback(host) else ("*",)
-    if not _loopback(host):
-        click.echo(f"warning: listening on {host}: anyone who can reach this machine can use the playground", err=True)
-    app = create_app(limits, folders, allowed_hosts=allowed)
+    sockets = listen(host, port)
+    try:  # from here on, whatever stops the server closes the sockets
+        allowed = (*LOOPBACK_HOSTS, host) if _loopback(host) else ("*",)
+        if not _loopback(host):
+            print(f"warning: listening on {host}: anyone who can reach this machine can use the playground", file=sys.stderr, flush=True)
+        app = create_app(limits, folders, allowed_hosts=allowed)
 
-    class Server(uvicorn.Server):
-        async def startup(self, sockets: list[Any] | None = None) -> None:
-            await super().startup(sockets)
-            if self.started and self.servers:
-                bound = self.servers[0].sockets[0].getsockname()
-                click.echo(f"lawcode playground: {_url(host, bound[1])}", nl=True)
-                sys.stdout.flush()
+        class Server(uvicorn.Server):
+            async def startup(self, sockets: list[Any] | None = None) -> None:
+                await super().startup(sockets)
+                if self.started and self.servers:
+                    bound = self.servers[0].sockets[0].getsockname()
+                    on_listening(_url(host, bound[1]))
 
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
-        http=deadline_protocol(limits.request_seconds), limit_concurrency=limits.max_connections,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-    )
-    try:
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
+            http=deadline_protocol(limits.request_seconds), limit_concurrency=limits.max_connections,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        )
         Server(config).run(sockets=sockets)
     finally:
         for sock in sockets:
             sock.close()
-
-
-cli.register(playground)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lawcode.cli import EXIT_ERROR, EXIT_OK, print_error, register
+from lawcode.cli.common import EXIT_ERROR, EXIT_OK, print_error
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 
 
@@ -53,5 +53,3 @@ def convert_command(source: str, form: str, dest: Path, schema_path: Path | None
     click.echo(f"wrote {dest} ({form}): {total} elements in {len(counts)} collections", err=True)
     sys.exit(EXIT_OK)
 
-
-register(snapshot_group)

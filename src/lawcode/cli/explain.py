@@ -24,8 +24,8 @@ import orjson
 from click.shell_completion import CompletionItem
 
 from lawcode.api import load_ruleset
-from lawcode.cli import EXIT_ERROR, compile_or_exit, print_error, register
-from lawcode.cmd_graph import complete_rule_ids, typed_paths, typed_words
+from lawcode.cli.common import EXIT_ERROR, compile_or_exit, print_error
+from lawcode.cli.completion import complete_rule_ids, typed_paths, typed_words
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine import explain_text
 from lawcode.engine.explain import DEFAULT_LIMIT
@@ -88,7 +88,7 @@ def complete_subject(ctx: click.Context, param: click.Parameter, incomplete: str
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True, help="Without --subject: how many failing subjects to explain.")
 @click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger snapshots.")
-def explain(rule: str, paths: tuple[Path, ...], snapshot: Path, subject: str | None, fmt: str, limit: int, max_snapshot_mb: int) -> None:
+def explain_command(rule: str, paths: tuple[Path, ...], snapshot: Path, subject: str | None, fmt: str, limit: int, max_snapshot_mb: int) -> None:
     """Why RULE fired or stayed silent: the tree of sub-decisions, with values and sources."""
     ruleset = compile_or_exit(paths)
     try:
@@ -102,5 +102,3 @@ def explain(rule: str, paths: tuple[Path, ...], snapshot: Path, subject: str | N
     else:
         click.echo(explain_text.render(explained, color=None if sys.stdout.isatty() else False), nl=False)
 
-
-register(explain)

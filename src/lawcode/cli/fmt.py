@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from lawcode.cli import EXIT_ERROR, EXIT_FAIL, EXIT_OK, print_error, register
+from lawcode.cli.common import EXIT_ERROR, EXIT_FAIL, EXIT_OK, print_error
 from lawcode.compiler.modules import display, expand
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl.formatter import format_text
@@ -35,7 +35,7 @@ def unified_diff(before: str, after: str, name: str) -> str:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 and print a diff if a file is not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the changes as a unified diff instead of writing them.")
-def fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
+def fmt_command(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
     """Format rulesets (files, folders of .law files, or - for stdin → stdout)."""
     if paths == (Path("-"),):
         _stdin(check, show_diff)
@@ -94,5 +94,3 @@ def _stdin(check: bool, show_diff: bool) -> None:
         sys.exit(EXIT_FAIL if check and after != before else EXIT_OK)
     click.echo(after, nl=False)
 
-
-register(fmt)

@@ -6,17 +6,22 @@ writes the same answer as a graph for other tools (`compiler/graph_export.py`).
 
 from __future__ import annotations
 
-import os
-import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from click.shell_completion import CompletionItem
 
-from lawcode.api import Ruleset, load_ruleset
-from lawcode.cli import EXIT_ERROR, compile_or_exit, print_error, register, ruleset_paths
+from lawcode.api import Ruleset
+from lawcode.cli.common import (
+    EXIT_ERROR,
+    compile_or_exit,
+    print_error,
+    ruleset_files,
+    ruleset_paths,
+    write_or_exit,
+)
+from lawcode.cli.completion import complete_rule_ids
 from lawcode.compiler.graph_export import (
     EXPORTERS,
     KIND_SINGULAR,
@@ -30,37 +35,6 @@ from lawcode.compiler.graph_export import (
 from lawcode.dsl.diagnostics import LawcodeError, visible
 
 SUMMARY_WIDTH = 80  # an article's summary in a listing; the full text is in the ruleset
-
-
-def typed_words() -> list[str]:
-    """The command line being completed, as the shell gave it (bash, zsh and fish alike).
-
-    Click parses options while completing but not positional arguments, so the ruleset
-    paths typed before the cursor are read from here.
-    """
-    try:
-        return shlex.split(os.environ.get("COMP_WORDS", ""))
-    except ValueError:  # an unclosed quote while typing
-        return os.environ.get("COMP_WORDS", "").split()
-
-
-def typed_paths(ctx: click.Context) -> list[Path]:
-    paths = ctx.params.get("paths")
-    if paths:
-        return [Path(p) for p in paths]
-    return [Path(w) for w in typed_words()[2:] if (w.endswith(".law") and Path(w).is_file()) or (not w.startswith("-") and Path(w).is_dir())]
-
-
-def complete_rule_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Rule ids of the rulesets named earlier on the command line (nothing on any error)."""
-    paths = typed_paths(ctx)
-    if not paths:
-        return []
-    try:
-        ruleset = load_ruleset(paths)
-    except (LawcodeError, OSError):
-        return []
-    return [CompletionItem(r.id, help=r.title) for r in ruleset.rules if r.id.startswith(incomplete)]
 
 
 def _citation_summaries(ruleset: Ruleset) -> dict[str, str]:
@@ -118,7 +92,7 @@ def _overview(ruleset: Ruleset) -> str:
 @click.option("--impact", "impact_of", metavar="FIELD_OR_PARAM", help="Everything that depends on a snapshot field (groups.member_count), parameter, ladder or definition.")
 @click.option("--rule", "rule_id", metavar="RULE", shell_complete=complete_rule_ids, help="What one rule reads, and the articles it cites.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
-def graph(paths: tuple[Path, ...], fmt: str, impact_of: str | None, rule_id: str | None, output: Path | None) -> None:
+def graph_command(paths: tuple[Path, ...], fmt: str, impact_of: str | None, rule_id: str | None, output: Path | None) -> None:
     """The dependency graph: snapshot fields → parameters, definitions → rules → articles."""
     if impact_of and rule_id:
         raise click.UsageError("ask one question at a time: --impact or --rule")
@@ -149,11 +123,7 @@ def graph(paths: tuple[Path, ...], fmt: str, impact_of: str | None, rule_id: str
     else:
         text = _overview(ruleset)
     if output is not None:
-        from lawcode.cli import ruleset_files, write_or_exit
-
         write_or_exit(output, text, ruleset_files(ruleset))
     else:
         click.echo(visible(text, newlines=True), nl=False)
 
-
-register(graph)

@@ -1,0 +1,95 @@
+"""`lawcode check` (a snapshot against rulesets) and `lawcode lint` (the rulesets alone).
+
+`check` is the command CI runs: its exit code says whether anything at or above
+`--fail-on` was found; `-o` is checked before the evaluation, so a bad output path costs
+nothing. `lint` compiles and prints every diagnostic, for an editor or a pre-commit hook.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lawcode.api import load_ruleset
+from lawcode.cli.common import (
+    EXIT_ERROR,
+    EXIT_FAIL,
+    EXIT_OK,
+    compile_or_exit,
+    destination_or_exit,
+    print_error,
+    ruleset_files,
+    ruleset_paths,
+    write_or_exit,
+)
+from lawcode.compiler.ir import SEVERITIES
+from lawcode.dsl.diagnostics import LawcodeError
+from lawcode.engine.formats import FORMATS, render
+
+
+@click.command("check")
+@ruleset_paths
+@click.option("--snapshot", "-s", "snapshot", required=True, type=click.Path(path_type=Path), help="Platform state snapshot: a JSON file, or a directory of JSON Lines or Parquet files (see `lawcode snapshot convert`).")
+@click.option("--format", "-f", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Report format.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file instead of stdout.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger JSON snapshots on the python backend (the SQL backends stream any size).")
+@click.option("--backend", "-b", type=click.Choice(["auto", "python", "duckdb", "spark"]), default="auto", show_default=True, help="Evaluator: python for small JSON, duckdb/spark (SQL) for large JSON, JSON Lines or Parquet directories.")
+@click.option("--spark-master", metavar="URL", default=None, help="Spark master for --backend spark (default local[*]).")
+def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, max_snapshot_mb: int, backend: str, spark_master: str | None) -> None:
+    """Check a snapshot against rulesets (files or folders of .law files)."""
+    from lawcode.progress import TerminalProgress, wanted
+
+    ruleset = compile_or_exit(paths)
+    target = destination_or_exit(output, [*ruleset_files(ruleset), snapshot]) if output is not None else None
+    try:
+        if backend != "python":
+            from lawcode.engine.sql import choose
+
+            backend = choose(str(snapshot), backend)
+        if backend != "python":
+            report = ruleset.evaluate(str(snapshot), backend=backend, spark_master=spark_master)
+        else:
+            with TerminalProgress(enabled=wanted()) as progress:
+                loaded = progress.loading("loading the snapshot", lambda: ruleset.load_snapshot(snapshot, max_bytes=max_snapshot_mb * 1_000_000), snapshot)
+                report = ruleset.evaluate(loaded, progress=progress)
+    except LawcodeError as error:
+        print_error(error)
+        sys.exit(EXIT_ERROR)
+    text = render(fmt, report, ruleset.program, terminal=output is None and sys.stdout.isatty())
+    if target is not None:
+        write_or_exit(target, text)
+    else:
+        click.echo(text, nl=False)
+    threshold = SEVERITIES.index(fail_on)
+    severities = [v.severity for v in report.violations] + [u.severity for u in report.undetermined]
+    failing = [s for s in severities if SEVERITIES.index(s) >= threshold]
+    sys.exit(EXIT_FAIL if failing else EXIT_OK)
+
+
+@click.command("lint")
+@ruleset_paths
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lint_command(paths: tuple[Path, ...], fmt: str) -> None:
+    """Compile rulesets and print every diagnostic (exit 2 if any is an error)."""
+    import orjson
+
+    try:
+        ruleset = load_ruleset(list(paths))
+    except LawcodeError as error:
+        if fmt == "json":
+            click.echo(orjson.dumps([d.to_json() for d in error.diagnostics], option=orjson.OPT_INDENT_2).decode())
+        else:
+            print_error(error)
+        sys.exit(EXIT_ERROR)
+    warnings = ruleset.warnings
+    if fmt == "json":
+        click.echo(orjson.dumps([d.to_json() for d in warnings], option=orjson.OPT_INDENT_2).decode())
+    else:
+        for w in warnings:
+            click.echo(w.render(ruleset.program.sources), err=True)
+        rules = len(ruleset.rules)
+        click.echo(f"ok: {rules} rule{'s' if rules != 1 else ''}, {len(ruleset.documents)} document(s), {len(warnings)} warning(s)")
+    sys.exit(EXIT_OK)
