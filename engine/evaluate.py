@@ -26,7 +26,8 @@ from lawcode.compiler import types as T
 from lawcode.compiler.program import Program
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
-from lawcode.engine.snapshot import Entity, Snapshot, dig, pointer
+from lawcode.engine.jsontext import pointer
+from lawcode.engine.snapshot import Entity, Snapshot, dig
 
 Env = dict[str, Any]
 _DAY = dt.timedelta(days=1)
@@ -255,9 +256,9 @@ class Evaluator:
                 if any(v is None for v in outer):
                     return None
                 index, unknown = self.snapshot.keyed(source.collection, tuple(p for p, _ in node.keys))
-                from lawcode.engine.snapshot import _hashable
+                from lawcode.engine.snapshot import index_key
 
-                hits = index.get(tuple(_hashable(v) for v in outer), [])
+                hits = index.get(tuple(index_key(v) for v in outer), [])
                 return (
                     [Entity(source.collection, i, items[i]) for i in hits],
                     [Entity(source.collection, i, items[i]) for i in unknown],

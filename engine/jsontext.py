@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.dsl.spans import Span
 
 BOM = b"\xef\xbb\xbf"
@@ -41,6 +41,31 @@ STDIN = "-"
 
 
 # ---------------------------------------------------------------- reading
+
+
+def pointer(*parts: str | int) -> str:
+    """RFC 6901: `~` → `~0`, `/` → `~1`."""
+    out = []
+    for part in parts:
+        text = str(part)
+        if "~" in text or "/" in text:  # rare: escaping every part made reports slower
+            text = text.replace("~", "~0").replace("/", "~1")
+        out.append(text)
+    return "/" + "/".join(out) if out else ""
+
+
+MAX_DEPTH = 1024  # orjson's limit on nested arrays and objects; the SQL backends check the same
+
+
+def json_syntax_error(label: str, line: int, column: int, reason: str) -> LawcodeError:
+    """S002 at a snapshot's line:column: every backend words a JSON syntax error this way
+    (S042 for bytes that are not UTF-8, S046 for nesting beyond MAX_DEPTH)."""
+    span = Span(label, line, column, line, column + 1)
+    if "UTF-8" in reason:
+        return LawcodeError([Diagnostic("S042", "the snapshot is not UTF-8 text", span, "save it as UTF-8 (JSON is UTF-8: RFC 8259)")])
+    if reason.startswith("depth limit"):
+        return LawcodeError([Diagnostic("S046", f"the snapshot nests arrays and objects more than {MAX_DEPTH} deep", span, "no platform record needs this depth: flatten it")])
+    return LawcodeError([Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", span, "check for a missing comma or quote near this place")])
 
 
 def is_stdin(source: object) -> bool:
@@ -138,8 +163,6 @@ def check_utf8(raw: bytes, label: str, base_line: int = 1) -> None:
 
 
 def not_utf8(label: str, raw: bytes, offset: int, base_line: int = 1) -> LawcodeError:
-    from lawcode.engine.snapshot import json_syntax_error
-
     line, column = line_column(raw, offset)
     return json_syntax_error(label, base_line + line - 1, column, "not valid UTF-8")
 
@@ -247,8 +270,6 @@ def repeated_key_error(label: str, text: str, found: RepeatedKey) -> LawcodeErro
 
 def repeated_key_at(label: str, where: tuple[str | int, ...], at: tuple[int, int], first: tuple[int, int]) -> LawcodeError:
     """S040: the repeated key's pointer, its line:column (`at`) and the first one's, alike on every backend."""
-    from lawcode.engine.snapshot import pointer
-
     path = pointer(*where)
     span = Span(label, at[0], at[1], at[0], at[1] + 1)
     message = f"the key {json.dumps(where[-1], ensure_ascii=False)} appears twice in one object ({path}; first at {first[0]}:{first[1]})"

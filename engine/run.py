@@ -57,7 +57,7 @@ def evaluate(
             traces = [tracer.trace(part, env) for part in _parts(rule)]
             if outcome is False:
                 violations.append(
-                    Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(program, traces, fast.ladders), _source(rule))
+                    Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(program, traces, fast.ladders), rule_source(rule))
                 )
             else:
                 missing = [p for t in traces for n in iter_nodes(t) for p in n.missing]
@@ -71,8 +71,8 @@ def evaluate(
         snapshot=snapshot.name,
         rulesets=rulesets,
         rules=program.rules,
-        violations=tuple(sorted(violations, key=_order)),
-        undetermined=tuple(sorted(undetermined, key=_order)),
+        violations=tuple(sorted(violations, key=report_order)),
+        undetermined=tuple(sorted(undetermined, key=report_order)),
         not_in_force=tuple(sorted(not_in_force, key=lambda n: n.rule)),
         subjects_checked=checked,
         documents=program.documents,
@@ -136,11 +136,11 @@ def evidence(program: Program, traces: list[TraceNode], ladders: dict[str, tuple
     return tuple(out)
 
 
-def _source(rule: ir.Rule) -> dict[str, Any]:
+def rule_source(rule: ir.Rule) -> dict[str, Any]:
     return {"file": rule.span.file, "line": rule.span.line, "column": rule.span.column}
 
 
-def _order(item: Violation | Undetermined) -> tuple[str, int]:
+def report_order(item: Violation | Undetermined) -> tuple[str, int]:
     return (item.rule, item.subject.position if item.subject else -1)
 
 

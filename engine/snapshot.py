@@ -21,23 +21,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from lawcode.compiler.schema import SnapshotSchema
-from lawcode.diagnostics import Diagnostic, LawcodeError
-from lawcode.dsl.spans import Span
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import jsontext, values
+from lawcode.engine.jsontext import json_syntax_error, pointer
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: beyond that, the python backend is the wrong tool
 MAX_REPORTED_ERRORS = 200
-
-
-def pointer(*parts: str | int) -> str:
-    """RFC 6901: `~` → `~0`, `/` → `~1`."""
-    out = []
-    for part in parts:
-        text = str(part)
-        if "~" in text or "/" in text:  # rare: escaping every part made reports slower
-            text = text.replace("~", "~0").replace("/", "~1")
-        out.append(text)
-    return "/" + "/".join(out) if out else ""
 
 
 class Entity:
@@ -142,7 +131,7 @@ class Snapshot:
         problems: list[Diagnostic] = []
         errors = schema_errors(schema, self.data)
         for err in errors[:MAX_REPORTED_ERRORS]:
-            problems.append(_schema_problem(err, self.name))
+            problems.append(schema_problem(err, self.name))
         if len(errors) > MAX_REPORTED_ERRORS:
             problems.append(Diagnostic("S010", f"… and {len(errors) - MAX_REPORTED_ERRORS} more schema errors", where=self.name))
         if not problems:
@@ -166,9 +155,9 @@ class Snapshot:
             index = {}
             for i, item in enumerate(self.collection(collection)):
                 if isinstance(item, dict) and item.get("id") is not None:
-                    index.setdefault(_hashable(item["id"]), i)
+                    index.setdefault(index_key(item["id"]), i)
             self._id_index[collection] = index
-        position = index.get(_hashable(key))
+        position = index.get(index_key(key))
         if position is None:
             return None
         return Entity(collection, position, self.collection(collection)[position])
@@ -183,7 +172,7 @@ class Snapshot:
             index: dict[tuple[Any, ...], list[int]] = {}
             unknown: list[int] = []
             for i, item in enumerate(self.collection(collection)):
-                key = tuple(_hashable(dig(item, p)) for p in paths)
+                key = tuple(index_key(dig(item, p)) for p in paths)
                 if any(k is None for k in key):
                     unknown.append(i)
                 else:
@@ -201,7 +190,7 @@ def dig(obj: Any, path: tuple[str, ...]) -> Any:
     return obj
 
 
-def _hashable(value: Any) -> Any:
+def index_key(value: Any) -> Any:
     """A key for the id and join indexes, which hold the snapshot's raw JSON values.
 
     A typed date looked up there is its RFC 3339 text: a valid snapshot writes a date in
@@ -244,7 +233,7 @@ def repeated_ids(schema: SnapshotSchema, data: Mapping[str, Any], label: str) ->
         items = data.get(name)
         seen: dict[Any, int] = {}
         for i, item in enumerate(items if isinstance(items, list) else []):
-            key = _hashable(item.get("id")) if isinstance(item, dict) else None
+            key = index_key(item.get("id")) if isinstance(item, dict) else None
             if key is None:
                 continue
             if key in seen:
@@ -265,20 +254,6 @@ def json_reason(exc: orjson.JSONDecodeError) -> str:
     return str(exc).split(":")[0]
 
 
-MAX_DEPTH = 1024  # orjson's limit on nested arrays and objects; the SQL backends check the same
-
-
-def json_syntax_error(label: str, line: int, column: int, reason: str) -> LawcodeError:
-    """S002 at a snapshot's line:column: every backend words a JSON syntax error this way
-    (S042 for bytes that are not UTF-8, S046 for nesting beyond MAX_DEPTH)."""
-    span = Span(label, line, column, line, column + 1)
-    if "UTF-8" in reason:
-        return LawcodeError([Diagnostic("S042", "the snapshot is not UTF-8 text", span, "save it as UTF-8 (JSON is UTF-8: RFC 8259)")])
-    if reason.startswith("depth limit"):
-        return LawcodeError([Diagnostic("S046", f"the snapshot nests arrays and objects more than {MAX_DEPTH} deep", span, "no platform record needs this depth: flatten it")])
-    return LawcodeError([Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", span, "check for a missing comma or quote near this place")])
-
-
 def schema_errors(schema: SnapshotSchema, document: Any) -> list[ValidationError]:
     """jsonschema's errors for a document, in the order every backend reports them (by path)."""
     validator = Draft202012Validator(schema.document, format_checker=_format_checker())
@@ -294,7 +269,7 @@ def _too_big(label: str, size: int, limit: int) -> Diagnostic:
     )
 
 
-def _schema_problem(err: ValidationError, label: str) -> Diagnostic:
+def schema_problem(err: ValidationError, label: str) -> Diagnostic:
     where = pointer(*err.absolute_path) or "/"
     message = _json_words(err)
     if len(message) > 300:

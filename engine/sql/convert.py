@@ -62,7 +62,7 @@ def convert(source: str, schema: SnapshotSchema, form: str, dest: str, *, force:
             with staged_folder(folder, Path(dest)) as stage:
                 manifest.begin(stage, form)
                 if form == "parquet":
-                    _parquet(backend, tables.collections, root, stage)
+                    write_parquet_files(backend, tables.collections, root, stage)
                 else:
                     _jsonl(backend, tables.collections, root, stage, loaded.present)
                 manifest.finish(stage, form, loaded.lengths)
@@ -86,7 +86,7 @@ def _rows(backend: DuckDBBackend, collection: Collection) -> Any:
             yield rebuild(collection.columns, row) if collection.columns else {}
 
 
-def _parquet(backend: DuckDBBackend, collections: dict[str, Collection], root: dict[str, Any], target: Path) -> None:
+def write_parquet_files(backend: DuckDBBackend, collections: dict[str, Collection], root: dict[str, Any], target: Path) -> None:
     for name, coll in collections.items():
         relation = backend.con.table(coll.table).order(POS)
         relation.write_parquet(str(target / f"{name}.parquet"))

@@ -20,17 +20,17 @@ import orjson
 from sqlglot import exp
 
 from lawcode.compiler.schema import SnapshotSchema
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import jsontext
 from lawcode.engine.jsontext import shown
 from lawcode.engine.snapshot import (
     DEFAULT_MAX_BYTES,
     MAX_REPORTED_ERRORS,
-    _schema_problem,
     parse_json,
     pointer,
     repeated_id,
     schema_errors,
+    schema_problem,
 )
 from lawcode.engine.sql import validate
 from lawcode.engine.sql.dialects import TARGETS
@@ -333,7 +333,7 @@ class DuckDBBackend:
         if not other:
             return []
         errors = [e for e in schema_errors(schema, dict(other)) if e.absolute_path and e.absolute_path[0] in other]
-        return [_schema_problem(e, label) for e in errors]
+        return [schema_problem(e, label) for e in errors]
 
     def _load_parquet(self, directory: str, label: str, layout: Layout, schema: SnapshotSchema) -> Loaded:
         import duckdb

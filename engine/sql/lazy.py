@@ -20,7 +20,7 @@ import orjson
 from sqlglot import exp
 
 from lawcode.compiler import types as T
-from lawcode.engine.snapshot import Snapshot, _hashable
+from lawcode.engine.snapshot import Snapshot, index_key
 from lawcode.engine.sql.dialects import Target
 from lawcode.engine.sql.tables import POS, TYPED_STRINGS, Collection, Layout
 
@@ -124,7 +124,7 @@ class LazySnapshot(Snapshot):
         from lawcode.engine.snapshot import Entity
 
         found = self.layout.collections.get(collection)
-        if found is None or found.column(("id",)) is None or _hashable(key) is None:
+        if found is None or found.column(("id",)) is None or index_key(key) is None:
             return None
         hits = self.positions(found, exp.EQ(this=_col("t", "id"), expression=literal(key)), limit=1)
         if not hits:

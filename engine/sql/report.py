@@ -26,9 +26,10 @@ from lawcode.compiler import types as T
 from lawcode.compiler.program import Program
 from lawcode.engine import values
 from lawcode.engine.evaluate import TraceNode, TracingEvaluator, iter_nodes
+from lawcode.engine.jsontext import pointer
 from lawcode.engine.report import NotInForce, Report, Subject, Undetermined, Violation
-from lawcode.engine.run import MAX_MISSING, _order, _source, evidence
-from lawcode.engine.snapshot import Entity, Snapshot, pointer
+from lawcode.engine.run import MAX_MISSING, evidence, report_order, rule_source
+from lawcode.engine.snapshot import Entity, Snapshot
 from lawcode.engine.sql.generate import Batch, Probe, RuleQuery, reached
 from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
 
@@ -126,8 +127,8 @@ class Assembler:
             snapshot=snapshot_name,
             rulesets=rulesets,
             rules=self.program.rules,
-            violations=tuple(sorted(violations, key=_order)),
-            undetermined=tuple(sorted(undetermined, key=_order)),
+            violations=tuple(sorted(violations, key=report_order)),
+            undetermined=tuple(sorted(undetermined, key=report_order)),
             not_in_force=tuple(sorted(not_in_force, key=lambda n: n.rule)),
             subjects_checked=checked,
             backend=backend,
@@ -148,7 +149,7 @@ class Assembler:
             root.children.extend(self._nodes(probes, row))
         if row[query.outcome] == 1:
             violations.append(
-                Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(self.program, [root], self.ladders), _source(rule))
+                Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(self.program, [root], self.ladders), rule_source(rule))
             )
         else:
             missing = [p for n in iter_nodes(root) for p in n.missing]
@@ -253,10 +254,10 @@ class Assembler:
             for i, item in enumerate(rows):
                 yield Entity(name, i, item)
             return
-        from lawcode.engine.snapshot import _hashable
+        from lawcode.engine.snapshot import index_key
 
         index, unknown = self.lazy.keyed(name, tuple(p for p, _ in expr.keys))
-        for i in index.get(tuple(_hashable(v) for v in outer), []):
+        for i in index.get(tuple(index_key(v) for v in outer), []):
             yield Entity(name, i, rows[i])
         for i in unknown:
             yield Entity(name, i, rows[i])

@@ -277,7 +277,7 @@ class SparkBackend:
 
     def _load_converted(self, source: Source, layout: Layout, schema: SnapshotSchema) -> Loaded:
         """JSON and JSON Lines: DuckDB loads and validates, writes Parquet; root and lengths come from it."""
-        from lawcode.engine.sql.convert import _parquet
+        from lawcode.engine.sql.convert import write_parquet_files
         from lawcode.engine.sql.duckdb_backend import DuckDBBackend
 
         directory = tempfile.mkdtemp(prefix="lawcode-spark-")
@@ -287,7 +287,7 @@ class SparkBackend:
             loaded = duck.load(source, layout, schema)
             if loaded.problems:
                 return loaded
-            _parquet(duck, layout.collections, loaded.root, Path(directory))
+            write_parquet_files(duck, layout.collections, loaded.root, Path(directory))
         finally:
             duck.close()
         small = sum(loaded.lengths.values()) <= SMALL_ROWS

@@ -47,9 +47,10 @@ from typing import IO, Any
 import numpy as np
 import orjson
 
-from lawcode.diagnostics import Diagnostic, LawcodeError
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import jsontext
-from lawcode.engine.snapshot import MAX_DEPTH, json_reason, json_syntax_error, not_an_object
+from lawcode.engine.jsontext import MAX_DEPTH, json_syntax_error
+from lawcode.engine.snapshot import json_reason, not_an_object
 
 CHUNK = 1 << 20  # bytes scanned at a time: numpy's temporaries are a few times this
 PIECE = 4 << 20  # bytes per file of a collection: DuckDB reads a file through a buffer of up to 32 MB

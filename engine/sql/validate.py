@@ -33,9 +33,9 @@ import orjson
 from sqlglot import exp
 
 from lawcode.compiler import types as T
-from lawcode.diagnostics import Diagnostic
-from lawcode.engine.jsontext import shown
-from lawcode.engine.snapshot import FORMAT_HINTS, MAX_REPORTED_ERRORS, pointer
+from lawcode.dsl.diagnostics import Diagnostic
+from lawcode.engine.jsontext import pointer, shown
+from lawcode.engine.snapshot import FORMAT_HINTS, MAX_REPORTED_ERRORS
 from lawcode.engine.sql.tables import POS, TYPED_STRINGS, Collection, Column, escape_name
 
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

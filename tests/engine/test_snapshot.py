@@ -8,7 +8,8 @@ import pytest
 
 import lawcode
 from helpers import DATA
-from lawcode.engine.snapshot import Snapshot, pointer
+from lawcode.engine.jsontext import pointer
+from lawcode.engine.snapshot import Snapshot
 
 RULESET = DATA / "mini" / "mini.law"
 

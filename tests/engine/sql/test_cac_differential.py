@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import lawcode
 from helpers import ROOT
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.sql import evaluate
 
 CAC = lawcode.load_ruleset(ROOT / "rulesets" / "cac")

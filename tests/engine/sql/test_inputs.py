@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import lawcode
 from helpers import DATA
 from lawcode.cli import cli
-from lawcode.diagnostics import LawcodeError
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.sql import choose, evaluate
 from lawcode.engine.sql.convert import convert
 
