@@ -30,9 +30,9 @@ from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
 from lawcode.engine.evaluate import resolve_parameters
 from lawcode.engine.report import Report
-from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, _schema_problem, schema_errors
+from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, schema_errors, schema_problem
 from lawcode.engine.sql.dialects import Target
-from lawcode.engine.sql.generate import Batch, Generator, Unsupported
+from lawcode.engine.sql.generate import MAX_INLINED_NODES, Batch, Generator, Unsupported, too_large_to_inline
 from lawcode.engine.sql.inputs import Source, detect, size_of
 from lawcode.engine.sql.lazy import LazySnapshot
 from lawcode.engine.sql.report import Assembler
@@ -143,6 +143,11 @@ def plan(program: Program, tables: Layout, root: LazySnapshot, params: dict[str,
     kept = _PLANS.get(key)
     if kept is not None and kept[0] is program:
         return kept[1], kept[2]
+    in_force = [rule for rule in program.rules if rule.in_force_on(root.as_of)]
+    found = too_large_to_inline(program, in_force)
+    if found is not None:
+        rule, size = found
+        raise Unsupported(f"rule `{rule.id}` grows by {size:,} expression nodes once its definitions are written out in SQL (the limit is {MAX_INLINED_NODES:,}): definitions that call others several times multiply", rule.span)
     generator = Generator(program, tables, root, params, origins, target)
     groups: dict[str | None, list[ir.Rule]] = {}
     for rule in program.rules:
@@ -211,7 +216,7 @@ def validate_root(schema: SnapshotSchema, root: dict[str, Any], present: set[str
     for name in present:
         document[name] = []
     errors = [e for e in schema_errors(schema, document) if not (e.absolute_path and e.absolute_path[0] in tables.collections)]
-    problems = sorted([_schema_problem(e, label) for e in errors] + found, key=lambda d: _path_key(d.where or ""))
+    problems = sorted([schema_problem(e, label) for e in errors] + found, key=lambda d: _path_key(d.where or ""))
     if len(problems) > MAX_REPORTED_ERRORS:
         extra = len(problems) - MAX_REPORTED_ERRORS
         problems = [*problems[:MAX_REPORTED_ERRORS], Diagnostic("S010", f"… and {extra} more schema errors", where=label)]

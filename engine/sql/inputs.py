@@ -47,7 +47,7 @@ def detect(source: str | os.PathLike[str] | bytes | Mapping[str, Any], label: st
     if isinstance(source, Mapping | bytes):
         return Source("data", None, source, label or "<snapshot>")
     text = os.fspath(source)
-    name = label or text
+    name = label or ("<stdin>" if text == "-" else text)
     if "://" in text and not text.startswith("file://"):
         return Source("parquet", text.rstrip("/"), label=name)
     path = Path(text)

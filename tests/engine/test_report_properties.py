@@ -39,8 +39,9 @@ snapshots = st.builds(
     },
     st.dates(min_value=dt.date(2017, 1, 1), max_value=dt.date(2025, 12, 31)),
     maybe(st.integers(1, 4)),
-    st.lists(users, max_size=6), st.lists(groups, max_size=5), st.lists(memberships, max_size=8),
-    st.lists(logs, max_size=4), st.lists(sanctions, max_size=4),
+    # ids are unique within a collection (a repeated id is a snapshot error, S041)
+    st.lists(users, max_size=6, unique_by=lambda e: e["id"]), st.lists(groups, max_size=5, unique_by=lambda e: e["id"]),
+    st.lists(memberships, max_size=8), st.lists(logs, max_size=4), st.lists(sanctions, max_size=4, unique_by=lambda e: e["id"]),
 )
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
