@@ -181,7 +181,17 @@ class LawcodeError(Exception):
             sorted(diagnostics, key=Diagnostic.sort_key)
         )
         self.sources: dict[str, str] = dict(sources or {})
-        super().__init__(self.render())
+        super().__init__()
+
+    def __str__(self) -> str:
+        """Rendered when asked, not when raised: a run that catches and prints the error
+        (the CLI) would otherwise render every snippet twice, and one with thousands of
+        diagnostics pays for each."""
+        return self.render()
+
+    def __reduce__(self) -> tuple[type[LawcodeError], tuple[tuple[Diagnostic, ...], dict[str, str]]]:
+        """Whole across processes (the playground's workers raise it in another one)."""
+        return (LawcodeError, (self.diagnostics, self.sources))
 
     def render(self) -> str:
         return "\n\n".join(d.render(self.sources) for d in self.diagnostics)
