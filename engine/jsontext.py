@@ -200,10 +200,29 @@ class RepeatedKey:
     first: int  # characters into the text: the first occurrence
 
 
+def check_keys(text: str) -> None:
+    """Parse `text` with `CHECKER`, raising `Repeated` at a repeated key.
+
+    The standard library's scanner recurses once per level, within Python's recursion
+    limit; a snapshot may nest `MAX_DEPTH` (1,024) levels, more than the default limit
+    leaves room for, so the limit is raised around the parse. Text nested deeper than
+    that is refused by the parser that reads it (S046) before this check matters, and
+    here raises ValueError, like any text that is not JSON.
+    """
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + MAX_DEPTH + 100)
+    try:
+        CHECKER.decode(text)
+    except RecursionError:
+        raise ValueError("nested too deep to check") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def repeated_key(text: str) -> RepeatedKey | None:
     """The first key repeated in an object of a valid JSON text, if any."""
     try:
-        CHECKER.decode(text)
+        check_keys(text)
     except Repeated:
         return locate(text)
     except ValueError:
@@ -284,17 +303,24 @@ def _text_position(text: str, offset: int) -> tuple[int, int]:
 # ---------------------------------------------------------------- JSON words
 
 
-def shown(value: Any) -> str:
+SHOWN_DEPTH = 8  # levels of a value a message shows; deeper ones are `…`
+
+
+def shown(value: Any, depth: int = 0) -> str:
     """A value in a message: strings quoted as jsonschema quotes them, the rest as JSON
-    (`null`, `true`, `{'a': null}`), never Python's `None` or `True`."""
+    (`null`, `true`, `{'a': null}`), never Python's `None` or `True`. Nesting past
+    `SHOWN_DEPTH` is cut: a message quotes a value to point at it, and a value nested
+    a thousand deep would otherwise recurse a thousand deep."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict | list | tuple) and depth >= SHOWN_DEPTH:
+        return "{…}" if isinstance(value, dict) else "[…]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{shown(k)}: {shown(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{shown(k)}: {shown(v, depth + 1)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(shown(v) for v in value) + "]"
+        return "[" + ", ".join(shown(v, depth + 1) for v in value) + "]"
     return repr(value)
 
 

@@ -260,12 +260,13 @@ class DuckDBBackend:
         spec = ", ".join(f"{_text(c)}: {_text(t)}" for c, t in columns.items())
         files = "[" + ", ".join(_text(p) for p in part.paths if Path(p).stat().st_size) + "]"
         aliases = ", ".join(_ident(c) for c in [*columns, ordinal])
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW lawcode_lines AS SELECT {_ident(ordinal)} - 1 AS {_ident(POS)}, * EXCLUDE ({_ident(ordinal)}) "
-            f"FROM read_json({files}, columns = {{{spec}}}, format = 'newline_delimited', maximum_object_size = {max(part.widest + 1, 1 << 20)}) "
-            f"WITH ORDINALITY AS lawcode_src({aliases})"
-        )
         try:
+            # Inside the `try`: DuckDB may read the first lines already when binding the view
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW lawcode_lines AS SELECT {_ident(ordinal)} - 1 AS {_ident(POS)}, * EXCLUDE ({_ident(ordinal)}) "
+                f"FROM read_json({files}, columns = {{{spec}}}, format = 'newline_delimited', maximum_object_size = {max(part.widest + 1, 1 << 20)}) "
+                f"WITH ORDINALITY AS lawcode_src({aliases})"
+            )
             return self._typed_lines(coll, label)
         except duckdb.Error as exc:
             from lawcode.engine.sql import stream

@@ -640,7 +640,7 @@ def _repeated_in(part: Part) -> object:
                 except UnicodeDecodeError:
                     return _UNREADABLE
                 try:
-                    jsontext.CHECKER.decode(text)
+                    jsontext.check_keys(text)
                 except jsontext.Repeated:
                     key = jsontext.locate(text)
                     if key is not None:
