@@ -139,8 +139,11 @@ def plan(program: Program, tables: Layout, root: LazySnapshot, params: dict[str,
     hundreds of snapshots with the same scalar part).
     """
     large = frozenset(name for name, n in root.lengths.items() if n >= LARGE_COLLECTION)
-    key = (id(program), orjson.dumps(root.data, option=orjson.OPT_SORT_KEYS), target.name, large)
-    kept = _PLANS.get(key)
+    try:
+        key: tuple[int, bytes, str, frozenset[str]] | None = (id(program), orjson.dumps(root.data, option=orjson.OPT_SORT_KEYS), target.name, large)
+    except TypeError:  # scalars nested past orjson's 254 levels: valid, but not worth keeping a plan for
+        key = None
+    kept = _PLANS.get(key) if key is not None else None
     if kept is not None and kept[0] is program:
         return kept[1], kept[2]
     in_force = [rule for rule in program.rules if rule.in_force_on(root.as_of)]
@@ -155,9 +158,10 @@ def plan(program: Program, tables: Layout, root: LazySnapshot, params: dict[str,
             groups.setdefault(rule.collection, []).append(rule)
     batches = [generator.batch(chunk) for name, rules in groups.items() for chunk in _chunks(rules, program, BATCH_BUDGET_LARGE if name in large else BATCH_BUDGET)]
     shared: Shared = [(name, select, {}) for name, select in generator.finish(batches, materialized=target.name == "duckdb")]
-    if len(_PLANS) >= _PLANS_KEPT:
-        _PLANS.pop(next(iter(_PLANS)))
-    _PLANS[key] = (program, batches, shared)
+    if key is not None:
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = (program, batches, shared)
     return batches, shared
 
 
