@@ -8,8 +8,8 @@ because a wrong citation in a violation report is worse than none.
 from __future__ import annotations
 
 from lawcode.compiler import ir
-from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl import ast
+from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 
 
 def lower_document(doc: ast.Document, problems: list[Diagnostic]) -> ir.Document:

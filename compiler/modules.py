@@ -20,9 +20,9 @@ from pathlib import Path
 
 from lawcode.compiler import reading
 from lawcode.compiler.reading import RULESET, SCHEMA, FileRefused
-from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl import ast, parse_module
 from lawcode.dsl.cache import parse_file
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl.spans import Span
 
 EXTENSION = ".law"

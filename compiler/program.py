@@ -19,8 +19,8 @@ from lawcode.compiler.citations import lower_document, resolve_citation
 from lawcode.compiler.lower import Lowerer
 from lawcode.compiler.modules import Loaded, display
 from lawcode.compiler.schema import SnapshotSchema
-from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, Level, did_you_mean, error
 from lawcode.dsl import ast
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, Level, did_you_mean, error
 from lawcode.dsl.spans import Span
 
 if TYPE_CHECKING:

@@ -28,8 +28,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field, fields, is_dataclass
 
-from lawcode.dsl.diagnostics import LawcodeError, error
 from lawcode.dsl import ast
+from lawcode.dsl.diagnostics import LawcodeError, error
 from lawcode.dsl.parser import parse_module
 from lawcode.dsl.spans import Span
 

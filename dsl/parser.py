@@ -24,8 +24,8 @@ from lark.exceptions import (
 )
 from lark.visitors import Transformer_NonRecursive
 
-from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl import ast
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl.spans import Span
 from lawcode.dsl.tables import load_parser
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lawcode.compiler.reading import FileRefused, check_path
-from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.dsl import ast, parse_module
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 
 CODE = "P001"
 

@@ -13,8 +13,8 @@ from meaning import first_difference, meaning, without_spans
 
 from helpers import DATA
 from lawcode.compiler import compile_text
-from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl import ast, parse_expression, parse_module
+from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl.formatter import format_expression, format_module, format_template, format_text
 
 from .messy import Messy

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import DATA
-from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl import ast, parse_expression, parse_module
+from lawcode.dsl.diagnostics import LawcodeError
 
 
 def test_mini_ruleset_parses_into_typed_nodes() -> None:
