@@ -12,7 +12,7 @@ Values come out normalised, as the rules read them: date-times in UTC (`…Z`), 
 in days and seconds; fields of no one type and lists of objects are carried as their
 JSON; fields the schema does not declare are not carried over.
 
-Nothing is lost on the way (`lawcode.output`): the destination is checked before the
+Nothing is lost on the way (`lawcode.engine.output`): the destination is checked before the
 snapshot is loaded (an existing one is refused unless `force`), the new snapshot is built
 in a hidden sibling and renamed into place once complete, and a folder carries a manifest
 (`manifest.py`) so that the partial files of a killed conversion are never read.

@@ -1,6 +1,6 @@
 """Data loss: whatever a user names as an output, nothing of theirs is lost or replaced.
 
-`-o` (check, graph), `snapshot convert` and `fmt` write through `lawcode.output`: the
+`-o` (check, graph), `snapshot convert` and `fmt` write through `lawcode.engine.output`: the
 destination is checked before any work, regular files are replaced atomically keeping
 their mode, devices and FIFOs are written through, symlinks keep pointing at the file
 written, and every failure (a full disk, Ctrl-C) leaves no temp file and the old file

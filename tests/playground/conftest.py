@@ -29,8 +29,7 @@ STARTUP_SECONDS = 90
 class Server:
     def __init__(self, *args: str) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        # Through `main()` as the console script does (`-m lawcode.cli` would register the
-        # commands on a second copy of the cli module).
+        # Through `main()`, as the console script starts it.
         command = [sys.executable, "-c", "from lawcode.cli import main; main()", "playground", "--port", "0", "--rulesets", str(DATA / "mini"), *args]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.output: list[str] = []
