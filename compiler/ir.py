@@ -80,7 +80,8 @@ class Lookup:
 class Op:
     """A typed operator or builtin; `name` is its meaning, e.g. `date-period`, `present`.
 
-    The full list, with semantics, is `OPERATORS` below; each backend implements all.
+    Every name is an entry of `compiler/operators.py`'s `OPERATORS` (its types and meaning);
+    each backend implements all (`engine/sql/operators.py` for SQL).
     """
 
     name: str
@@ -137,7 +138,7 @@ class Not:
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    op: str  # == != < <= > >=
+    op: str  # == != < <= > >=, an entry of `operators.COMPARISONS`
     left: Expr
     right: Expr
     span: Span
@@ -267,40 +268,6 @@ def balanced(kind: type[And] | type[Or], items: list[Expr], span: Span) -> Expr:
     right = balanced(kind, items[middle:], items[middle].span.cover(items[-1].span))
     return kind(left, right, span)
 
-
-# name → (result, meaning). Missing operands give missing, except `present` and `??`.
-OPERATORS: dict[str, str] = {
-    "num+num": "addition",
-    "num-num": "subtraction",
-    "num*num": "multiplication",
-    "num/num": "division; missing when dividing by zero",
-    "neg": "negation (number, duration)",
-    "date+period": "calendar months forward; a day past the month's end clamps to its last day",
-    "date-period": "calendar months back, clamped the same way",
-    "datetime+period": "as date+period on the date part; the time of day is kept",
-    "datetime-period": "as date-period on the date part",
-    "date+duration": "whole days forward (a duration's part below a day is dropped)",
-    "date-duration": "whole days back",
-    "datetime+duration": "exact time forward",
-    "datetime-duration": "exact time back",
-    "date-date": "the duration between two dates",
-    "datetime-datetime": "the duration between two instants",
-    "duration+duration": "sum",
-    "duration-duration": "difference",
-    "period+period": "sum",
-    "period-period": "difference",
-    "duration*num": "scaling",
-    "period*num": "scaling (whole months)",
-    "duration/num": "scaling",
-    "present": "true when the value is there (not missing, not null)",
-    "date": "the UTC calendar date of a datetime",
-    "len": "length of a string or list",
-    "days": "a duration as a number of days (fractional)",
-    "hours": "a duration as a number of hours (fractional)",
-    "months": "a period as a number of months",
-    "abs": "absolute value",
-    "lower": "lower-case string",
-}
 
 # ---------------------------------------------------------------- declarations
 

@@ -15,23 +15,13 @@ from typing import Any, Protocol
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
+from lawcode.compiler.operators import COMPARISONS, FUNCTIONS, OPERATORS, infix
 from lawcode.compiler.schema import FieldInfo, SnapshotSchema, json_types
-from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl import ast
+from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl.spans import Span
 
 Env = Mapping[str, T.Type]
-
-BUILTINS: dict[str, str] = {
-    "present": "present(x): true when x is there",
-    "date": "date(t): the UTC date of a datetime",
-    "len": "len(x): length of a string or list",
-    "days": "days(d): a duration in days",
-    "hours": "hours(d): a duration in hours",
-    "months": "months(p): a period in months",
-    "abs": "abs(n): absolute value",
-    "lower": "lower(s): lower-case string",
-}
 
 
 class Context(Protocol):
@@ -129,10 +119,11 @@ class Lowerer:
                 return self._call(e, env)
             case ast.Negate(operand=operand):
                 inner = self.expr(operand, env)
-                if inner.type not in (T.NUMBER, T.DURATION, T.UNKNOWN):
+                negated = OPERATORS["neg"].result((inner.type,))
+                if negated is None:
                     self._err("E032", f"cannot negate a {inner.type}", e.span)
                     return self._unknown(e.span)
-                return ir.Op("neg", (inner,), inner.type, e.span)
+                return ir.Op("neg", (inner,), negated, e.span)
             case ast.Not(operand=operand):
                 return ir.Not(self.boolean(operand, env, "the operand of `not`"), e.span)
             case ast.BoolOp(op=op):
@@ -329,9 +320,9 @@ class Lowerer:
         params = self.ctx.definition_params(self.module, name)
         if params is not None:
             return self._def_call(e, params, env)
-        if name in BUILTINS:
+        if name in FUNCTIONS:
             return self._builtin(e, env)
-        candidates = [*BUILTINS, *self.ctx.visible_names(self.module)]
+        candidates = [*FUNCTIONS, *self.ctx.visible_names(self.module)]
         hint = self.ctx.import_hint(self.module, name) or did_you_mean(name, candidates)
         self._err("E034", f"unknown function `{name}`", e.func_span, hint)
         return self._unknown(e.span)
@@ -351,35 +342,24 @@ class Lowerer:
 
     def _builtin(self, e: ast.Call, env: Env) -> ir.Expr:
         name = e.func
+        op = FUNCTIONS[name]
         outside = self._presence_of
-        self._presence_of = e.args[0] if name == "present" and len(e.args) == 1 else None
+        # An operator that reads only whether its operand is there may take a field of no one type.
+        self._presence_of = e.args[0] if not op.strict and len(e.args) == 1 else None
         try:
             args = tuple(self.expr(a, env) for a in e.args)
         finally:
             self._presence_of = outside
         if len(args) != 1:
-            self._err("E033", f"`{name}` takes one argument", e.span, BUILTINS[name])
+            self._err("E033", f"`{name}` takes one argument", e.span, op.doc)
             return self._unknown(e.span)
         (arg,) = args
-        accepts: dict[str, tuple[set[T.Type] | None, T.Type | None]] = {
-            "present": (None, T.BOOL),
-            "date": ({T.DATETIME}, T.DATE),
-            "days": ({T.DURATION}, T.NUMBER),
-            "hours": ({T.DURATION}, T.NUMBER),
-            "months": ({T.PERIOD}, T.NUMBER),
-            "abs": ({T.NUMBER, T.DURATION}, None),
-            "lower": ({T.STRING}, T.STRING),
-            "len": ({T.STRING}, T.NUMBER),
-        }
-        allowed, result = accepts[name]
-        ok = allowed is None or arg.type in allowed or arg.type == T.UNKNOWN
-        if name == "len" and isinstance(arg.type, T.ListType):
-            ok = True
-        if not ok:
-            hint = "convert a date-time with `date(…)` first" if name == "date" and arg.type == T.DATE else BUILTINS[name]
+        result = op.result((arg.type,))
+        if result is None:
+            hint = "convert a date-time with `date(…)` first" if name == "date" and arg.type == T.DATE else op.doc
             self._err("E032", f"`{name}` does not take a {arg.type}", arg.span, hint)
             return self._unknown(e.span)
-        return ir.Op(name, args, result or arg.type, e.span)
+        return ir.Op(op.name, args, result, e.span)
 
     # ------------------------------------------------------------ operators
     def _arith(self, e: ast.Arith, env: Env) -> ir.Expr:
@@ -408,40 +388,12 @@ class Lowerer:
         b, op = rhs.type, e.op
         if T.UNKNOWN in (a, b):
             return None
-        table: dict[tuple[str, T.Type, T.Type], tuple[str, T.Type, bool]] = {
-            ("+", T.NUMBER, T.NUMBER): ("num+num", T.NUMBER, False),
-            ("-", T.NUMBER, T.NUMBER): ("num-num", T.NUMBER, False),
-            ("*", T.NUMBER, T.NUMBER): ("num*num", T.NUMBER, False),
-            ("/", T.NUMBER, T.NUMBER): ("num/num", T.NUMBER, False),
-            ("+", T.DATE, T.PERIOD): ("date+period", T.DATE, False),
-            ("+", T.PERIOD, T.DATE): ("date+period", T.DATE, True),
-            ("-", T.DATE, T.PERIOD): ("date-period", T.DATE, False),
-            ("+", T.DATETIME, T.PERIOD): ("datetime+period", T.DATETIME, False),
-            ("+", T.PERIOD, T.DATETIME): ("datetime+period", T.DATETIME, True),
-            ("-", T.DATETIME, T.PERIOD): ("datetime-period", T.DATETIME, False),
-            ("+", T.DATE, T.DURATION): ("date+duration", T.DATE, False),
-            ("+", T.DURATION, T.DATE): ("date+duration", T.DATE, True),
-            ("-", T.DATE, T.DURATION): ("date-duration", T.DATE, False),
-            ("+", T.DATETIME, T.DURATION): ("datetime+duration", T.DATETIME, False),
-            ("+", T.DURATION, T.DATETIME): ("datetime+duration", T.DATETIME, True),
-            ("-", T.DATETIME, T.DURATION): ("datetime-duration", T.DATETIME, False),
-            ("-", T.DATE, T.DATE): ("date-date", T.DURATION, False),
-            ("-", T.DATETIME, T.DATETIME): ("datetime-datetime", T.DURATION, False),
-            ("+", T.DURATION, T.DURATION): ("duration+duration", T.DURATION, False),
-            ("-", T.DURATION, T.DURATION): ("duration-duration", T.DURATION, False),
-            ("+", T.PERIOD, T.PERIOD): ("period+period", T.PERIOD, False),
-            ("-", T.PERIOD, T.PERIOD): ("period-period", T.PERIOD, False),
-            ("*", T.DURATION, T.NUMBER): ("duration*num", T.DURATION, False),
-            ("*", T.NUMBER, T.DURATION): ("duration*num", T.DURATION, True),
-            ("/", T.DURATION, T.NUMBER): ("duration/num", T.DURATION, False),
-            ("*", T.PERIOD, T.NUMBER): ("period*num", T.PERIOD, False),
-            ("*", T.NUMBER, T.PERIOD): ("period*num", T.PERIOD, True),
-        }
-        entry = table.get((op, a, b))
+        entry = infix(op, a, b)
         if entry is None:
             self._err("E032", f"cannot apply `{op}` to a {a} and a {b}", e.span, _arith_hint(op, a, b))
             return None
-        name, result, swap = entry
+        op_entry, result, swap = entry
+        name = op_entry.name
         if name in ("date+duration", "date-duration") and isinstance(rhs, ir.Const):
             seconds = rhs.value.total_seconds() if isinstance(rhs.value, dt.timedelta) else 0
             if seconds % 86400:
@@ -460,7 +412,7 @@ class Lowerer:
             # a property the schema does not declare, a null inside against a missing value.
             self._err("E036", "records have no `==` or `!=`; compare the fields you mean", e.span, "e.g. `a.profile.city == b.profile.city`, or `present(a.profile)`")
             return self._unknown(e.span)
-        if e.op not in ("==", "!=") and not T.is_ordered(a if a != T.UNKNOWN else b):
+        if COMPARISONS[e.op].ordered and not T.is_ordered(a if a != T.UNKNOWN else b):
             self._err("E036", f"a {a} has no order; only `==` and `!=` apply", e.span)
             return self._unknown(e.span)
         self._check_enum(lhs, rhs)

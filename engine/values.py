@@ -9,12 +9,12 @@ drafting conventions, and the SQL backends reproduce it exactly.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from typing import Any
 
 from lawcode.compiler import types as T
+from lawcode.compiler.operators import add_months as add_months  # the rule above; declared with the operators
 
 UTC = dt.UTC
 
@@ -22,16 +22,6 @@ _ISO_DURATION = re.compile(
     r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
 )
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    if not 1 <= year <= 9999:
-        raise OverflowError("date out of range")
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
 
 
 def parse_date(text: str) -> dt.date:

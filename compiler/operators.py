@@ -1,0 +1,199 @@
+"""The operator registry: every typed operator and builtin, declared once.
+
+Each `Operator` says what the language means by it, in one place: its IR name (`date+period`,
+`len`, `<`), how the DSL spells it, its signatures (operand types → result type: the type
+rule the checker applies) and its Python meaning on present values (the reference evaluator
+calls it). The checker (`lower.py`), the reference evaluator (`engine/evaluate.py`) and the
+SQL generator (`engine/sql/generate.py`) all read `OPERATORS`; none keeps its own list.
+
+Why the SQL builders are not here: the compiler does not import the engine, and a SQL
+builder is a sqlglot tree shaped by the target dialect (`engine/sql/dialects.py`). They
+live beside this table in `engine/sql/operators.py`, keyed by the same names, and that
+module refuses to import unless its keys are exactly these. A backend-neutral description
+interpreted by the generator was the other choice; it would be a second small language to
+learn for eight kinds of arithmetic, and the dialect differences (month arithmetic, rounding)
+would still need code on the engine side. So adding an operator is one entry here and its
+SQL builder beside the others; `tests/engine/test_operators.py` walks every entry through
+the checker, the reference evaluator and DuckDB and asserts they agree.
+
+Missing operands (None) give a missing result, except for a non-`strict` operator
+(`present`), which sees them. A Python meaning that raises OverflowError or ValueError
+(a date past year 9999) gives missing, as does one that returns None (division by zero):
+the SQL builders return NULL in the same cases.
+
+Kleene's `and`/`or`/`not`, `??`, `if`, `in` and the aggregates are IR nodes of their own,
+not operators: they decide which operands are read at all (the evidence depends on it).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lawcode.compiler import types as T
+
+Form = Literal["infix", "prefix", "call", "compare"]
+DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
+ANY = T.UNKNOWN  # as a signature's operand: any type (`present(x)`), as `unknown` fits every type
+ANY_LIST = T.list_of(T.UNKNOWN)  # any list (`len(u.tags)`)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    operands: tuple[T.Type, ...]
+    result: T.Type
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """One operator: what it is called, how it is written, its types and its meaning."""
+
+    name: str  # the IR name (`ir.Op.name`, `ir.ChainStep.name`, `ir.Compare.op`)
+    spelling: str  # in the DSL: `+` (infix), `-` (prefix), `len` (call), `<=` (compare)
+    form: Form
+    signatures: tuple[Signature, ...]
+    python: Callable[..., Any]  # the meaning on present operands, in signature order
+    doc: str
+    swaps: bool = False  # infix: also written with its operands the other way (`6 months + d`)
+    strict: bool = True  # False: sees missing operands, and reads only whether they are there
+    ordered: bool = False  # compare: needs operands with an order (not `==`/`!=`)
+
+    def apply(self, args: Sequence[Any]) -> Any:
+        """The value on these operands, missing (None) as the semantics say."""
+        if self.strict and None in args:  # `in` tests identity first: no value here equals None
+            return None
+        try:
+            return self.python(*args)
+        except (OverflowError, ValueError):
+            return None
+
+    def result(self, operands: Sequence[T.Type]) -> T.Type | None:
+        """The result type on operands of these types; None when no signature accepts them.
+
+        `unknown` (after an error) fits every signature: the result is then the one they
+        share, or `unknown` when they differ (`abs` of a number or of a duration)."""
+        found = {
+            s.result
+            for s in self.signatures
+            if len(s.operands) == len(operands) and all(T.compatible(a, p) for a, p in zip(operands, s.operands, strict=True))
+        }
+        if not found:
+            return None
+        return found.pop() if len(found) == 1 else T.UNKNOWN
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months forward (or back), the day clamped to the month's last (see
+    `engine/values.py` for the rule and why)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    if not 1 <= year <= 9999:
+        raise OverflowError("date out of range")
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def _shift_datetime(t: dt.datetime, months: int) -> dt.datetime:
+    moved = add_months(t.date(), months)
+    return t.replace(year=moved.year, month=moved.month, day=moved.day)
+
+
+def _divide(a: Any, b: Any) -> Any:
+    return None if b == 0 else a / b
+
+
+def _whole_days(d: dt.timedelta) -> dt.timedelta:
+    """A duration's whole days, toward zero (36 hours → 1 day, −36 hours → −1 day)."""
+    return dt.timedelta(days=int(d / DAY))
+
+
+def _infix(name: str, spelling: str, left: T.Type, right: T.Type, result: T.Type, python: Callable[..., Any], doc: str, *, swaps: bool = False) -> Operator:
+    return Operator(name, spelling, "infix", (Signature((left, right), result),), python, doc, swaps=swaps)
+
+
+def _call(name: str, signatures: dict[T.Type, T.Type], python: Callable[..., Any], doc: str, *, strict: bool = True) -> Operator:
+    sigs = tuple(Signature((operand,), result) for operand, result in signatures.items())
+    return Operator(name, name, "call", sigs, python, doc, strict=strict)
+
+
+def _compare(spelling: str, python: Callable[[Any, Any], bool], *, ordered: bool) -> Operator:
+    """Comparisons take two operands of one type: the signatures list the scalar ones; steps
+    (by position), entities (`==`/`!=`, by identity) and lists (`==`/`!=`, element by
+    element) compare too, as the checker's rule in `lower.py` allows."""
+    kinds = sorted(T.ORDERED if ordered else {*T.ORDERED, T.BOOL}, key=str)
+    doc = "order" if ordered else "equality"
+    return Operator(spelling, spelling, "compare", tuple(Signature((t, t), T.BOOL) for t in kinds), python, doc, ordered=ordered)
+
+
+N, D, DT, DUR, P, S = T.NUMBER, T.DATE, T.DATETIME, T.DURATION, T.PERIOD, T.STRING
+
+_ALL: tuple[Operator, ...] = (
+    _infix("num+num", "+", N, N, N, lambda a, b: a + b, "addition"),
+    _infix("num-num", "-", N, N, N, lambda a, b: a - b, "subtraction"),
+    _infix("num*num", "*", N, N, N, lambda a, b: a * b, "multiplication"),
+    _infix("num/num", "/", N, N, N, _divide, "division; missing when dividing by zero"),
+    _infix("date+period", "+", D, P, D, add_months, "calendar months forward; a day past the month's end clamps to its last day", swaps=True),
+    _infix("date-period", "-", D, P, D, lambda d, m: add_months(d, -m), "calendar months back, clamped the same way"),
+    _infix("datetime+period", "+", DT, P, DT, _shift_datetime, "as date+period on the date part; the time of day is kept", swaps=True),
+    _infix("datetime-period", "-", DT, P, DT, lambda t, m: _shift_datetime(t, -m), "as date-period on the date part"),
+    _infix("date+duration", "+", D, DUR, D, lambda d, u: d + _whole_days(u), "whole days forward (a duration's part below a day is dropped)", swaps=True),
+    _infix("date-duration", "-", D, DUR, D, lambda d, u: d - _whole_days(u), "whole days back"),
+    _infix("datetime+duration", "+", DT, DUR, DT, lambda t, u: t + u, "exact time forward", swaps=True),
+    _infix("datetime-duration", "-", DT, DUR, DT, lambda t, u: t - u, "exact time back"),
+    _infix("date-date", "-", D, D, DUR, lambda a, b: a - b, "the duration between two dates"),
+    _infix("datetime-datetime", "-", DT, DT, DUR, lambda a, b: a - b, "the duration between two instants"),
+    _infix("duration+duration", "+", DUR, DUR, DUR, lambda a, b: a + b, "sum"),
+    _infix("duration-duration", "-", DUR, DUR, DUR, lambda a, b: a - b, "difference"),
+    _infix("period+period", "+", P, P, P, lambda a, b: a + b, "sum"),
+    _infix("period-period", "-", P, P, P, lambda a, b: a - b, "difference"),
+    _infix("duration*num", "*", DUR, N, DUR, lambda u, n: u * n, "scaling (to the microsecond, half to even)", swaps=True),
+    _infix("duration/num", "/", DUR, N, DUR, _divide, "scaling; missing when dividing by zero"),
+    _infix("period*num", "*", P, N, P, lambda m, n: int(m * n), "scaling (whole months, toward zero)", swaps=True),
+    Operator("neg", "-", "prefix", (Signature((N,), N), Signature((DUR,), DUR)), lambda a: -a, "negation (number, duration)"),
+    _call("present", {ANY: T.BOOL}, lambda x: x is not None, "present(x): true when x is there", strict=False),
+    _call("date", {DT: D}, lambda t: t.date(), "date(t): the UTC date of a datetime"),
+    _call("len", {S: N, ANY_LIST: N}, len, "len(x): length of a string or list"),
+    _call("days", {DUR: N}, lambda u: u / DAY, "days(d): a duration in days"),
+    _call("hours", {DUR: N}, lambda u: u / HOUR, "hours(d): a duration in hours"),
+    _call("months", {P: N}, lambda m: m, "months(p): a period in months"),
+    _call("abs", {N: N, DUR: DUR}, abs, "abs(n): absolute value"),
+    _call("lower", {S: S}, lambda s: s.lower(), "lower(s): lower-case string"),
+    _compare("==", lambda a, b: bool(a == b), ordered=False),
+    _compare("!=", lambda a, b: bool(a != b), ordered=False),
+    _compare("<", lambda a, b: bool(a < b), ordered=True),
+    _compare("<=", lambda a, b: bool(a <= b), ordered=True),
+    _compare(">", lambda a, b: bool(a > b), ordered=True),
+    _compare(">=", lambda a, b: bool(a >= b), ordered=True),
+)
+del N, D, DT, DUR, P, S
+
+OPERATORS: dict[str, Operator] = {op.name: op for op in _ALL}
+FUNCTIONS: dict[str, Operator] = {op.spelling: op for op in _ALL if op.form == "call"}
+COMPARISONS: dict[str, Operator] = {op.spelling: op for op in _ALL if op.form == "compare"}
+
+
+def _infix_index() -> dict[tuple[str, T.Type, T.Type], tuple[Operator, T.Type, bool]]:
+    """(spelling, left type, right type) → (operator, its result, written with operands swapped)."""
+    index: dict[tuple[str, T.Type, T.Type], tuple[Operator, T.Type, bool]] = {}
+    for op in _ALL:
+        if op.form == "infix":
+            (signature,) = op.signatures
+            left, right = signature.operands
+            index[(op.spelling, left, right)] = (op, signature.result, False)
+            if op.swaps:
+                index[(op.spelling, right, left)] = (op, signature.result, True)
+    return index
+
+
+_INFIX = _infix_index()
+assert len(OPERATORS) == len(_ALL), "two operators share a name"
+
+def infix(spelling: str, left: T.Type, right: T.Type) -> tuple[Operator, T.Type, bool] | None:
+    """The operator `left spelling right` means, its result type, and whether its operands
+    are written swapped (`6 months + d` is `date+period` of `d` and `6 months`)."""
+    return _INFIX.get((spelling, left, right))
