@@ -23,6 +23,7 @@ from typing import Any
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
+from lawcode.compiler.operators import OPERATORS
 from lawcode.compiler.program import Program
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
@@ -30,8 +31,6 @@ from lawcode.engine.jsontext import pointer
 from lawcode.engine.snapshot import Entity, Snapshot, dig
 
 Env = dict[str, Any]
-_DAY = dt.timedelta(days=1)
-_HOUR = dt.timedelta(hours=1)
 
 
 def resolve_parameters(program: Program, snapshot: Snapshot) -> tuple[dict[str, Any], dict[str, str | None]]:
@@ -182,20 +181,7 @@ class Evaluator:
     def _compare(self, node: ir.Compare, env: Env) -> Any:
         a = self.eval(node.left, env)
         b = self.eval(node.right, env)
-        if a is None or b is None:
-            return None
-        op = node.op
-        if op == "==":
-            return bool(a == b)
-        if op == "!=":
-            return bool(a != b)
-        if op == "<":
-            return bool(a < b)
-        if op == "<=":
-            return bool(a <= b)
-        if op == ">":
-            return bool(a > b)
-        return bool(a >= b)
+        return OPERATORS[node.op].apply((a, b))
 
     def _member(self, node: ir.Member, env: Env) -> Any:
         item = self.eval(node.item, env)
@@ -219,30 +205,15 @@ class Evaluator:
             return None
         return self.eval(node.then if cond else node.otherwise, env)
 
-    # -- operators
+    # -- operators (their meanings: `compiler/operators.py`)
     def _op(self, node: ir.Op, env: Env) -> Any:
-        args = [self.eval(a, env) for a in node.args]
-        if node.name == "present":
-            return args[0] is not None
-        if any(a is None for a in args):
-            return None
-        try:
-            return apply_op(node.name, args)
-        except (OverflowError, ValueError):
-            return None
+        return OPERATORS[node.name].apply([self.eval(a, env) for a in node.args])
 
     def _chain(self, node: ir.Chain, env: Env) -> Any:
         """The binary operators one after another, reading every operand as each `Op` does."""
         value = self.eval(node.first, env)
         for step in node.steps:
-            operand = self.eval(step.operand, env)
-            if value is None or operand is None:
-                value = None
-                continue
-            try:
-                value = apply_op(step.name, [value, operand])
-            except (OverflowError, ValueError):
-                value = None
+            value = OPERATORS[step.name].apply((value, self.eval(step.operand, env)))
         return value
 
     # -- aggregates
@@ -340,62 +311,6 @@ class Evaluator:
             if count >= threshold:
                 step = index
         return step
-
-
-def apply_op(name: str, args: list[Any]) -> Any:
-    """The typed operators of `ir.OPERATORS`, on present values."""
-    match name:
-        case "num+num":
-            return args[0] + args[1]
-        case "num-num":
-            return args[0] - args[1]
-        case "num*num":
-            return args[0] * args[1]
-        case "num/num":
-            return None if args[1] == 0 else args[0] / args[1]
-        case "neg":
-            return -args[0]
-        case "date+period":
-            return values.add_months(args[0], args[1])
-        case "date-period":
-            return values.add_months(args[0], -args[1])
-        case "datetime+period" | "datetime-period":
-            months = args[1] if name.endswith("+period") else -args[1]
-            moved = values.add_months(args[0].date(), months)
-            return args[0].replace(year=moved.year, month=moved.month, day=moved.day)
-        case "date+duration":
-            return args[0] + dt.timedelta(days=int(args[1] / _DAY))
-        case "date-duration":
-            return args[0] - dt.timedelta(days=int(args[1] / _DAY))
-        case "datetime+duration" | "duration+duration":
-            return args[0] + args[1]
-        case "datetime-duration" | "duration-duration" | "date-date" | "datetime-datetime":
-            return args[0] - args[1]
-        case "period+period":
-            return args[0] + args[1]
-        case "period-period":
-            return args[0] - args[1]
-        case "duration*num":
-            return args[0] * args[1]
-        case "duration/num":
-            return None if args[1] == 0 else args[0] / args[1]
-        case "period*num":
-            return int(args[0] * args[1])
-        case "date":
-            return args[0].date()
-        case "len":
-            return len(args[0])
-        case "days":
-            return args[0] / _DAY
-        case "hours":
-            return args[0] / _HOUR
-        case "months":
-            return args[0]
-        case "abs":
-            return abs(args[0])
-        case "lower":
-            return args[0].lower()
-    raise AssertionError(f"unknown operator {name}")  # pragma: no cover
 
 
 # ---------------------------------------------------------------- tracing

@@ -42,15 +42,16 @@ from sqlglot import exp
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.lower import children
+from lawcode.compiler.operators import OPERATORS
 from lawcode.compiler.program import Program
 from lawcode.dsl.spans import Span
 from lawcode.engine.evaluate import Evaluator
 from lawcode.engine.jsontext import pointer
 from lawcode.engine.snapshot import Snapshot
-from lawcode.engine.sql.dialects import US_PER_DAY, Target, cast, num, paren
+from lawcode.engine.sql import operators
+from lawcode.engine.sql.dialects import Target, cast, num, paren
 from lawcode.engine.sql.tables import POS, Column, Layout, stored
 
-_HOUR_US = 3_600_000_000
 # The longest chain of operators written left-deep (a chain of whole numbers is balanced):
 # each step is a few levels of SQL (a date's is a range check around a function call).
 SQL_CHAIN_STEPS = 100
@@ -302,27 +303,7 @@ class Generator:
         return self.target.wire(sql, t)
 
     def literal(self, value: Any, t: T.Type) -> exp.Expr:
-        if value is None:
-            return exp.Null()
-        if isinstance(value, bool):
-            return exp.true() if value else exp.false()
-        if isinstance(t, T.StepType) or t == T.PERIOD:
-            return num(int(value))
-        if isinstance(value, dt.datetime):
-            naive = value.astimezone(dt.UTC).replace(tzinfo=None)
-            return cast(exp.Literal.string(naive.isoformat(sep=" ")), "TIMESTAMP")
-        if isinstance(value, dt.date):
-            return cast(exp.Literal.string(value.isoformat()), "DATE")
-        if isinstance(value, dt.timedelta):
-            return num(_micros(value))
-        if isinstance(value, int | float):
-            return num(value)
-        if isinstance(value, str):
-            return exp.Literal.string(value)
-        if isinstance(value, list | tuple):
-            element = t.element if isinstance(t, T.ListType) else T.UNKNOWN
-            return self.target.array([self.literal(v, element) for v in value])
-        raise Unsupported(f"a {t} value cannot be written in SQL")
+        return literal(self.target, value, t)
 
     def closed(self, node: ir.Expr) -> bool:
         """True when the expression reads nothing of the collections (nor a bound variable)."""
@@ -628,10 +609,7 @@ class Generator:
         kind = node.left.type if node.left.type != T.UNKNOWN else node.right.type
         if isinstance(kind, T.RecordType | T.EscalationType):  # the checker refuses records; escalations are closed
             raise Unsupported(f"comparing {kind} values", node.span)
-        # Entities compare as positions (one element is one entity); lists compare element by
-        # element, a null element equal to a null element, in both dialects (as Python's `==`).
-        ops = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
-        return Val(ops[node.op](this=paren(a.sql), expression=paren(b.sql)), T.BOOL)
+        return Val(operators.build(self.target, node.op, (a.sql, b.sql), (node.left.type, node.right.type)), T.BOOL)
 
     def _member(self, node: ir.Member, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         item = self.expr(node.item, env, scope, trace)
@@ -677,18 +655,18 @@ class Generator:
         records = [v.record for v in branches if v.record is not None]
         return (records[0] if records else None), raws
 
-    # -- operators
+    # -- operators (their SQL: `operators.py`)
     def _op(self, node: ir.Op, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
-        if node.name == "present":
+        if not OPERATORS[node.name].strict:
             # `present(u.extra)` may read a field of no one type (a JSON column): nothing else may.
             outside, self.presence = self.presence, node.args[0]
             try:
-                arg = self.expr(node.args[0], env, scope, trace)
+                args = [self.expr(node.args[0], env, scope, trace)]
             finally:
                 self.presence = outside
-            return Val(not_null(arg.sql), T.BOOL)
-        args = [self.expr(a, env, scope, trace) for a in node.args]
-        return Val(self.operator(node, [a.sql for a in args]), node.type)
+        else:
+            args = [self.expr(a, env, scope, trace) for a in node.args]
+        return Val(operators.build(self.target, node.name, [a.sql for a in args], [a.type for a in node.args]), node.type)
 
     def _chain(self, node: ir.Chain, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
         """A chain's operators. Whole numbers added, subtracted or multiplied are exact in any
@@ -708,73 +686,11 @@ class Generator:
             return Val(_balanced(exp.Mul, [first.sql, *(v.sql for v in operands)]), node.type)
         if len(node.steps) > SQL_CHAIN_STEPS:
             raise Unsupported(f"a chain of {len(node.steps) + 1} terms that are not all whole numbers added or multiplied (at most {SQL_CHAIN_STEPS + 1})", node.span)
-        sql, left = first.sql, node.first
+        sql, running = first.sql, node.first.type
         for step, value in zip(node.steps, operands, strict=True):
-            sql = self.operator(ir.Op(step.name, (left, step.operand), step.type, step.span), [sql, value.sql])
-            left = step.operand
+            sql = operators.build(self.target, step.name, (sql, value.sql), (running, step.operand.type))
+            running = step.type
         return Val(sql, node.type)
-
-    def operator(self, node: ir.Op, args: list[exp.Expr]) -> exp.Expr:
-        tg = self.target
-        a = args[0]
-        b: exp.Expr = args[1] if len(args) > 1 else exp.Null()
-        name = node.name
-        if name in ("num+num", "duration+duration", "period+period"):
-            return exp.Add(this=paren(a), expression=paren(b))
-        if name in ("num-num", "duration-duration", "period-period"):
-            return exp.Sub(this=paren(a), expression=paren(b))
-        if name == "num*num":
-            return exp.Mul(this=paren(a), expression=paren(b))
-        if name == "num/num":
-            assert b is not None
-            return exp.Div(this=cast(a, "DOUBLE"), expression=exp.Nullif(this=paren(b), expression=exp.Literal.number(0)))
-        if name == "neg":
-            return exp.Neg(this=paren(a))
-        if name in ("date+period", "date-period"):
-            assert b is not None
-            months = b if name.endswith("+period") else exp.Neg(this=paren(b))
-            return _in_range(tg.add_months_date(a, months), "DATE")
-        if name in ("datetime+period", "datetime-period"):
-            assert b is not None
-            months = b if name.endswith("+period") else exp.Neg(this=paren(b))
-            return _in_range(tg.add_months_ts(a, months), "TIMESTAMP")
-        if name in ("date+duration", "date-duration"):
-            assert b is not None
-            days = tg.trunc_int(exp.Div(this=cast(b, "DOUBLE"), expression=num(US_PER_DAY)))
-            return _in_range(tg.add_days(a, days if name == "date+duration" else exp.Neg(this=paren(days))), "DATE")
-        if name in ("datetime+duration", "datetime-duration"):
-            assert b is not None
-            return _in_range(tg.add_micros(a, b if name == "datetime+duration" else exp.Neg(this=paren(b))), "TIMESTAMP")
-        if name == "date-date":
-            assert b is not None
-            return exp.Mul(this=paren(tg.days_between(a, b)), expression=num(US_PER_DAY))
-        if name == "datetime-datetime":
-            assert b is not None
-            return exp.Sub(this=tg.epoch_us(a), expression=tg.epoch_us(b))
-        if name == "duration*num":
-            return tg.round_even_int(exp.Mul(this=paren(a), expression=paren(b)))
-        if name == "duration/num":
-            assert b is not None
-            return tg.round_even_int(exp.Div(this=cast(a, "DOUBLE"), expression=exp.Nullif(this=paren(b), expression=exp.Literal.number(0))))
-        if name == "period*num":
-            return tg.trunc_int(exp.Mul(this=paren(a), expression=paren(b)))
-        if name == "date":
-            return cast(a, "DATE")
-        if name == "len":
-            if isinstance(node.args[0].type, T.ListType):
-                return tg.list_length(a)
-            return tg.length(a)
-        if name == "days":
-            return exp.Div(this=cast(a, "DOUBLE"), expression=num(US_PER_DAY))
-        if name == "hours":
-            return exp.Div(this=cast(a, "DOUBLE"), expression=num(_HOUR_US))
-        if name == "months":
-            return a
-        if name == "abs":
-            return exp.Abs(this=a)
-        if name == "lower":
-            return tg.lower(a)
-        raise Unsupported(f"operator {name}", node.span)
 
     # -- definitions and ladders
     def _defcall(self, node: ir.DefCall, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
@@ -1532,11 +1448,29 @@ def _selectable(e: exp.Expr) -> bool:
     return not isinstance(e, exp.If | exp.Identifier | exp.DataType | exp.TableAlias | exp.Star | exp.Var)
 
 
-def _in_range(e: exp.Expr, kind: str) -> exp.Expr:
-    """Python's dates stop at year 9999 (OverflowError → missing); so do ours."""
-    low = cast(exp.Literal.string("0001-01-01"), kind)
-    high = cast(exp.Literal.string("9999-12-31 23:59:59.999999" if kind == "TIMESTAMP" else "9999-12-31"), kind)
-    return case((exp.Between(this=paren(e), low=low, high=high), e))
+def literal(target: Target, value: Any, t: T.Type) -> exp.Expr:
+    """A reference evaluator's value of type `t` as a SQL literal (as the columns hold it)."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.true() if value else exp.false()
+    if isinstance(t, T.StepType) or t == T.PERIOD:
+        return num(int(value))
+    if isinstance(value, dt.datetime):
+        naive = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return cast(exp.Literal.string(naive.isoformat(sep=" ")), "TIMESTAMP")
+    if isinstance(value, dt.date):
+        return cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, dt.timedelta):
+        return num(_micros(value))
+    if isinstance(value, int | float):
+        return num(value)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, list | tuple):
+        element = t.element if isinstance(t, T.ListType) else T.UNKNOWN
+        return target.array([literal(target, v, element) for v in value])
+    raise Unsupported(f"a {t} value cannot be written in SQL")
 
 
 def _micros(value: dt.timedelta) -> int:
