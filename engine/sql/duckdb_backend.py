@@ -22,12 +22,11 @@ from sqlglot import exp
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import jsontext
-from lawcode.engine.jsontext import shown
+from lawcode.engine.jsontext import pointer, shown
 from lawcode.engine.snapshot import (
     DEFAULT_MAX_BYTES,
     MAX_REPORTED_ERRORS,
     parse_json,
-    pointer,
     repeated_id,
     schema_errors,
     schema_problem,
