@@ -130,7 +130,7 @@ def test_bad_test_file_is_exit_2_with_file_and_line() -> None:
         ("base: base.json\ncases:\n  - name: x\n    expectt: []\n", "unknown key `expectt`"),
         ("base: base.json\ncases:\n  - name: x\n", "has no `expect`"),
         ("cases:\n  - name: x\n    expect: []\n", "has no snapshot"),
-        ("base: nowhere.json\ncases:\n  - name: x\n    expect: []\n", "cannot read snapshot"),
+        ("base: nowhere.json\ncases:\n  - name: x\n    expect: []\n", "cannot read the snapshot"),
         ("base: base.json\ncases:\n  - name: x\n    patch: [{op: replace, path: /groups/id=zz/status, value: closed}]\n    expect: []\n", "no element with id 'zz'"),
     ],
 )
