@@ -5,7 +5,7 @@ repository root and golden files stay the same wherever pytest is started.
 
 A plain `pytest` is the author's fast loop: it leaves out the tests marked `spark`,
 `browser` and `slow` (a JVM, a browser, whole-ruleset sweeps), which take most of the
-suite's time. `pytest --all`, the README's command and what `.ci/run` runs, runs every
+suite's time. `pytest --all` (`-n auto` in the README's command and `.ci/run`) runs every
 test; so does any run with `CI` set, or one that names markers with `-m`.
 Hypothesis has two profiles: `dev` (random, as many examples as each test asks) and `ci`
 (derandomized, so a CI failure is the same failure on the next run), chosen by `CI`

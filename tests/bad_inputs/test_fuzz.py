@@ -42,6 +42,7 @@ def _xfail(table: dict[str, str], key: str) -> list[pytest.MarkDecorator]:
     return [pytest.mark.xfail(reason=table[key], strict=True)] if key in table else []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [pytest.param(n, marks=_xfail(SHORT_RUN_CRASHES, n)) for n in SHORT_RUN])
 def test_a_short_fuzz_run_finds_no_crash(name: str) -> None:
     result = campaign(TARGETS[name], SHORT_RUN[name], seed=15, timeout=20, minimise_seconds=0, replay=False)

@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,6 +104,7 @@ def without(snapshot: dict[str, Any], pointers: list[str]) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated())
 def test_cac_python_equals_duckdb(snapshot: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ def _run(path: str) -> tuple[int, list[str]]:
     return run.passed, failures
 
 
+@pytest.mark.slow
 def test_every_cac_case_passes_on_duckdb() -> None:
     files = sorted(str(p) for p in CASES.glob("*.test.yaml"))
     assert files
