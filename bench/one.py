@@ -64,7 +64,9 @@ def opa_run(snapshot: str) -> dict[str, object]:
 
 
 def bare_run(directory: str) -> dict[str, object]:
-    """The five rules written by hand in DuckDB SQL over the Parquet files."""
+    """The five rules written by hand in DuckDB SQL over the Parquet files: the same
+    (rule, subject) pairs as lawcode's violations, kept as a DuckDB table (the floor:
+    the same decisions minus the report)."""
     t0 = time.perf_counter()
     import duckdb
 
@@ -85,9 +87,9 @@ def bare_run(directory: str) -> dict[str, object]:
       WHERE CASE measure WHEN 'warning_and_rectification' THEN 0 WHEN 'suspend_posting' THEN 1 ELSE 2 END
           < CASE WHEN prior_violations + 1 >= 5 THEN 2 WHEN prior_violations + 1 >= 3 THEN 1 ELSE 0 END
     """
-    rows = con.execute(sql).fetchall()
+    con.execute(f"CREATE TEMP TABLE pairs AS {sql}")  # the pairs as a table: no Python object per pair
     t1 = time.perf_counter()
-    pairs = [(r, s) for r, s in rows]
+    pairs = [(r, s) for r, s in con.execute("SELECT * FROM pairs").fetchall()]  # for the digest, off the clock
     return {"compile": 0.0, "load": 0.0, "eval": t1 - t0, "total": t1 - t0, "violations": len(pairs), "digest": digest(pairs), "undetermined": 0}
 
 
