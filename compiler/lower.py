@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
-from lawcode.compiler.operators import COMPARISONS, FUNCTIONS, OPERATORS, infix
+from lawcode.compiler.operators import AGGREGATES, COMPARISONS, FUNCTIONS, OPERATORS, infix
 from lawcode.compiler.schema import FieldInfo, SnapshotSchema, json_types
 from lawcode.dsl import ast
 from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
@@ -472,23 +472,13 @@ class Lowerer:
         where = self.boolean(e.where, inner, "a `where` filter") if e.where is not None else None
         value = self.expr(e.value, inner) if e.value is not None else None
         func = e.func
-        if func == "count":
-            result: T.Type = T.NUMBER
-        elif func == "exists":
-            result = T.BOOL
-        else:
+        aggregate = AGGREGATES[func]  # its type rule: `compiler/operators.py`
+        assert (value is not None) == aggregate.takes_value, func
+        result = aggregate.check(value.type if value is not None else None)
+        if isinstance(result, str):
             assert value is not None
-            vt = value.type
-            if func in ("all", "any") and not T.compatible(vt, T.BOOL):
-                self._err("E038", f"`{func}` needs a true/false value per element, not a {vt}", value.span)
-                return self._unknown(e.span)
-            if func == "sum" and vt not in (T.NUMBER, T.DURATION, T.UNKNOWN):
-                self._err("E038", f"cannot sum {vt}s", value.span)
-                return self._unknown(e.span)
-            if func in ("min", "max") and not T.is_ordered(vt):
-                self._err("E038", f"{vt}s have no order, so no {func}", value.span)
-                return self._unknown(e.span)
-            result = T.BOOL if func in ("all", "any") else vt
+            self._err("E038", result, value.span)
+            return self._unknown(e.span)
         keys: tuple[tuple[tuple[str, ...], ir.Expr], ...] = ()
         if isinstance(source, ir.CollectionRef) and where is not None:
             keys, where = split_keys(where, e.var)

@@ -21,15 +21,21 @@ Missing operands (None) give a missing result, except for a non-`strict` operato
 (a date past year 9999) gives missing, as does one that returns None (division by zero):
 the SQL builders return NULL in the same cases.
 
-Kleene's `and`/`or`/`not`, `??`, `if`, `in` and the aggregates are IR nodes of their own,
-not operators: they decide which operands are read at all (the evidence depends on it).
+Kleene's `and`/`or`/`not`, `??`, `if` and `in` are IR nodes of their own, not operators:
+they decide which operands are read at all (the evidence depends on it).
+
+The aggregates (`count exists sum min max all any`, `ir.Aggregate.func`) have a table of
+their own, `AGGREGATES`: each entry's type rule (what its per-element value may be, what it
+gives) and its Python fold. Which elements an aggregate reads is the evaluator's business
+(an index lookup by the join keys, then the filter per element); what it makes of them is
+the fold's, here. Their SQL is `engine/sql`'s, keyed by the same names.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -197,3 +203,135 @@ def infix(spelling: str, left: T.Type, right: T.Type) -> tuple[Operator, T.Type,
     """The operator `left spelling right` means, its result type, and whether its operands
     are written swapped (`6 months + d` is `date+period` of `d` and `6 months`)."""
     return _INFIX.get((spelling, left, right))
+
+
+# ---------------------------------------------------------------- aggregates
+
+# An element's state in a fold: (filter, value). The filter is True (kept) or None (unknown:
+# the filter itself is missing, or the element's join key is); elements whose filter is false
+# never reach a fold. The value is the element's `value` expression (None for count/exists,
+# which take none, and when it is missing).
+State = tuple[bool | None, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """One aggregate: its name (`ir.Aggregate.func`), its type rule and its Python fold.
+
+    `check(value type)` is the type rule: the result type, or the reason the checker gives
+    for refusing elements' values of that type (`None` as the value type: the aggregate takes
+    no value, as `count` and `exists`). `fold(states, result type)` is the meaning: it reads
+    the states lazily and may stop early (`exists` stops at the first element known to
+    match), so an evaluator can hand it a generator and skip the rest of the elements."""
+
+    name: str
+    takes_value: bool
+    check: Callable[[T.Type | None], T.Type | str]
+    fold: Callable[[Iterable[State], T.Type], Any]
+    doc: str
+
+
+def _count(states: Iterable[State], result: T.Type) -> Any:
+    n = 0
+    for known, _ in states:
+        if known is None:
+            return None
+        n += 1
+    return n
+
+
+def _exists(states: Iterable[State], result: T.Type) -> Any:
+    unknown = False
+    for known, _ in states:
+        if known is True:
+            return True
+        unknown = True
+    return None if unknown else False
+
+
+def _any(states: Iterable[State], result: T.Type) -> Any:
+    unknown = False
+    for known, value in states:
+        if known is True and value is True:
+            return True
+        if value is not False:
+            unknown = True
+    return None if unknown else False
+
+
+def _all(states: Iterable[State], result: T.Type) -> Any:
+    unknown = False
+    for known, value in states:
+        if known is True and value is False:
+            return False
+        if value is not True or known is None:
+            unknown = True
+    return None if unknown else True
+
+
+def _picked(states: Iterable[State]) -> list[Any] | None:
+    """The values of a sum/min/max, or None when an element's filter or value is missing."""
+    out = []
+    for known, value in states:
+        if known is None or value is None:
+            return None
+        out.append(value)
+    return out
+
+
+def _sum(states: Iterable[State], result: T.Type) -> Any:
+    picked = _picked(states)
+    if picked is None:
+        return None
+    return sum(picked, dt.timedelta()) if result == T.DURATION else sum(picked)
+
+
+def _min(states: Iterable[State], result: T.Type) -> Any:
+    picked = _picked(states)
+    return min(picked) if picked else None
+
+
+def _max(states: Iterable[State], result: T.Type) -> Any:
+    picked = _picked(states)
+    return max(picked) if picked else None
+
+
+def _counted(value: T.Type | None) -> T.Type | str:
+    return T.NUMBER
+
+
+def _tested(value: T.Type | None) -> T.Type | str:
+    return T.BOOL
+
+
+def _truth(name: str) -> Callable[[T.Type | None], T.Type | str]:
+    def check(value: T.Type | None) -> T.Type | str:
+        assert value is not None
+        return T.BOOL if T.compatible(value, T.BOOL) else f"`{name}` needs a true/false value per element, not a {value}"
+
+    return check
+
+
+def _summed(value: T.Type | None) -> T.Type | str:
+    assert value is not None
+    return value if value in (T.NUMBER, T.DURATION, T.UNKNOWN) else f"cannot sum {value}s"
+
+
+def _extreme(name: str) -> Callable[[T.Type | None], T.Type | str]:
+    def check(value: T.Type | None) -> T.Type | str:
+        assert value is not None
+        return value if T.is_ordered(value) else f"{value}s have no order, so no {name}"
+
+    return check
+
+
+_AGGREGATES = (
+    Aggregate("count", False, _counted, _count, "how many elements pass the filter; missing if any element's filter (or join key) is"),
+    Aggregate("exists", False, _tested, _exists, "whether an element passes the filter (Kleene: missing when none is known to, and some might)"),
+    Aggregate("sum", True, _summed, _sum, "the sum of the values (numbers or durations); 0 of nothing; missing if a filter or a value is"),
+    Aggregate("min", True, _extreme("min"), _min, "the least value; missing of nothing, or if a filter or a value is"),
+    Aggregate("max", True, _extreme("max"), _max, "the greatest value; missing of nothing, or if a filter or a value is"),
+    Aggregate("all", True, _truth("all"), _all, "whether every element's value is true (Kleene's `and` over the elements)"),
+    Aggregate("any", True, _truth("any"), _any, "whether some element's value is true (Kleene's `or` over the elements)"),
+)
+AGGREGATES: dict[str, Aggregate] = {a.name: a for a in _AGGREGATES}

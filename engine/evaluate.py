@@ -16,14 +16,13 @@ that are violated or undetermined (for evidence) and by `lawcode explain`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
-from lawcode.compiler.operators import OPERATORS
+from lawcode.compiler.operators import AGGREGATES, OPERATORS, State
 from lawcode.compiler.program import Program
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
@@ -248,44 +247,24 @@ class Evaluator:
         return self.fold(node, env, matched, unknown)
 
     def fold(self, node: ir.Aggregate, env: Env, matched: list[Any], unknown: list[Any]) -> Any:
-        func, var, where, value = node.func, node.var, node.where, node.value
+        """The aggregate's registry fold (`compiler/operators.py`) over the elements' states."""
+        return AGGREGATES[node.func].fold(self.states(node, env, matched, unknown), node.type)
+
+    def states(self, node: ir.Aggregate, env: Env, matched: list[Any], unknown: list[Any]) -> Iterator[State]:
+        """(filter, value) per element the filter does not exclude, key matches first; an
+        element whose key is unknown has an unknown filter unless the rest of it is false.
+        A generator: the fold reads only as far as it needs (`exists` stops at a match)."""
+        var, where, value = node.var, node.where, node.value
         inner = dict(env)
-        states: list[tuple[bool | None, Any]] = []  # (filter, value) per element not filtered out
-        for element, key_known in [(e, True) for e in matched] + [(e, False) for e in unknown]:
-            inner[var] = element
-            f = True if where is None else self.eval(where, inner)
-            if not key_known and f is not False:
-                f = None
-            if f is False:
-                continue
-            v = self.eval(value, inner) if value is not None else None
-            states.append((f, v))
-            if func == "exists" and f is True:
-                return True
-            if func == "any" and f is True and v is True:
-                return True
-            if func == "all" and f is True and v is False:
-                return False
-        if func == "exists":
-            return None if states else False
-        if func == "any":
-            return None if any(v is not False for _, v in states) else False
-        if func == "all":
-            return None if any(v is not True or f is None for f, v in states) else True
-        if any(f is None for f, _ in states):
-            return None
-        if func == "count":
-            return len(states)
-        picked = [v for _, v in states]
-        if any(v is None for v in picked):
-            return None
-        if func == "sum":
-            if node.type == T.DURATION:
-                return sum(picked, dt.timedelta())
-            return sum(picked)
-        if not picked:
-            return None
-        return min(picked) if func == "min" else max(picked)
+        for elements, key_known in ((matched, True), (unknown, False)):
+            for element in elements:
+                inner[var] = element
+                f = True if where is None else self.eval(where, inner)
+                if f is False:
+                    continue
+                if not key_known:
+                    f = None
+                yield f, (self.eval(value, inner) if value is not None else None)
 
     # -- definitions and ladders
     def _defcall(self, node: ir.DefCall, env: Env) -> Any:
