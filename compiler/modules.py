@@ -94,8 +94,14 @@ class _Pending:
 def load(
     entries: Sequence[Path] = (),
     texts: Sequence[tuple[str, str, Path]] = (),
+    *,
+    parse_text: Callable[[str, str], ast.Module] = parse_module,
 ) -> Loaded:
-    """Parse the entry files and texts (name, text, base folder), then their imports."""
+    """Parse the entry files and texts (name, text, base folder), then their imports.
+
+    `parse_text(text, name)` parses the texts given inline: the language server passes
+    one that keeps each open file's tree until its text changes, so a keystroke re-parses
+    one file, not the ruleset."""
     files, problems = expand(entries)
     modules: dict[str, ast.Module] = {}
     imports: dict[str, tuple[str, ...]] = {}
@@ -109,7 +115,7 @@ def load(
         name, text, base = pending.name, pending.text, pending.base
         if name in modules or name in sources:
             continue
-        parse: Callable[[str, str], ast.Module] = parse_module  # texts given inline (the playground, the API) are not kept
+        parse = parse_text  # texts given inline (the playground, the API) are not kept
         if text is None:
             path, written = real[name]
             try:
