@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lawcode.playground import openapi
 from lawcode.playground.catalog import Catalog, NotListed
 from lawcode.playground.limits import Limits
+from lawcode.playground.store import EntryTooLarge, ShareStore, valid_id
 from lawcode.playground.workers import JobTimeout, PoolBusy, WorkerFailed, WorkerPool
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,6 +48,7 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
 ]
 REQUEST_SCHEMAS = {"lint": "LintRequest", "evaluate": "EvaluateRequest", "graph": "GraphRequest", "explain": "ExplainRequest"}
+BAD_ID = "a share id is 16 characters of A-Z, a-z, 0-9, `-` and `_`, as in the link `/s/<id>`"
 
 
 class ApiError(Exception):
@@ -141,11 +143,17 @@ def create_app(
     limits: Limits | None = None,
     folders: Sequence[Path] = (),
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
+    store: ShareStore | None = None,
 ) -> Starlette:
-    """The playground app; `folders` are ruleset folders offered beside the bundled ones."""
+    """The playground app; `folders` are ruleset folders offered beside the bundled ones.
+
+    `store` keeps shared states for short links (`/s/<id>`); without one the page puts
+    the whole state in the link instead, and the share routes answer 404 `no_store`.
+    """
     limits = limits or Limits()
     pool = WorkerPool(limits.workers, limits.timeout_seconds)
     validators = {job: openapi.validator(name) for job, name in REQUEST_SCHEMAS.items()}
+    share_validator = openapi.validator("ShareState")
     extra = tuple(Path(f).resolve() for f in folders)
     spec = openapi.document()
 
@@ -206,6 +214,44 @@ def create_app(
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(spec)
 
+    async def config(request: Request) -> Response:
+        """What the page must know of this server: its body limit (for files it loads) and the store."""
+        share = {"store": store is not None, "max_entry_bytes": store.max_entry_bytes if store else None}
+        return JSONResponse({"max_body_bytes": limits.max_body_bytes, "share": share})
+
+    def kept() -> ShareStore:
+        if store is None:
+            raise ApiError(404, "no_store", "this server keeps no shared states (started with --no-store): share links carry the state themselves")
+        return store
+
+    async def share_post(request: Request) -> Response:
+        body = await read_json(request, limits.max_body_bytes, limits.request_seconds)
+        problems = sorted(share_validator.iter_errors(body), key=lambda e: list(map(str, e.path)))
+        if problems:
+            first = problems[0]
+            where = "/".join(map(str, first.absolute_path)) or "the body"
+            raise ApiError(422, "invalid_request", f"{where}: {first.message}")
+        try:
+            key = await anyio.to_thread.run_sync(kept().put, body)
+        except EntryTooLarge as exc:
+            raise ApiError(413, "too_large", f"{exc}; share a smaller snapshot", limit=exc.limit) from None
+        return JSONResponse({"id": key, "url": f"{request.base_url}s/{key}"})
+
+    async def share_get(request: Request) -> Response:
+        key = request.path_params["id"]
+        if not valid_id(key):
+            raise ApiError(400, "invalid_request", f"`{key[:40]}` is not a share id: {BAD_ID}")
+        state = await anyio.to_thread.run_sync(kept().get, key)
+        if state is None:
+            raise ApiError(404, "not_found", f"no shared state `{key}` here: it was never shared with this server, or the oldest links were dropped to make room")
+        return JSONResponse(state)
+
+    async def shared_page(request: Request) -> Response:
+        # The page reads the state through /api/share/{id} and says what is wrong with a bad link.
+        key = request.path_params["id"]
+        found = store is not None and valid_id(key) and await anyio.to_thread.run_sync(store.get, key) is not None
+        return FileResponse(STATIC / "index.html", status_code=200 if found else 404, headers={"Cache-Control": "no-cache"})
+
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         return exc.response()
@@ -236,6 +282,10 @@ def create_app(
         Route("/openapi.json", openapi_json),
         Route("/api/examples", examples),
         Route("/api/examples/{folder}/{name:path}", example_file),
+        Route("/api/config", config),
+        Route("/api/share", share_post, methods=["POST"]),
+        Route("/api/share/{id:path}", share_get),
+        Route("/s/{id:path}", shared_page),
         *(Route(f"/api/{job}", endpoint(job), methods=["POST"]) for job in REQUEST_SCHEMAS),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
@@ -247,4 +297,5 @@ def create_app(
     app.add_middleware(TrustedHosts, allowed=allowed_hosts)
     app.add_middleware(SecurityHeaders)
     app.state.limits = limits
+    app.state.store = store
     return app

@@ -108,7 +108,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "error": {
                 "enum": [
-                    "malformed_json", "invalid_request", "unsupported_media_type", "too_large", "not_found",
+                    "malformed_json", "invalid_request", "unsupported_media_type", "too_large", "not_found", "no_store",
                     "invalid_ruleset", "invalid_snapshot", "too_complex", "timeout", "busy", "worker_failed", "internal",
                 ]
             },
@@ -310,6 +310,42 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "default": _nullable({"type": "object", "required": ["folder", "ruleset", "snapshot"], "properties": {"folder": _STR, "ruleset": _nullable(_STR), "snapshot": _nullable(_STR)}}),
         },
     },
+    "ShareState": {
+        "type": "object",
+        "description": "What a share link restores: the two texts and where they came from.",
+        "required": ["ruleset", "snapshot"],
+        "additionalProperties": False,
+        "properties": {
+            "ruleset": _RULESET,
+            "snapshot": {"type": "string", "description": "The snapshot as JSON text (as in the editor)."},
+            "folder": _FOLDER,
+            "rulesetName": {**_nullable(_STR), "description": "The folder's file the ruleset text stands for, if any."},
+            "snapshotName": {**_nullable(_STR), "description": "The example the snapshot was loaded from, if any."},
+        },
+    },
+    "ShareLink": {
+        "type": "object",
+        "required": ["id", "url"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16}$", "description": "Derived from the state's content: the same state always has the same id."},
+            "url": {"type": "string", "description": "The page opening this state: `<server>/s/<id>`."},
+        },
+    },
+    "Config": {
+        "type": "object",
+        "required": ["max_body_bytes", "share"],
+        "properties": {
+            "max_body_bytes": {**_INT, "description": "Largest request body; the page refuses a larger snapshot file before sending it."},
+            "share": {
+                "type": "object",
+                "required": ["store", "max_entry_bytes"],
+                "properties": {
+                    "store": {"type": "boolean", "description": "False when started with --no-store: links then carry the state in their fragment."},
+                    "max_entry_bytes": {**_nullable(_INT), "description": "Largest shared state (canonical JSON bytes)."},
+                },
+            },
+        },
+    },
     "ExampleFile": {
         "type": "object",
         "required": ["folder", "name", "text"],
@@ -408,6 +444,36 @@ def document() -> dict[str, Any]:
                         {"name": "name", "in": "path", "required": True, "schema": _STR, "description": "As listed, e.g. `examples/violations.json`."},
                     ],
                     "responses": {"200": _ok("The file.", "ExampleFile"), "404": _error("Not a listed folder or file.")},
+                }
+            },
+            "/api/config": {
+                "get": {
+                    "summary": "This server's limits and whether it keeps shared states",
+                    "responses": {"200": _ok("The page's settings.", "Config")},
+                }
+            },
+            "/api/share": {
+                "post": {
+                    "summary": "Keep a state and get a short link to it",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ShareState")}}},
+                    "responses": {
+                        "200": _ok("The state is kept (or was already): its id and link.", "ShareLink"),
+                        **{k: v for k, v in _POST_ERRORS.items() if k != "503"},
+                        "413": _error("The body, or the state as kept, is over the limit (`limit`, in bytes)."),
+                        "404": _error("The server keeps no shared states (`no_store`: started with --no-store)."),
+                        "422": _error("The body does not match ShareState."),
+                    },
+                }
+            },
+            "/api/share/{id}": {
+                "get": {
+                    "summary": "A kept state, as it was shared",
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": _STR, "description": "From the link `/s/<id>`."}],
+                    "responses": {
+                        "200": _ok("The state.", "ShareState"),
+                        "400": _error("Not a share id (`invalid_request`)."),
+                        "404": _error("No state with this id (`not_found`: never shared here, or evicted), or no store (`no_store`)."),
+                    },
                 }
             },
         }),

@@ -150,10 +150,15 @@ def announce(url: str) -> None:
     print(f"lawcode playground: {url}", flush=True)
 
 
-def serve(host: str, port: int, folders: Sequence[Path], limits: Limits, on_listening: Callable[[str], None] = announce) -> None:
+def serve(
+    host: str, port: int, folders: Sequence[Path], limits: Limits,
+    on_listening: Callable[[str], None] = announce, store: Path | None = None,
+) -> None:
     """Serve the playground until stopped (Ctrl-C), offering `folders` beside the bundled rulesets.
 
-    Raises `CannotListen` before anything starts when `host`/`port` cannot be bound.
+    `store` is the share store's database file (None: share links carry the whole state).
+    Raises `StoreRefused` when that file cannot be used, and `CannotListen` when
+    `host`/`port` cannot be bound, both before anything starts.
     `on_listening` gets the URL, with the real port, once the server accepts connections.
     A loopback host only answers requests addressed to a loopback name (against DNS
     rebinding); any other host answers every name, as it is meant to be reached, and is
@@ -162,13 +167,15 @@ def serve(host: str, port: int, folders: Sequence[Path], limits: Limits, on_list
     import uvicorn
 
     from lawcode.playground.app import LOOPBACK_HOSTS, create_app
+    from lawcode.playground.store import ShareStore
 
     sockets = listen(host, port)
     try:  # from here on, whatever stops the server closes the sockets
+        shares = ShareStore.open(store, limits.share_entry_bytes, limits.share_total_bytes) if store is not None else None
         allowed = (*LOOPBACK_HOSTS, host) if _loopback(host) else ("*",)
         if not _loopback(host):
             print(f"warning: listening on {host}: anyone who can reach this machine can use the playground", file=sys.stderr, flush=True)
-        app = create_app(limits, folders, allowed_hosts=allowed)
+        app = create_app(limits, folders, allowed_hosts=allowed, store=shares)
 
         class Server(uvicorn.Server):
             async def startup(self, sockets: list[Any] | None = None) -> None:

@@ -9,70 +9,30 @@ line and exit 2, and `--host ::1` answers its own Host header.
 
 from __future__ import annotations
 
-import os
-import queue
 import select
 import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
-from urllib.parse import urlsplit
 
 import pytest
 from bad_inputs.support import MINI, assert_user_error, lawcode
 
-from helpers import ROOT
+from helpers import PlaygroundServer
 
 REQUEST_SECONDS = 1  # --request-timeout of the server under test
 MAX_CONNECTIONS = 8
 READ_SECONDS = 10  # a read that gets nothing by then: the server did not act
 
 
-class Server:
-    """`lawcode playground --port 0` in a subprocess: its URL, and everything it printed."""
+class Server(PlaygroundServer):
+    """The playground on one worker, serving the mini ruleset, reached with raw sockets."""
 
     def __init__(self, *args: str) -> None:
-        command = [sys.executable, "-c", "from lawcode.cli import main; main()", "playground", "--port", "0", "--rulesets", str(MINI), "--workers", "1", *args]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self.output: list[str] = []
-        lines: queue.Queue[str] = queue.Queue()
-
-        def pump() -> None:
-            assert self.process.stdout is not None
-            for line in self.process.stdout:
-                self.output.append(line)
-                lines.put(line)
-
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + 90
-        while not (line := self._next(lines, deadline)).startswith("lawcode playground: http"):
-            pass
-        url = urlsplit(line.split(": ", 1)[1].strip())
-        self.host, self.port = url.hostname or "", url.port or 0
-        self.host_header = url.netloc
-
-    def _next(self, lines: queue.Queue[str], deadline: float) -> str:
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                return lines.get(timeout=0.2)
-            except queue.Empty:
-                continue
-        self.stop()
-        raise RuntimeError("the playground did not print its URL:\n" + "".join(self.output))
+        super().__init__("--rulesets", str(MINI), "--workers", "1", "--no-store", *args)
 
     def connect(self) -> socket.socket:
         return socket.create_connection((self.host, self.port), timeout=READ_SECONDS)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
 
 
 @pytest.fixture(scope="module")

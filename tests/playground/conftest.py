@@ -1,73 +1,45 @@
 """A real playground server for the tests: `lawcode playground` in a subprocess.
 
 The server is started through the CLI exactly as a reviewer would (port 0: any free
-port), and the tests read the URL it prints once it is listening. The mini ruleset is
+port), and the tests read the URL it prints once it is listening (`helpers.PlaygroundServer`,
+shared with tests/bad_inputs/test_server.py). Its share store is a file under pytest's
+temporary folder, never the user's. The mini ruleset is
 offered beside whatever is bundled, so the tests work before and after the CAC rulesets
 land.
 """
 
 from __future__ import annotations
 
-import os
-import queue
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from helpers import DATA, ROOT
-
-STARTUP_SECONDS = 90
+from helpers import DATA, PlaygroundServer
 
 
-class Server:
-    def __init__(self, *args: str) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        # Through `main()`, as the console script starts it.
-        command = [sys.executable, "-c", "from lawcode.cli import main; main()", "playground", "--port", "0", "--rulesets", str(DATA / "mini"), *args]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.output: list[str] = []
-        lines: queue.Queue[str] = queue.Queue()
+class Server(PlaygroundServer):
+    """The playground offering the mini ruleset, its share store in `store` (None: `--no-store`)."""
 
-        def pump() -> None:
-            assert self.process.stdout is not None
-            for line in self.process.stdout:
-                self.output.append(line)
-                lines.put(line)
-
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                line = lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.process.poll() is None and time.monotonic() < deadline:
-                    continue
-                self.stop()
-                time.sleep(0.2)
-                raise RuntimeError("the playground did not print its URL:\n" + "".join(self.output)) from None
-            if line.startswith("lawcode playground: "):
-                self.url = line.split(": ", 1)[1].strip()
-                return
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
+    def __init__(self, *args: str, store: Path | None = None) -> None:
+        where = ("--store", str(store)) if store is not None else ("--no-store",)
+        super().__init__("--rulesets", str(DATA / "mini"), *where, *args)
+        self.store = store
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
-    running = Server("--timeout", "20")
+def store_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("store")
+    folder.chmod(0o700)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def server(store_folder: Path) -> Iterator[Server]:
+    running = Server("--timeout", "20", store=store_folder / "shares.sqlite3")
     yield running
     running.stop()
 
