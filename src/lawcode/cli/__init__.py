@@ -1,7 +1,7 @@
 """The `lawcode` command line: the group, its commands listed in one place, and `main`.
 
 Each command lives in a module of this package (`check` and `lint` in `check`, then
-`fmt`, `graph`, `explain`, `snapshot`, `test`, `coverage`, `playground`) and is added
+`fmt`, `graph`, `explain`, `snapshot`, `test`, `coverage`, `export`, `playground`) and is added
 below by name: this file lists every command there is, and importing a command's module
 registers nothing. A command's function is named `<name>_command`, never after its
 module, so `lawcode.cli.check` stays the module. What the commands share (exit codes,
@@ -25,8 +25,10 @@ from lawcode.cli.check import check_command, lint_command
 from lawcode.cli.common import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK
 from lawcode.cli.coverage import coverage_command
 from lawcode.cli.explain import explain_command
+from lawcode.cli.export import export_group
 from lawcode.cli.fmt import fmt_command
 from lawcode.cli.graph import graph_command
+from lawcode.cli.lsp import lsp_command
 from lawcode.cli.playground import playground_command
 from lawcode.cli.snapshot import snapshot_group
 from lawcode.cli.test import test_command
@@ -46,7 +48,9 @@ cli.add_command(explain_command)
 cli.add_command(snapshot_group)
 cli.add_command(test_command)
 cli.add_command(coverage_command)
+cli.add_command(export_group)
 cli.add_command(playground_command)
+cli.add_command(lsp_command)
 
 
 class _Interrupts:
