@@ -267,6 +267,10 @@ class Item:
     summary: str | None
     not_applicable: str | None
     span: Span
+    partial: str | None = None  # `partial "what is not checked"`: rules check only part of its duty
+    in_force_from: dt.date | None = None  # its own dates, where a later text replaced just this part
+    in_force_until: dt.date | None = None
+    clauses: tuple[tuple[str, Span], ...] = ()  # (keyword, span) as written, for the formatter
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +280,10 @@ class Paragraph:
     not_applicable: str | None
     items: tuple[Item, ...]
     span: Span
+    partial: str | None = None
+    in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+    clauses: tuple[tuple[str, Span], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +294,10 @@ class Article:
     not_applicable: str | None
     paragraphs: tuple[Paragraph, ...]
     span: Span
+    partial: str | None = None
+    in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+    clauses: tuple[tuple[str, Span], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +313,7 @@ class Document:
     # (keyword, span) of each header line as written, in source order: where the
     # formatter puts back the comments that sat above or beside them
     clauses: tuple[tuple[str, Span], ...] = ()
+    in_force_until: dt.date | None = None  # `in_force DATE until DATE`: the day a later text replaced it
 
 
 # ---------------------------------------------------------------- declarations
@@ -410,6 +423,9 @@ class Rule:
     message: Template | None
     span: Span
     clauses: tuple[tuple[str, Span], ...] = ()  # (keyword, span) as written, for the formatter
+    # `see …`: provisions relevant to the rule that do not impose its duty. `citations`
+    # (`cites …`) are its basis: they decide when it applies and what a violation cites.
+    related: tuple[Citation, ...] = ()
 
 
 Declaration: TypeAlias = Import | SchemaDecl | Document | Parameter | Definition | Ladder | Rule

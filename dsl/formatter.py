@@ -8,9 +8,10 @@ meaning, not of taste. The rules, all visible in `tests/data/mini/mini.law`:
   every block (rule, document, ladder, parameter with clauses) and after a document's
   header; one-line declarations (`def`, `import`, …) and articles keep the grouping the
   writer gave them with blank lines (at most one);
-- clauses in a fixed order (rule: title, cites, severity, kind, in_force, for each / on
-  platform, require, unless, message; parameter: cites, from, unit), several `cites`
-  clauses merged into one; document header values aligned;
+- clauses in a fixed order (rule: title, cites, see, severity, kind, in_force, for each /
+  on platform, require, unless, message; parameter: cites, from, unit; article, paragraph
+  and item: not_applicable, partial, in_force), several `cites` (or `see`) clauses merged
+  into one; document header values aligned;
 - expressions on one line with the fewest parentheses the grammar needs; strings and
   messages re-escaped one way; `article` in a citation written `art`.
 
@@ -234,7 +235,24 @@ def _closing(span: Span) -> Anchor:
     return Anchor(at, at)
 
 
-def _citations(cites: tuple[ast.Citation, ...]) -> str:
+def _period(start: object, until: object) -> str:
+    """`in_force from DATE until DATE`, either bound alone."""
+    text = "in_force"
+    if start is not None:
+        text += f" from {start}"
+    if until is not None:
+        text += f" until {until}"
+    return text
+
+
+def _document_in_force(doc: ast.Document) -> str | None:
+    if doc.in_force is None:
+        return None
+    text = doc.in_force.isoformat()
+    return text + (f" until {doc.in_force_until.isoformat()}" if doc.in_force_until is not None else "")
+
+
+def _citations(cites: tuple[ast.Citation, ...], word: str = "cites") -> str:
     parts = []
     for c in cites:
         text = f"{c.document} {'task' if c.unit == 'task' else 'art'} {c.article}"
@@ -243,7 +261,7 @@ def _citations(cites: tuple[ast.Citation, ...]) -> str:
         if c.item is not None:
             text += f" item {c.item}"
         parts.append(text)
-    return "cites " + ", ".join(parts)
+    return f"{word} " + ", ".join(parts)
 
 
 def _type(t: ast.TypeRef) -> str:
@@ -316,7 +334,7 @@ class _Layout:
             ("title", quote(doc.title) if doc.title is not None else None),
             ("issuer", quote(doc.issuer) if doc.issuer is not None else None),
             ("issued", doc.issued.isoformat() if doc.issued is not None else None),
-            ("in_force", doc.in_force.isoformat() if doc.in_force is not None else None),
+            ("in_force", _document_in_force(doc)),
             ("source", quote(doc.source) if doc.source is not None else None),
         ]
         width = max(len(k) for k, _ in header)
@@ -330,30 +348,48 @@ class _Layout:
             previous = article
         self.add(0, "}", [_closing(doc.span)])
 
-    def entry(self, depth: int, head: str, summary: str | None, na: str | None, anchors: list[Anchor], opens: bool, blank: bool = False) -> None:
-        """An article, paragraph or item line; `not_applicable` goes on a line of its own."""
-        text = head + (f" {quote(summary)}" if summary is not None else "")
+    def entry(self, depth: int, head: str, unit: ast.Article | ast.Paragraph | ast.Item, anchors: list[Anchor], opens: bool, blank: bool = False) -> None:
+        """An article, paragraph or item line; each of its clauses (`not_applicable`,
+        `partial`, `in_force`) goes on a line of its own, the `{` at the end of the last."""
+        text = head + (f" {quote(unit.summary)}" if unit.summary is not None else "")
+        extra: list[tuple[str, str]] = []
+        if unit.not_applicable is not None:
+            extra.append(("not_applicable", f"not_applicable {quote(unit.not_applicable)}"))
+        if unit.partial is not None:
+            extra.append(("partial", f"partial {quote(unit.partial)}"))
+        if unit.in_force_from is not None or unit.in_force_until is not None:
+            extra.append(("period", _period(unit.in_force_from, unit.in_force_until)))
         brace = " {" if opens else ""
-        if na is None:
+        if not extra:
             self.add(depth, text + brace, anchors, blank)
-        else:
-            self.add(depth, text, anchors, blank)
-            self.add(depth + 1, f"not_applicable {quote(na)}{brace}", [])
+            return
+        # Each clause line stands for the source from the line after the clause written
+        # before it (the first: from the unit's start), so a comment anywhere among the
+        # clauses stays with the clause it preceded, however the clauses were ordered.
+        # A comment after a clause on its line stays at the end of that clause's line.
+        regions: dict[str, Anchor] = {}
+        previous = _start(unit.span)
+        for kind, span in sorted(unit.clauses, key=lambda c: _start(c[1])):
+            regions[kind] = Anchor(min(previous, _start(span)), _end(span))
+            previous = (span.end_line + 1, 1)
+        self.add(depth, text, [Anchor(anchors[0].start, anchors[0].start)], blank)
+        for i, (kind, line) in enumerate(extra):
+            self.add(depth + 1, line + (brace if i == len(extra) - 1 else ""), [regions[kind]] if kind in regions else [])
 
     def article(self, art: ast.Article, blank: bool) -> None:
         head = f"{art.unit} {art.number}"
         if not art.paragraphs:
-            self.entry(1, head, art.summary, art.not_applicable, [_anchor(art.span)], False, blank)
+            self.entry(1, head, art, [_anchor(art.span)], False, blank)
             return
-        self.entry(1, head, art.summary, art.not_applicable, [_point(art.span)], True, blank)
+        self.entry(1, head, art, [_point(art.span)], True, blank)
         for para in art.paragraphs:
             head = f"paragraph {para.number}"
             if not para.items:
-                self.entry(2, head, para.summary, para.not_applicable, [_anchor(para.span)], False)
+                self.entry(2, head, para, [_anchor(para.span)], False)
                 continue
-            self.entry(2, head, para.summary, para.not_applicable, [_point(para.span)], True)
+            self.entry(2, head, para, [_point(para.span)], True)
             for item in para.items:
-                self.entry(3, f"item {item.number}", item.summary, item.not_applicable, [_anchor(item.span)], False)
+                self.entry(3, f"item {item.number}", item, [_anchor(item.span)], False)
             self.add(2, "}", [_closing(para.span)])
         self.add(1, "}", [_closing(art.span)])
 
@@ -390,17 +426,14 @@ class _Layout:
             self.add(1, f"title {quote(rule.title)}", _clauses(written, "title"))
         if rule.citations:
             self.add(1, _citations(rule.citations), _clauses(written, "cites"))
+        if rule.related:
+            self.add(1, _citations(rule.related, "see"), _clauses(written, "see"))
         if rule.severity is not None:
             self.add(1, f"severity {rule.severity}", _clauses(written, "severity"))
         if rule.kind is not None:
             self.add(1, f"kind {rule.kind}", _clauses(written, "kind"))
         if rule.in_force_from is not None or rule.in_force_until is not None:
-            text = "in_force"
-            if rule.in_force_from is not None:
-                text += f" from {rule.in_force_from.isoformat()}"
-            if rule.in_force_until is not None:
-                text += f" until {rule.in_force_until.isoformat()}"
-            self.add(1, text, _clauses(written, "period"))
+            self.add(1, _period(rule.in_force_from, rule.in_force_until), _clauses(written, "period"))
         if rule.subject is not None:
             s = rule.subject
             text = f"for each {s.var} in {s.collection}"

@@ -322,7 +322,10 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         fields: dict[str, Any] = {}
         articles: list[ast.Article] = []
         clauses: list[tuple[str, Span]] = []
+        entries: list[Any] = []
         for entry in c[1:]:
+            entries.extend(entry if isinstance(entry, list) else [entry])  # an article and the header line it took in
+        for entry in entries:
             if isinstance(entry, ast.Article):
                 articles.append(entry)
             else:
@@ -331,16 +334,18 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                 if name in fields:
                     self.diagnostics.append(error("E005", f"`{name}` is given twice in document `{c[0]}`", span))
                 fields[name] = value
+        in_force, in_force_until = fields.get("in_force", (None, None))
         return ast.Document(
             key=str(c[0]),
             title=fields.get("title"),
             issuer=fields.get("issuer"),
             issued=fields.get("issued"),
-            in_force=fields.get("in_force"),
+            in_force=in_force,
             source=fields.get("source"),
             articles=tuple(articles),
             span=self._s(meta),
             clauses=tuple(clauses),
+            in_force_until=in_force_until,
         )
 
     def doc_title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -356,39 +361,106 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         return ("issued", self._date(c[0]), self._s(meta))
 
     def doc_in_force(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("in_force", self._date(c[0]), self._s(meta))
+        until = self._date(c[1]) if c[1] is not None else None
+        return ("in_force", (self._date(c[0]), until), self._s(meta))
 
-    def not_applicable(self, meta: Any, c: list[Any]) -> str:
-        return self._str(c[0])
+    def not_applicable(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("not_applicable", self._str(c[0]), self._s(meta))
 
-    def article(self, meta: Any, c: list[Any]) -> ast.Article:
-        unit, number, summary, na, *paragraphs = c
-        return ast.Article(
+    def partial(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("partial", self._str(c[0]), self._s(meta))
+
+    def unit_period(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        until = self._date(c[1]) if c[1] is not None else None
+        return ("period", (self._date(c[0]), until), self._s(meta))
+
+    def unit_until(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("period", (None, self._date(c[0])), self._s(meta))
+
+    def _unit_clauses(self, what: str, clauses: list[Any], end: Span, trailing_ok: bool) -> tuple[dict[str, Any], list[tuple[str, Span]], list[Any]]:
+        """The clauses of an article, paragraph or item, by keyword, with the (keyword, span)
+        list the formatter reads. A bare `in_force DATE` after an article without a body is
+        the document's own date (what it always meant there): it is handed back to go up."""
+        fields: dict[str, Any] = {}
+        written: list[tuple[str, Span]] = []
+        hoisted: list[Any] = []
+        for clause in clauses:
+            kind, value, span = clause
+            if kind == "in_force":
+                if trailing_ok and (span.end_line, span.end_column) == (end.end_line, end.end_column):
+                    hoisted.append(clause)
+                    continue
+                self.diagnostics.append(
+                    error("E007", f"{what} gives a bare date after `in_force`", span, "an article's or paragraph's own dates are `in_force from DATE`, `in_force until DATE` or both")
+                )
+                continue
+            if kind in fields:
+                self.diagnostics.append(error("E005", f"{what} has two `{'in_force' if kind == 'period' else kind}` clauses", span, "keep one"))
+            fields[kind] = value
+            written.append((kind, span))
+        return fields, written, hoisted
+
+    def article(self, meta: Any, c: list[Any]) -> ast.Article | list[Any]:
+        unit, number, summary, *rest = c
+        span = self._s(meta)
+        clauses = [x for x in rest if isinstance(x, tuple)]
+        fields, written, hoisted = self._unit_clauses(f"{unit} {number}", clauses, span, trailing_ok=True)
+        if hoisted:  # the article ends where its own text does, before the document's line
+            last = max([self._t(t) for t in (number, summary) if t is not None] + [s for _, s in written], key=lambda s: (s.end_line, s.end_column))
+            span = Span(span.file, span.line, span.column, last.end_line, last.end_column)
+        start, until = fields.get("period", (None, None))
+        article = ast.Article(
             str(unit),
             int(number),
             self._str(summary) if summary is not None else None,
-            na,
-            tuple(p for p in paragraphs if p is not None),
-            self._s(meta),
+            fields.get("not_applicable"),
+            tuple(p for p in rest if isinstance(p, ast.Paragraph)),
+            span,
+            fields.get("partial"),
+            start,
+            until,
+            tuple(written),
         )
+        return [article, *hoisted] if hoisted else article
 
     def paragraph(self, meta: Any, c: list[Any]) -> ast.Paragraph:
-        number, summary, na, *items = c
+        number, summary, *rest = c
+        clauses = [x for x in rest if isinstance(x, tuple)]
+        fields, written, _ = self._unit_clauses(f"paragraph {number}", clauses, self._s(meta), trailing_ok=False)
+        start, until = fields.get("period", (None, None))
         return ast.Paragraph(
             int(number),
             self._str(summary) if summary is not None else None,
-            na,
-            tuple(i for i in items if i is not None),
+            fields.get("not_applicable"),
+            tuple(i for i in rest if isinstance(i, ast.Item)),
             self._s(meta),
+            fields.get("partial"),
+            start,
+            until,
+            tuple(written),
         )
 
     def item(self, meta: Any, c: list[Any]) -> ast.Item:
-        number, summary, na = c
-        return ast.Item(int(number), self._str(summary) if summary is not None else None, na, self._s(meta))
+        number, summary, *rest = c
+        fields, written, _ = self._unit_clauses(f"item {number}", [x for x in rest if isinstance(x, tuple)], self._s(meta), trailing_ok=False)
+        start, until = fields.get("period", (None, None))
+        return ast.Item(
+            int(number),
+            self._str(summary) if summary is not None else None,
+            fields.get("not_applicable"),
+            self._s(meta),
+            fields.get("partial"),
+            start,
+            until,
+            tuple(written),
+        )
 
     # -- citations
     def citations(self, meta: Any, c: list[Any]) -> tuple[ast.Citation, ...]:
         return tuple(c)
+
+    def related(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("see", tuple(c), self._s(meta))
 
     def citation(self, meta: Any, c: list[Any]) -> ast.Citation:
         key, unit, art, para, item = c
@@ -468,6 +540,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         requires: list[ast.Expr] = []
         unless: list[ast.Expr] = []
         citations: list[ast.Citation] = []
+        related: list[ast.Citation] = []
         written: list[tuple[str, Span]] = []
         for clause in c[1:]:
             if isinstance(clause, tuple) and (not clause or isinstance(clause[0], ast.Citation)):
@@ -476,7 +549,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
                 continue
             kind, value, span = clause
             written.append((kind, span))
-            if kind == "require":
+            if kind == "see":
+                related.extend(value)
+            elif kind == "require":
                 requires.append(value)
             elif kind == "unless":
                 unless.append(value)
@@ -507,6 +582,7 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
             message=message[0] if message else None,
             span=self._s(meta),
             clauses=tuple(written),
+            related=tuple(related),
         )
 
     def rule_title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:

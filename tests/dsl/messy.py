@@ -184,6 +184,7 @@ class Messy:
 
     def rule(self, r: ast.Rule) -> str:
         clauses = [("cites", c) for c in self.citations(r.citations)]
+        clauses += [("see", "see" + c[len("cites"):]) for c in self.citations(r.related)]
         if r.title is not None:
             clauses.append(("title", self.join("title", quote(r.title))))
         if r.severity is not None:
@@ -212,7 +213,7 @@ class Messy:
         written = list(clauses)
         self.rng.shuffle(clauses)
         # several `require`s mean `a and b` (`unless`: `a or b`) in their order: keep it
-        for kind in ("require", "unless", "cites"):
+        for kind in ("require", "unless", "cites", "see"):
             texts = [text for k, text in written if k == kind]
             slots = [i for i, (k, _) in enumerate(clauses) if k == kind]
             for i, text in zip(slots, texts, strict=True):
@@ -225,36 +226,54 @@ class Messy:
             value = getattr(d, key)
             if value is not None:
                 entries.append(self.join(key, quote(value)))
-        for key in ("issued", "in_force"):
-            value = getattr(d, key)
-            if value is not None:
-                entries.append(self.join(key, value.isoformat()))
+        if d.issued is not None:
+            entries.append(self.join("issued", d.issued.isoformat()))
+        if d.in_force is not None:
+            until = ["until", d.in_force_until.isoformat()] if d.in_force_until is not None else []
+            entries.append(self.join("in_force", d.in_force.isoformat(), *until))
         self.rng.shuffle(entries)
-        for art in d.articles:
-            entries.append(self.article(art))
+        articles = [self.article(art) for art in d.articles]
+        for entry in entries:  # header lines may come before, between or after the articles
+            articles.insert(self.rng.randint(0, len(articles)), entry)
+        entries = articles
         return self.join("document", d.key, "{", *entries, "}")
+
+    def marks(self, u: ast.Article | ast.Paragraph | ast.Item) -> list[str]:
+        """`not_applicable`, `partial` and `in_force` clauses, in random order."""
+        clauses = []
+        if u.not_applicable is not None:
+            clauses.append(self.join("not_applicable", quote(u.not_applicable)))
+        if u.partial is not None:
+            clauses.append(self.join("partial", quote(u.partial)))
+        if u.in_force_from is not None or u.in_force_until is not None:
+            words = ["in_force"]
+            if u.in_force_from is not None:
+                words += ["from", u.in_force_from.isoformat()]
+            if u.in_force_until is not None:
+                words += ["until", u.in_force_until.isoformat()]
+            clauses.append(self.join(*words))
+        self.rng.shuffle(clauses)
+        return clauses
 
     def article(self, a: ast.Article) -> str:
         words = [a.unit, str(a.number)]
         if a.summary is not None:
             words.append(quote(a.summary))
-        if a.not_applicable is not None:
-            words += ["not_applicable", quote(a.not_applicable)]
+        words += self.marks(a)
         if a.paragraphs or self.rng.random() < 0.2:
             words.append("{")
             for p in a.paragraphs:
                 pw = ["paragraph", str(p.number)]
                 if p.summary is not None:
                     pw.append(quote(p.summary))
-                if p.not_applicable is not None:
-                    pw += ["not_applicable", quote(p.not_applicable)]
+                pw += self.marks(p)
                 if p.items:
                     pw.append("{")
                     for it in p.items:
                         iw = ["item", str(it.number)]
                         if it.summary is not None:
                             iw.append(quote(it.summary))
-                        pw.append(self.join(*iw))
+                        pw.append(self.join(*iw, *self.marks(it)))
                     pw.append("}")
                 words.append(self.join(*pw))
             words.append("}")

@@ -200,6 +200,7 @@ message_holes = st.one_of(numbers, strings.filter(lambda e: not isinstance(e, as
 def rules(draw: st.DrawFn, rule_id: str) -> ast.Rule:
     """A well-typed rule `for each g in groups` citing the mini documents."""
     cites = draw(st.lists(st.sampled_from(CITATIONS), min_size=1, max_size=3, unique_by=lambda c: (c.article, c.paragraph)))
+    related = draw(st.lists(st.sampled_from(CITATIONS), max_size=2, unique_by=lambda c: (c.article, c.paragraph)))
     start = draw(st.none() | st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2030, 1, 1)))
     until = draw(st.none() | st.dates(min_value=dt.date(2030, 1, 2), max_value=dt.date(2040, 1, 1)))
     return ast.Rule(
@@ -218,4 +219,38 @@ def rules(draw: st.DrawFn, rule_id: str) -> ast.Rule:
         unless=tuple(draw(st.lists(conditions, max_size=1))),
         message=draw(st.none() | templates(message_holes)),
         span=S,
+        related=tuple(related),
+    )
+
+
+_dates = st.none() | st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 1, 1))
+_notes = st.none() | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+
+
+def _marks() -> st.SearchStrategy[dict[str, object]]:
+    """The clauses an article, paragraph or item may carry: not_applicable, partial, dates."""
+    return st.fixed_dictionaries({"not_applicable": _notes, "partial": _notes, "in_force_from": _dates, "in_force_until": _dates})
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> ast.Document:
+    """A document whose articles, paragraphs and items carry random clauses."""
+    articles = []
+    for number in draw(st.lists(st.integers(1, 30), min_size=1, max_size=4, unique=True)):
+        paragraphs = []
+        for p in draw(st.lists(st.integers(1, 5), max_size=2, unique=True)):
+            items = tuple(ast.Item(i, draw(_notes), span=S, **draw(_marks())) for i in draw(st.lists(st.integers(1, 9), max_size=2, unique=True)))
+            paragraphs.append(ast.Paragraph(p, draw(_notes), items=items, span=S, **draw(_marks())))
+        articles.append(ast.Article("article", number, draw(_notes), paragraphs=tuple(paragraphs), span=S, **draw(_marks())))
+    start = draw(st.none() | st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2020, 1, 1)))
+    return ast.Document(
+        key="doc-one",
+        title=draw(_notes),
+        issuer=None,
+        issued=draw(_dates),
+        in_force=start,
+        source=None,
+        articles=tuple(articles),
+        span=S,
+        in_force_until=draw(_dates) if start is not None else None,
     )

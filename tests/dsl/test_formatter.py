@@ -18,7 +18,7 @@ from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl.formatter import format_expression, format_module, format_template, format_text
 
 from .messy import Messy
-from .strategies import conditions, expressions, message_holes, rules, templates
+from .strategies import conditions, documents, expressions, message_holes, rules, templates
 
 MINI = DATA / "mini"
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -281,6 +281,23 @@ def test_formatting_never_changes_meaning(generated: tuple[ast.Rule, ...], seed:
         pytest.fail(f"generated ruleset does not compile:\n{error}\n---\n{untidy}")
     again = compile_text(formatted, "gen.law", MINI)
     assert meaning(original) == meaning(again), first_difference(meaning(original), meaning(again))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), st.integers(0, 2**32))
+def test_documents_with_unit_clauses_format_to_the_same_tree(document: ast.Document, seed: int) -> None:
+    """`not_applicable`, `partial` and `in_force from/until` on articles, paragraphs and items,
+    in any order, and header lines anywhere among the articles (a bare `in_force DATE` after
+    an article without a body is still the document's): formatting keeps the tree."""
+    messy = Messy(random.Random(seed))
+    untidy = messy.module((document,))
+    (parsed,) = parse_module(untidy, "doc.law").declarations
+    assert without_spans(parsed) == without_spans(document), untidy
+    formatted = format_text(untidy, "doc.law")
+    assert format_text(formatted, "doc.law") == formatted
+    (again,) = parse_module(formatted, "doc.law").declarations
+    assert without_spans(again) == without_spans(document)
+    assert Counter(c.text for c in parse_module(formatted, "doc.law").comments) == Counter(messy.written)
 
 
 @SETTINGS
