@@ -189,8 +189,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Report": {
         "type": "object",
-        "description": "`Report.to_dict()` (the stable report contract of docs/api.md), plus the cited documents and the ruleset's warnings.",
-        "required": ["lawcode_report", "as_of", "snapshot", "rulesets", "violations", "undetermined", "not_in_force", "summary", "documents", "warnings"],
+        "description": "`Report.to_dict()` (the stable report contract of docs/api.md), plus the cited documents, the ruleset's warnings and the rules covered.",
+        "required": ["lawcode_report", "as_of", "snapshot", "rulesets", "violations", "undetermined", "not_in_force", "summary", "documents", "warnings", "rules"],
         "properties": {
             "lawcode_report": _INT,
             "as_of": {"type": "string", "format": "date"},
@@ -212,6 +212,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "documents": {"type": "object", "additionalProperties": _ref("Document")},
             "warnings": {"type": "array", "items": _ref("Diagnostic")},
+            "rules": {
+                "type": "array",
+                "description": "The rules the report covers: what the page offers to explain for any subject.",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title", "severity", "collection"],
+                    "properties": {"id": _STR, "title": _nullable(_STR), "severity": _STR, "collection": {**_nullable(_STR), "description": "Null: a rule on the platform as a whole."}},
+                },
+            },
         },
     },
     "GraphNode": {

@@ -163,7 +163,8 @@ def lint(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any] | 
 
 
 def evaluate(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any], max_bytes: int = 1 << 30) -> Outcome:
-    """The report (`Report.to_dict()`), with the cited documents for the citations' summaries."""
+    """The report (`Report.to_dict()`), with the cited documents for the citations' summaries
+    and the rules it covers (each with the collection it checks)."""
     folder = _source(source)
     try:
         compiled = _ruleset(ruleset, folder)
@@ -179,6 +180,8 @@ def evaluate(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any
     cited = {c["document"] for key in ("violations", "undetermined", "not_in_force") for v in body[key] for c in v.get("citations", [v["citation"]])}
     body["documents"] = {key: _document(doc) for key, doc in sorted(compiled.documents.items()) if key in cited}
     body["warnings"] = diagnostics_json(compiled.warnings, "ruleset", folder)
+    # What the page's "explain any subject" offers: every rule reported on, and what it checks.
+    body["rules"] = [{"id": r.id, "title": r.title, "severity": r.severity, "collection": r.collection} for r in compiled.rules]
     return 200, body
 
 

@@ -135,6 +135,9 @@ def test_evaluate_gives_the_library_report(url: str, check: Any, mini_text: str)
         assert body[key] == expected[key], key
     assert [(v["rule"], v["subject"]["id"]) for v in body["violations"]][:1] == [("group-member-cap", "g1")]
     assert body["documents"]["groups-2017"]["articles"]["8"]["summary"] == "Group caps and info pages."
+    rules = lawcode.load_ruleset(mini_text, base_dir=MINI).rules
+    assert body["rules"] == [{"id": r.id, "title": r.title, "severity": r.severity, "collection": r.collection} for r in rules]
+    assert any(r["id"] == "group-member-cap" and r["collection"] == "groups" for r in body["rules"])
 
 
 def test_evaluate_accepts_a_snapshot_object(url: str, check: Any, mini_text: str) -> None:

@@ -32,8 +32,11 @@ function toEditor(d, range) {
  * Create both editors. `context()` gives {folder, path} (the ruleset file the text stands for); `onLint(kind, diagnostics, result)` is
  * told every server answer (the page lists them, including ones in imported files).
  */
-export function createEditors({ rulesetParent, snapshotParent, context, onLint, onEvaluate }) {
-  const shortcuts = keymap.of([{ key: "Mod-Enter", run: () => { onEvaluate(); return true; } }]);
+export function createEditors({ rulesetParent, snapshotParent, context, onLint, onEvaluate, onChange }) {
+  // Ctrl-Enter (Cmd-Enter on a Mac) evaluates. basicSetup's keymap binds Mod-Enter to
+  // "insert a blank line"; keymaps listed earlier take precedence, so this one goes first.
+  const shortcuts = keymap.of([{ key: "Mod-Enter", preventDefault: true, run: () => { onEvaluate(); return true; } }]);
+  const changes = EditorView.updateListener.of((update) => { if (update.docChanged) onChange(); });
   let snapshotView = null;
 
   const rulesetLint = linter(async (view) => {
@@ -72,11 +75,11 @@ export function createEditors({ rulesetParent, snapshotParent, context, onLint, 
   const theme = EditorView.theme({ "&": { height: "100%" }, ".cm-scroller": { overflow: "auto" } });
   const rulesetView = new EditorView({
     parent: rulesetParent,
-    state: EditorState.create({ doc: "", extensions: [basicSetup, lawcodeLanguage, rulesetLint, lintGutter(), shortcuts, theme] }),
+    state: EditorState.create({ doc: "", extensions: [shortcuts, basicSetup, lawcodeLanguage, rulesetLint, lintGutter(), theme, changes] }),
   });
   snapshotView = new EditorView({
     parent: snapshotParent,
-    state: EditorState.create({ doc: "", extensions: [basicSetup, json(), snapshotLint, lintGutter(), shortcuts, theme] }),
+    state: EditorState.create({ doc: "", extensions: [shortcuts, basicSetup, json(), snapshotLint, lintGutter(), theme, changes] }),
   });
   return { rulesetView, snapshotView };
 }
@@ -86,12 +89,17 @@ export function setText(view, text) {
   view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
 }
 
-/** Put the cursor at a span or range and scroll it into view. */
+/**
+ * Put the cursor at a span or range, centred in the editor, and bring the whole editor
+ * into the window (not just the line: a jump from the report far below would otherwise
+ * leave one line of the editor showing at the top of the window).
+ */
 export function reveal(view, range) {
   const from = Math.min(range.from, view.state.doc.length);
   const to = Math.min(range.to ?? from, view.state.doc.length);
-  view.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true });
-  view.focus();
+  view.dispatch({ selection: { anchor: from, head: to }, effects: EditorView.scrollIntoView(from, { y: "center" }) });
+  view.dom.closest(".pane").scrollIntoView({ block: "nearest" });
+  view.focus({ preventScroll: true });
 }
 
 /** The diagnostics an editor shows now, with their line numbers (for tests and the status bar). */

@@ -39,7 +39,9 @@ export function renderExplanation(root, explanation, onSpan) {
       h("span", { className: "reason", attrs: { "data-testid": "reason" } }, " — ", withCode(explanation.reason))),
     explanation.title ? h("p", { className: "muted", text: explanation.title }) : null,
     explanation.message && failing ? h("p", { className: "message", text: explanation.message }) : null,
-    explanation.clauses.map((clause) => h("div", { className: "clause" },
+    // One block per clause, in the order the decision read them: two `require` clauses
+    // are two blocks, each its own line, never run together.
+    explanation.clauses.map((clause) => h("div", { className: "clause", attrs: { "data-testid": "clause" }, dataset: { clause: clause.clause } },
       h("div", { className: "clause-name", text: clause.clause }),
       h("ul", { className: "trace" }, treeNode(clause.tree, onSpan)))),
     // Undetermined: these facts are why; otherwise they were read as absent and decided.

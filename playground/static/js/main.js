@@ -1,18 +1,27 @@
-// The playground page: wires the pickers, editors, report, explain panel, graph and share link.
+// The playground page: wires the pickers, editors, report, explain, graph and share link.
 import { get, post } from "./api.js";
 import { h, replace } from "./dom.js";
 import { createEditors, pointerRange, reveal, setText, shownDiagnostics, spanRange } from "./editors.js";
 import { renderExplanation } from "./explain.js";
+import { defaultFilters } from "./filters.js";
 import { renderGraph } from "./graph.js";
 import { diagnosticItem, renderFailure, renderReport } from "./report.js";
-import { decodeState, encodeState } from "./share.js";
+import { decodeState, encodeState, loadShared, storeState } from "./share.js";
+import { acceptSnapshotFiles, readSnapshotFile } from "./snapshotfile.js";
+import { explainAnyPicker } from "./subjects.js";
 
 const $ = (id) => document.getElementById(id);
 // `loading` counts file loads in flight (the tests wait for 0); `tickets` drops a load
 // that a newer pick of the same editor superseded, so a slow answer never overwrites it.
-const state = { catalog: null, folder: null, rulesetName: null, snapshotName: null, graphedKey: null, graph: null, loading: 0 };
+// `reportKey` is the request the report shown was computed from (null: none shown), and
+// `invalid` which inputs the last lint found errors in: together, whether it is stale.
+const state = {
+  catalog: null, config: null, folder: null, rulesetName: null, snapshotName: null, graphedKey: null, graph: null, loading: 0,
+  reportKey: null, invalid: { ruleset: false, snapshot: false }, filters: defaultFilters(), evaluations: 0,
+};
 const tickets = { ruleset: 0, snapshot: 0 };
 let editors;
+let anySubject;
 
 function status(text, kind = "info") {
   const el = $("status");
@@ -92,6 +101,21 @@ async function loadSnapshot(name) {
   return true;
 }
 
+/** A snapshot file of the reviewer's own (picked or dropped), held to the server's limits. */
+async function loadSnapshotFile(file) {
+  const text = await readSnapshotFile(file, state.config.max_body_bytes);
+  if (text instanceof Error) {
+    status(text.message, "error");
+    return;
+  }
+  tickets.snapshot += 1; // the file wins over an example load still in flight
+  setText(editors.snapshotView, text);
+  state.snapshotName = null;
+  $("snapshot-name").textContent = `${file.name} — your file`;
+  fillSnapshotPicker();
+  status(`Loaded ${file.name} (${text.length} characters)`);
+}
+
 // ---------------------------------------------------------------- lint, graph
 
 function onLint(kind, diagnostics, result) {
@@ -106,6 +130,8 @@ function onLint(kind, diagnostics, result) {
     replace(list, h("li", { className: "diag diag-error", text: result.body.message || "lint failed" }));
     return;
   }
+  state.invalid[kind] = diagnostics.some((d) => d.level === "error");
+  markStale();
   replace(list, diagnostics.map((d) => diagnosticItem(d, goTo)));
   list.dataset.count = String(diagnostics.length);
   if (kind === "ruleset") {
@@ -140,32 +166,77 @@ function request() {
   return { ruleset: editors.rulesetView.state.doc.toString(), snapshot: editors.snapshotView.state.doc.toString(), ...context() };
 }
 
-async function evaluate() {
-  status("Evaluating…");
-  const started = performance.now();
-  const { status: code, body } = await post("/api/evaluate", request());
-  const ms = Math.round(performance.now() - started);
-  replace($("explain"), h("p", { className: "muted", text: "Click a violation to see why it fired." }));
-  if (code === 200) {
-    renderReport($("report"), body, { explain, showRule, showPointer });
-    status(`Evaluated in ${ms} ms: ${body.summary.status}`, body.summary.status === "compliant" ? "ok" : "warn");
-  } else {
-    renderFailure($("report"), body);
-    status(body.message || `error ${code}`, "error");
-  }
+/** Mark the report stale when an input changed since it was computed, or is invalid now. */
+function markStale() {
+  const marker = $("stale");
+  const changed = state.reportKey !== null && JSON.stringify(request()) !== state.reportKey;
+  const broken = ["ruleset", "snapshot"].filter((k) => state.invalid[k]);
+  const stale = state.reportKey !== null && (changed || broken.length > 0);
+  marker.hidden = !stale;
+  marker.textContent = !stale ? "" : broken.length
+    ? `stale: the ${broken.join(" and ")} ha${broken.length === 1 ? "s" : "ve"} errors`
+    : "stale: inputs changed since this report — Evaluate (Ctrl-Enter)";
+  $("report-panel").classList.toggle("is-stale", stale);
 }
 
-async function explain(item, row) {
-  document.querySelectorAll("tr.selected").forEach((r) => r.classList.remove("selected"));
-  row?.classList.add("selected");
-  state.graph?.select(`rule:${item.rule}`);
-  const { status: code, body } = await post("/api/explain", { ...request(), rule: item.rule, subject: item.subject ? item.subject.pointer : null });
+async function evaluate() {
+  status("Evaluating…");
+  const sent = request();
+  const started = performance.now();
+  const { status: code, body } = await post("/api/evaluate", sent);
+  const ms = Math.round(performance.now() - started);
+  state.evaluations += 1;
+  closeExplanations();
   if (code === 200) {
-    renderExplanation($("explain"), body, (span) => span.file === "<input>" && reveal(editors.rulesetView, spanRange(editors.rulesetView.state.doc, span)));
-    $("explain").scrollIntoView({ block: "nearest" });
+    state.reportKey = JSON.stringify(sent);
+    renderReport($("report"), body, { explain: explainRow, showRule, showPointer }, state.filters);
+    anySubject.refresh(body);
+    status(`Evaluated in ${ms} ms: ${body.summary.status}`, body.summary.status === "compliant" ? "ok" : "warn");
   } else {
-    renderFailure($("explain"), body);
+    state.reportKey = null;
+    renderFailure($("report"), body);
+    anySubject.refresh(null);
+    status(body.message || `error ${code}`, "error");
   }
+  markStale();
+}
+
+/** Remove every explanation shown (one is open at a time, under what it explains). */
+function closeExplanations() {
+  document.querySelectorAll(".explain-inline").forEach((el) => el.remove());
+  document.querySelectorAll(".item.selected").forEach((el) => el.classList.remove("selected"));
+  document.querySelectorAll(".explain-button[aria-expanded=true]").forEach((el) => el.setAttribute("aria-expanded", "false"));
+}
+
+/** An explanation box: placed by `place(box)`, filled when /api/explain answers. */
+async function showExplanation(rule, subject, place) {
+  closeExplanations();
+  const box = h("div", { className: "explain-inline", attrs: { "data-testid": "explain", role: "region", "aria-label": `Why ${rule}` } },
+    h("p", { className: "muted", text: "Explaining…" }));
+  place(box);
+  state.graph?.select(`rule:${rule}`);
+  const { status: code, body } = await post("/api/explain", { ...request(), rule, subject });
+  if (!box.isConnected) return;
+  const close = h("button", { className: "close", text: "×", title: "Close the explanation", attrs: { "aria-label": "Close", "data-testid": "explain-close" }, on: { click: closeExplanations } });
+  if (code === 200) {
+    renderExplanation(box, body, (span) => span.file === "<input>" && reveal(editors.rulesetView, spanRange(editors.rulesetView.state.doc, span)));
+  } else {
+    renderFailure(box, body);
+  }
+  box.prepend(close);
+  box.scrollIntoView({ block: "nearest" });
+}
+
+function explainRow(row, element) {
+  showExplanation(row.rule, row.subject ? row.subject.pointer : null, (box) => {
+    element.classList.add("selected");
+    element.querySelector(".explain-button")?.setAttribute("aria-expanded", "true");
+    element.after(box);
+  });
+}
+
+function explainAny(rule, subject) {
+  showExplanation(rule, subject, (box) => $("explain-any-result").append(box));
 }
 
 function showRule(rule, source) {
@@ -186,27 +257,51 @@ function showPointer(pointer) {
 
 // ---------------------------------------------------------------- share
 
+function shareState() {
+  const { ruleset, snapshot, folder } = request();
+  return { folder, ruleset, snapshot, rulesetName: state.rulesetName, snapshotName: state.snapshotName };
+}
+
+/** A short link kept by the server (`/s/<id>`), or the whole state in the fragment without a store. */
 async function share() {
-  const hash = await encodeState({ ...request(), rulesetName: state.rulesetName, snapshotName: state.snapshotName });
-  history.replaceState(null, "", hash);
-  const link = $("share-link");
-  link.value = location.href;
-  link.hidden = false;
-  link.select();
+  let link;
+  if (state.config?.share.store) {
+    const { status: code, body } = await storeState(shareState());
+    if (code !== 200) {
+      status(`Cannot share: ${body.message || `error ${code}`}`, "error");
+      return;
+    }
+    link = body.url;
+    history.replaceState(null, "", `/s/${body.id}`);
+  } else {
+    history.replaceState(null, "", `/${await encodeState(shareState())}`);
+    link = location.href;
+  }
+  const box = $("share-link");
+  box.value = link;
+  box.hidden = false;
+  box.select();
   try {
-    await navigator.clipboard.writeText(location.href);
-    status(`Link copied (${location.href.length} characters)`, "ok");
+    await navigator.clipboard.writeText(link);
+    status(`Link copied (${link.length} characters)`, "ok");
   } catch {
-    status(`Link ready (${location.href.length} characters): copy it from the box`, "ok");
+    status(`Link ready (${link.length} characters): copy it from the box`, "ok");
   }
 }
 
-async function openShared(hash) {
+/** The state a link names: `/s/<id>` (kept by the server) or `#v1.…` (in the link itself). */
+async function sharedState() {
+  const kept = location.pathname.match(/^\/s\/(.+)$/);
+  if (kept) return loadShared(decodeURIComponent(kept[1]));
+  return decodeState(location.hash);
+}
+
+async function openShared() {
   let shared;
   try {
-    shared = await decodeState(hash);
+    shared = await sharedState();
   } catch (err) {
-    status(`This share link is damaged: ${err.message}`, "error");
+    status(`This share link cannot be opened: ${err.message}`, "error");
     return false;
   }
   if (!shared) return false;
@@ -214,7 +309,7 @@ async function openShared(hash) {
   // The file the text stood for, if this server's folder still has it; else the text stands alone.
   const files = folderInfo(state.folder)?.rulesets.map((r) => r.name) || [];
   state.rulesetName = shared.folder === state.folder && files.includes(shared.rulesetName) ? shared.rulesetName : null;
-  state.snapshotName = shared.snapshotName || null;
+  state.snapshotName = shared.snapshotName ?? null;
   tickets.ruleset += 1;  // a link's text wins over any file load still in flight
   tickets.snapshot += 1;
   setText(editors.rulesetView, shared.ruleset);
@@ -236,13 +331,20 @@ async function start() {
     context,
     onLint,
     onEvaluate: evaluate,
+    onChange: markStale,
   });
-  const { status: code, body } = await get("/api/examples");
-  if (code !== 200) {
-    status(body.message || "cannot load the examples", "error");
+  anySubject = explainAnyPicker({
+    rulePicker: $("explain-rule"), subjectPicker: $("explain-subject"), button: $("explain-go"),
+    snapshotText: () => editors.snapshotView.state.doc.toString(), explain: explainAny,
+  });
+  anySubject.refresh(null);
+  const [{ status: code, body }, config] = await Promise.all([get("/api/examples"), get("/api/config")]);
+  if (code !== 200 || config.status !== 200) {
+    status(body.message || config.body.message || "cannot load the examples", "error");
     return;
   }
   state.catalog = body;
+  state.config = config.body;
   fillRulesetPicker();
   fillSnapshotPicker();
 
@@ -258,9 +360,10 @@ async function start() {
   });
   $("evaluate").addEventListener("click", evaluate);
   $("share").addEventListener("click", share);
-  window.addEventListener("hashchange", async () => { if (await openShared(location.hash)) await evaluate(); });
+  acceptSnapshotFiles({ input: $("snapshot-file"), pane: $("snapshot-pane"), load: loadSnapshotFile });
+  window.addEventListener("hashchange", async () => { if (await openShared()) await evaluate(); });
 
-  const opened = await openShared(location.hash);
+  const opened = await openShared();
   if (!opened && body.default) {
     state.folder = body.default.folder;
     if (body.default.ruleset) await loadRuleset(body.default.folder, body.default.ruleset);

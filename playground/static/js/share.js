@@ -1,6 +1,23 @@
-// Share links: the ruleset, the snapshot and the folder they belong to, deflated and
-// base64url-encoded into the URL fragment (which browsers never send to a server).
+// Share links. A server with a share store keeps the state (the ruleset, the snapshot,
+// the folder they belong to and the files they came from) and gives a short link,
+// `/s/<id>`; one started with --no-store gets the state deflated and base64url-encoded
+// into the URL fragment (which browsers never send to a server): tens of thousands of
+// characters for a real snapshot, but nothing kept anywhere.
+import { get, post } from "./api.js";
+
 const PREFIX = "#v1.";
+
+/** POST the state to the store: {status, body: {id, url}} or an error body. */
+export function storeState(state) {
+  return post("/api/share", state);
+}
+
+/** The state kept under `id`; throws with the server's words when there is none. */
+export async function loadShared(id) {
+  const { status, body } = await get(`/api/share/${encodeURIComponent(id)}`);
+  if (status !== 200) throw new Error(body.message || `error ${status}`);
+  return body;
+}
 
 function toBase64Url(bytes) {
   let binary = "";
