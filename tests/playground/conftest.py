@@ -16,9 +16,12 @@ from typing import Any, Protocol
 
 import httpx
 import pytest
+from browser_session import artifacts, browser  # the browser tests' fixtures
 from jsonschema import Draft202012Validator
 
 from helpers import DATA, PlaygroundServer
+
+__all__ = ["artifacts", "browser"]
 
 
 class Server(PlaygroundServer):

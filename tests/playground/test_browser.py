@@ -4,7 +4,7 @@ The scenario is a reviewer's: pick the CAC forum ruleset and its violations exam
 (the mini ruleset until the CAC rulesets have rules), evaluate, read a violation and its
 citation, ask why it fired, break the syntax and see it marked at its line, share the
 state and reopen it. Hostile snapshot strings must stay text. Every step leaves a
-screenshot in artifacts/playground/.
+screenshot among the test artifacts (tests/browser_session.py says where).
 """
 
 from __future__ import annotations
@@ -17,20 +17,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_session import (
+    evaluate,
+    needs_chromium,
+    new_page,
+    open_page,
+    pick,
+    set_text,
+    shot,
+    text_of,
+    wait_for_diagnostics,
+)
 
 import lawcode
-from helpers import DATA, ROOT
+from helpers import DATA
 from lawcode.rulesets import bundled_path
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-ARTIFACTS = ROOT / "artifacts" / "playground"
 HOSTILE = (DATA / "playground" / "hostile.json").read_text(encoding="utf-8")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = needs_chromium
 
 
 @dataclass(frozen=True)
@@ -65,90 +70,22 @@ def scenario() -> Scenario:
     return Scenario("mini", "mini.law", "violations.json", "group-member-cap", "g1", "groups-2017 art 8 para 1", "Group caps and info pages.")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def page(browser: Any, url: str) -> Iterator[Any]:
+    context, page, watch = new_page(browser, url, {"width": 1500, "height": 1100})
     yield page
     context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
-
-
-def open_page(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-
-
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def text_of(page: Any, editor: str) -> str:
-    return page.evaluate(f"() => window.playground.{editor}View.state.doc.toString()")
-
-
-def set_text(page: Any, editor: str, text: str) -> None:
-    page.evaluate(
-        "([editor, text]) => { const v = window.playground[editor + 'View']; v.dispatch({changes: {from: 0, to: v.state.doc.length, insert: text}}); }",
-        [editor, text],
-    )
-
-
-def pick(page: Any, folder: str, ruleset: str, example: str) -> None:
-    """Choose a ruleset and an example, and return once every file load has landed.
-
-    Picking a ruleset of another folder also loads that folder's violations example; a
-    test that edited the snapshot before that load (or the explicit pick's) answered
-    would have its edit overwritten (seen in CI under load), so each step waits for
-    the page's count of loads in flight to reach zero.
-    """
-    with page.expect_response(re.compile(r"/api/examples/.+")):
-        page.select_option("[data-testid=ruleset-picker]", value=json.dumps([folder, ruleset], separators=(",", ":")))
-    page.wait_for_function("name => window.playground.state.rulesetName === name && window.playground.state.loading === 0", arg=ruleset)
-    with page.expect_response(re.compile(r"/api/examples/.+")):
-        page.select_option("[data-testid=snapshot-picker]", value=example)
-    page.wait_for_function("name => window.playground.state.snapshotName === name && window.playground.state.loading === 0", arg=example)
-
-
-def evaluate(page: Any) -> Any:
-    with page.expect_response("**/api/evaluate") as response:
-        page.click("#evaluate")
-    assert response.value.status == 200
-    page.wait_for_selector("[data-testid=summary]")
-    return response.value.json()
-
-
-def wait_for_diagnostics(page: Any, editor: str, containing: str = "") -> list[dict[str, Any]]:
-    """The editor's diagnostics, once one whose message contains `containing` is shown."""
-    page.wait_for_function(
-        "([editor, text]) => window.playground.shownDiagnostics(window.playground[editor + 'View']).some(d => d.message.includes(text))",
-        arg=[editor, containing],
-        timeout=15_000,
-    )
-    return page.evaluate(f"() => window.playground.shownDiagnostics(window.playground.{editor}View)")
+    watch.check()
 
 
 def count_nodes(trees: list[dict[str, Any]]) -> int:
     return sum(1 + count_nodes(t["children"]) for t in trees)
 
 
-def test_a_reviewers_session(page: Any, url: str) -> None:
+def test_a_reviewers_session(page: Any, url: str, artifacts: Path) -> None:
     case = scenario()
     open_page(page, url)
-    shot(page, "01-loaded")
+    shot(page, artifacts, "01-loaded")
 
     # Pick the ruleset and its violations example, evaluate.
     pick(page, case.folder, case.ruleset, case.example)
@@ -156,14 +93,14 @@ def test_a_reviewers_session(page: Any, url: str) -> None:
     assert text_of(page, "ruleset") == source.read_text(encoding="utf-8")
     report = evaluate(page)
     assert report["violations"]
-    row = page.locator(f"[data-testid=violations] tbody tr[data-rule='{case.rule}']").filter(has_text=case.subject).first
+    row = page.locator(f"[data-testid=row][data-rule='{case.rule}'][data-outcome=violated]").filter(has_text=case.subject).first
     row.wait_for()
     citation = row.locator("details.citation").first
     assert citation.locator("summary").inner_text() == case.citation
     assert case.summary in (citation.get_attribute("title") or "")
     citation.locator("summary").click()
     assert case.summary in citation.inner_text()
-    shot(page, "02-evaluated")
+    shot(page, artifacts, "02-evaluated")
 
     # Why did it fire? The engine's tree (`lawcode explain`'s), a line per node.
     with page.expect_response("**/api/explain") as answer:
@@ -172,9 +109,9 @@ def test_a_reviewers_session(page: Any, url: str) -> None:
     explanation = answer.value.json()
     assert page.inner_text("[data-testid=outcome]") == "violated"
     assert page.inner_text("[data-testid=reason]") == " — " + explanation["reason"].replace("`", "")
-    assert page.locator("#explain .trace li").count() == count_nodes([c["tree"] for c in explanation["clauses"]]) >= 3
-    assert page.locator("#explain .trace .pointer").count() >= 1
-    shot(page, "03-explain")
+    assert page.locator("[data-testid=explain] .trace li").count() == count_nodes([c["tree"] for c in explanation["clauses"]]) >= 3
+    assert page.locator("[data-testid=explain] .trace .pointer").count() >= 1
+    shot(page, artifacts, "03-explain")
 
     # A syntax error, typed for real, is marked at its line.
     original = text_of(page, "ruleset")
@@ -194,7 +131,7 @@ def test_a_reviewers_session(page: Any, url: str) -> None:
         "() => { const v = window.playground.rulesetView; const el = document.querySelector('#ruleset-editor .cm-lintRange-error'); return v.state.doc.lineAt(v.posAtDOM(el)).number; }"
     )
     assert marked_line == rule_line + 1
-    shot(page, "04-syntax-error")
+    shot(page, artifacts, "04-syntax-error")
     for _ in range(10):
         if text_of(page, "ruleset") == original:
             break
@@ -207,7 +144,7 @@ def test_a_reviewers_session(page: Any, url: str) -> None:
     page.click("#share")
     page.wait_for_selector("[data-testid=share-link]:not([hidden])")
     link = page.input_value("[data-testid=share-link]")
-    assert link.startswith(url) and "#v1." in link
+    assert re.fullmatch(re.escape(url) + r"s/[A-Za-z0-9_-]{16}", link), link  # kept by the server
     summary = page.inner_text("[data-testid=summary]")
     other = page.context.new_page()
     open_page(other, link)
@@ -215,24 +152,24 @@ def test_a_reviewers_session(page: Any, url: str) -> None:
     assert text_of(other, "snapshot") == snapshot
     other.wait_for_selector("[data-testid=summary]")
     assert other.inner_text("[data-testid=summary]") == summary
-    shot(other, "05-shared-link")
+    shot(other, artifacts, "05-shared-link")
     other.close()
 
 
-def test_hostile_snapshot_strings_stay_text(page: Any, url: str) -> None:
+def test_hostile_snapshot_strings_stay_text(page: Any, url: str, artifacts: Path) -> None:
     open_page(page, url)
     pick(page, "mini", "mini.law", "violations.json")
     page.evaluate("() => { delete window.__pwned; }")
     set_text(page, "snapshot", HOSTILE)
     evaluate(page)
-    table = page.locator("[data-testid=violations]")
+    table = page.locator("[data-testid=rows]")
     # Wait for this evaluation's rows: under load, the response awaited above can be the
-    # one the example picker started, and the table still shows its rows.
-    page.locator("[data-testid=violations]", has_text="has 2 members").wait_for(timeout=15_000)
+    # one the example picker started, and the list still shows its rows.
+    page.locator("[data-testid=rows]", has_text="has 2 members").wait_for(timeout=15_000)
     assert "group <img src=x onerror=\"window.__pwned='img'\"> has 2 members" in table.inner_text()
     assert "<script>window.__pwned = 'script'</script>" in table.inner_text()
     with page.expect_response("**/api/explain"):
-        table.locator("tbody tr").first.locator(".explain-button").click()
+        table.locator("[data-testid=row]").first.locator(".explain-button").click()
     page.wait_for_selector("[data-testid=outcome]")
 
     # A schema error echoing a hostile value, in the problems list and the editor tooltip.
@@ -241,7 +178,7 @@ def test_hostile_snapshot_strings_stay_text(page: Any, url: str) -> None:
     assert "<img src=y onerror=" in page.inner_text("[data-testid=snapshot-problems]")
     page.hover("#snapshot-editor .cm-lintRange-error")
     page.wait_for_timeout(600)
-    shot(page, "06-hostile")
+    shot(page, artifacts, "06-hostile")
 
     # And through a share link, whose contents are decoded in the page.
     set_text(page, "snapshot", HOSTILE)
@@ -249,19 +186,19 @@ def test_hostile_snapshot_strings_stay_text(page: Any, url: str) -> None:
     page.wait_for_selector("[data-testid=share-link]:not([hidden])")
     other = page.context.new_page()
     open_page(other, page.input_value("[data-testid=share-link]"))
-    other.wait_for_selector("[data-testid=violations]")
+    other.wait_for_selector("[data-testid=rows] [data-testid=row]")
     other.wait_for_timeout(300)
 
     for p in (page, other):
         assert p.evaluate("() => window.__pwned") is None
         injected = p.evaluate(
-            "() => document.querySelectorAll('main img, main script, main iframe, main [onerror], main [onload], #report svg, #explain svg, main b').length"
+            "() => document.querySelectorAll('main img, main script, main iframe, main [onerror], main [onload], #report svg, [data-testid=explain] svg, main b').length"
         )
         assert injected == 0
     other.close()
 
 
-def test_graph_highlights_the_inputs_of_a_selected_rule(page: Any, url: str) -> None:
+def test_graph_highlights_the_inputs_of_a_selected_rule(page: Any, url: str, artifacts: Path) -> None:
     open_page(page, url)
     pick(page, "mini", "mini.law", "violations.json")
     page.wait_for_selector("[data-testid=graph] .node[data-id='rule:group-member-cap']")
@@ -271,7 +208,7 @@ def test_graph_highlights_the_inputs_of_a_selected_rule(page: Any, url: str) -> 
     assert "rule:log-retention" not in inputs and "field:logs.at" not in inputs
     assert page.locator("[data-testid=graph] .node.selected").get_attribute("data-id") == "rule:group-member-cap"
     assert page.locator("[data-testid=graph] .edge.active").count() >= 4
-    shot(page, "07-graph")
+    shot(page, artifacts, "07-graph")
 
 
 def test_an_undetermined_subject_is_explained_with_the_missing_fact(page: Any, url: str) -> None:
@@ -281,14 +218,14 @@ def test_an_undetermined_subject_is_explained_with_the_missing_fact(page: Any, u
     data["memberships"].append({"user_id": "u4"})  # no group_id: does it count for g1?
     set_text(page, "snapshot", json.dumps(data, indent=2))
     evaluate(page)
-    row = page.locator("[data-testid=undetermined] tbody tr", has_text="group-member-cap").first
+    row = page.locator("[data-testid=row][data-outcome=undetermined]", has_text="group-member-cap").first
     with page.expect_response("**/api/explain"):
         row.locator(".explain-button").click()
     page.wait_for_selector("[data-testid=outcome]")
     assert page.inner_text("[data-testid=outcome]") == "undetermined"
     assert page.inner_text("[data-testid=reason]") == " — a needed fact is missing, so require is unknown"
     assert "/memberships/3/group_id" in page.inner_text("[data-testid=missing]")
-    assert page.locator("#explain .trace .v-missing").count() >= 1
+    assert page.locator("[data-testid=explain] .trace .v-missing").count() >= 1
 
 
 def test_a_snapshot_value_that_breaks_the_schema_is_marked_at_its_line(page: Any, url: str) -> None:
