@@ -61,8 +61,11 @@ error (bad ruleset, unreadable snapshot, unknown rule), reported as diagnostics 
 Checks a snapshot against rulesets (files, or folders of `.law` files) and prints the
 report. Formats: `text` (default; grouped by document and article, the evidence of each
 violation in a dim line below it, a summary table; coloured on a terminal), `json` (the
-stable contract, docs/api.md), `sarif` (SARIF 2.1.0 for code scanning), `junit` (JUnit
-XML for CI dashboards) and `markdown` (for a ticket or a pull request). `-o FILE` writes
+stable contract, docs/api.md), `jsonl` (JSON Lines for pipelines: one record per line,
+violations first, the summary line last), `sarif` (SARIF 2.1.0 for code scanning), `junit`
+(JUnit XML for CI dashboards) and `markdown` (for a ticket or a pull request). `json` and
+`jsonl` are written as they are produced, one violation at a time, so a report with a
+million violations is never held whole (the other formats need it whole). `-o FILE` writes
 the report atomically (a file keeps its mode; through a symlink its target is written; a
 device or a FIFO is written through), and is checked before the evaluation starts: a
 missing folder, a folder, a read-only file or an input of the run (the snapshot, a
@@ -84,6 +87,10 @@ constructs the SQL backends do not compile: they say so, B001, and name the cons
     add(run(f"lawcode check {MINI} -s {SNAP} --fail-on critical", max_lines=3))
     add("\nThe JSON report (the contract; first lines):\n\n")
     add(run(f"lawcode check {MINI} -s {SNAP} -f json", max_lines=30))
+    add("\nJSON Lines: each line one compact record, `violation`, `undetermined` or `not_in_force`\n"
+        "(the JSON report's items, with a `record` field), then a `summary` line with the report's\n"
+        "header and summary; a stream without it was cut short. The shapes: docs/report-lines.schema.json.\n\n")
+    add(run(f"lawcode check {MINI} -s {SNAP} -f jsonl", max_lines=6))
     add("\nSARIF 2.1.0: one SARIF rule per lawcode rule (with its citations and a GitHub\n"
         "`security-severity`), one result per violation (`kind: fail`) or undetermined subject\n"
         "(`kind: open`), located at the rule's source line, with the citation, subject and\n"

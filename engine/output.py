@@ -176,6 +176,23 @@ def write_text(dest: Destination | Path, text: str) -> None:
         handle.write(text.encode("utf-8"))
 
 
+def write_pieces(dest: Destination | Path, pieces: Iterable[bytes]) -> None:
+    """Write bytes as they are produced (a streamed report): a regular file still appears
+    whole or not at all, since the pieces go to the temp sibling; a device or a pipe gets
+    each piece as it comes. If producing a piece fails, the temp file goes with it."""
+    checked = dest if isinstance(dest, Destination) else destination(dest)
+    with opened(checked) as handle:
+        for piece in pieces:
+            handle.write(piece)
+
+
+def stream_to(handle: IO[bytes], pieces: Iterable[bytes]) -> None:
+    """Write pieces to an open handle (standard output) as they come, flushed at the end."""
+    for piece in pieces:
+        handle.write(piece)
+    handle.flush()
+
+
 # ---------------------------------------------------------------- folders
 
 

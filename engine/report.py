@@ -2,12 +2,19 @@
 
 `Report.to_json()` is the documented, stable contract (docs/api.md); every backend
 produces the same report for the same ruleset and snapshot, in the same order.
+
+A `ReportStream` is the same report with its violations and undetermined subjects
+produced one at a time, in report order, for the formats that write as they go
+(`formats/json_format.py`, `formats/jsonl.py`): a platform with poor compliance has
+hundreds of thousands of violations, and none of them needs to be held to be written.
+`Tally` counts what passes for the summary, which comes last in every format.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,20 +142,18 @@ class Report:
 
     @property
     def summary(self) -> dict[str, Any]:
-        by_severity = Counter(v.severity for v in self.violations)
-        by_document = Counter(v.citation.document for v in self.violations)
-        status = "violations" if self.violations else ("undetermined" if self.undetermined else "compliant")
-        return {
-            "status": status,
-            "rules": len(self.rules),
-            "rules_in_force": len(self.rules) - len(self.not_in_force),
-            "not_in_force": len(self.not_in_force),
-            "subjects_checked": self.subjects_checked,
-            "violations": len(self.violations),
-            "undetermined": len(self.undetermined),
-            "by_severity": {s: by_severity[s] for s in reversed(ir.SEVERITIES) if by_severity[s]},
-            "by_document": dict(sorted(by_document.items())),
-        }
+        tally = Tally()
+        for v in self.violations:
+            tally.violation(v)
+        tally.undetermined = len(self.undetermined)
+        return tally.summary(len(self.rules), len(self.not_in_force), self.subjects_checked)
+
+    def stream(self) -> ReportStream:
+        """This report as a stream (what the streaming formats write)."""
+        return ReportStream(
+            self.as_of, self.snapshot, self.rulesets, self.rules, self.not_in_force, self.subjects_checked,
+            lambda: iter(self.violations), lambda: iter(self.undetermined), self.backend, self.documents,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,3 +170,73 @@ class Report:
     def to_json(self, *, indent: bool = True) -> str:
         option = orjson.OPT_INDENT_2 if indent else 0
         return orjson.dumps(self.to_dict(), option=option).decode()
+
+
+class Tally:
+    """The summary's counts, taken as violations pass (the summary is written last)."""
+
+    __slots__ = ("by_document", "by_severity", "undetermined", "violations")
+
+    def __init__(self) -> None:
+        self.by_severity: Counter[str] = Counter()
+        self.by_document: Counter[str] = Counter()
+        self.violations = 0
+        self.undetermined = 0
+
+    def violation(self, v: Violation) -> None:
+        self.violations += 1
+        self.by_severity[v.severity] += 1
+        self.by_document[v.citations[0].document] += 1
+
+    def summary(self, rules: int, not_in_force: int, subjects_checked: int) -> dict[str, Any]:
+        status = "violations" if self.violations else ("undetermined" if self.undetermined else "compliant")
+        return {
+            "status": status,
+            "rules": rules,
+            "rules_in_force": rules - not_in_force,
+            "not_in_force": not_in_force,
+            "subjects_checked": subjects_checked,
+            "violations": self.violations,
+            "undetermined": self.undetermined,
+            "by_severity": {s: self.by_severity[s] for s in reversed(ir.SEVERITIES) if self.by_severity[s]},
+            "by_document": dict(sorted(self.by_document.items())),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReportStream:
+    """A report whose violations and undetermined subjects come one at a time, in report order.
+
+    What is small is held (the header, rules not in force, the number of subjects
+    checked); `violations()` and `undetermined()` each start one pass over what the
+    backend found, so a writer holds one item at a time. `collect()` is the `Report`.
+    """
+
+    as_of: dt.date
+    snapshot: str
+    rulesets: tuple[str, ...]
+    rules: tuple[ir.Rule, ...]
+    not_in_force: tuple[NotInForce, ...]
+    subjects_checked: int
+    violations: Callable[[], Iterator[Violation]]
+    undetermined: Callable[[], Iterator[Undetermined]]
+    backend: str = "python"
+    documents: dict[str, ir.Document] = field(default_factory=dict)
+
+    def header(self) -> dict[str, Any]:
+        """What the JSON report holds before its violations."""
+        return {"lawcode_report": REPORT_VERSION, "as_of": self.as_of.isoformat(), "snapshot": self.snapshot, "rulesets": list(self.rulesets)}
+
+    def collect(self) -> Report:
+        return Report(
+            as_of=self.as_of,
+            snapshot=self.snapshot,
+            rulesets=self.rulesets,
+            rules=self.rules,
+            violations=tuple(self.violations()),
+            undetermined=tuple(self.undetermined()),
+            not_in_force=self.not_in_force,
+            subjects_checked=self.subjects_checked,
+            backend=self.backend,
+            documents=self.documents,
+        )

@@ -1,18 +1,25 @@
-"""Report renderers, one module per output format; each is `render(report, program) -> str`."""
+"""Report renderers, one module per output format; each is `render(report, program) -> str`.
+
+`json` and `jsonl` also write as they go (`pieces(stream, program)`, bytes): `pieces`
+uses that for them, so a report with a million violations is never one string or one
+tuple of objects; the other formats need the whole report and collect the stream first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from lawcode.compiler import Program
-from lawcode.engine.formats import json_format, junit, markdown, sarif, text
-from lawcode.engine.report import Report
+from lawcode.engine.formats import json_format, jsonl, junit, markdown, sarif, text
+from lawcode.engine.report import Report, ReportStream
 
 Renderer = Callable[[Report, Program], str]
+Streamer = Callable[[ReportStream, Program], Iterator[bytes]]
 
 FORMATS: dict[str, Renderer] = {
     "text": text.render,
     "json": json_format.render,
+    "jsonl": jsonl.render,
     "sarif": sarif.render,
     "junit": junit.render,
     "markdown": markdown.render,
@@ -26,4 +33,18 @@ def render(fmt: str, report: Report, program: Program, *, terminal: bool = False
     return FORMATS[fmt](report, program)
 
 
-__all__ = ["FORMATS", "Renderer", "render"]
+STREAMED: dict[str, Streamer] = {
+    "json": json_format.pieces,
+    "jsonl": jsonl.pieces,
+}
+
+
+def pieces(fmt: str, stream: ReportStream, program: Program, *, terminal: bool = False) -> Iterator[bytes]:
+    """The report in `fmt` as bytes, written as produced where the format allows."""
+    streamer = STREAMED.get(fmt)
+    if streamer is not None:
+        return streamer(stream, program)
+    return iter([render(fmt, stream.collect(), program, terminal=terminal).encode("utf-8")])
+
+
+__all__ = ["FORMATS", "STREAMED", "Renderer", "Streamer", "pieces", "render"]

@@ -17,8 +17,9 @@ JSON pointers, messages, order). The modules, in pipeline order:
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 import orjson
@@ -29,7 +30,7 @@ from lawcode.compiler.schema import SnapshotSchema
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
 from lawcode.engine.evaluate import resolve_parameters
-from lawcode.engine.report import Report
+from lawcode.engine.report import Report, ReportStream
 from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, schema_errors, schema_problem
 from lawcode.engine.sql.dialects import Target
 from lawcode.engine.sql.generate import MAX_INLINED_NODES, Batch, Generator, Unsupported, too_large_to_inline
@@ -93,6 +94,30 @@ def evaluate(
     import time
 
     started = time.perf_counter()
+    with evaluating(program, snapshot, backend=backend, rulesets=rulesets, name=name, spark_master=spark_master, engine=engine, timings=timings) as stream:
+        report = stream.collect()
+    if timings is not None:
+        timings["eval"] = time.perf_counter() - started - timings["load"]
+    return report
+
+
+@contextlib.contextmanager
+def evaluating(
+    program: Program,
+    snapshot: str | os.PathLike[str] | bytes | Mapping[str, Any],
+    *,
+    backend: str = "duckdb",
+    rulesets: tuple[str, ...] = (),
+    name: str | None = None,
+    spark_master: str | None = None,
+    engine: Backend | None = None,
+    timings: dict[str, float] | None = None,
+) -> Iterator[ReportStream]:
+    """`evaluate`, as a stream to write inside the block (the backend stays open until it ends):
+    each violation is built when a writer asks for it (`engine.formats.pieces`)."""
+    import time
+
+    started = time.perf_counter()
     source = detect(snapshot, name)
     owned = engine is None
     runner = engine or make_backend(backend, spark_master=spark_master)
@@ -108,15 +133,13 @@ def evaluate(
             batches, shared = plan(program, tables, lazy, params, origins, runner.target)
             created = _create_shared(runner, shared)
             try:
-                report = Assembler(program, runner, lazy, params, origins).report(source.label, rulesets, loaded.lengths, runner.name, batches)
+                stream = Assembler(program, runner, lazy, params, origins).stream(source.label, rulesets, loaded.lengths, runner.name, batches)
             finally:
                 _drop_shared(runner, created)
-            if timings is not None:
-                timings["eval"] = time.perf_counter() - started - timings["load"]
-            return report
         except Unsupported as exc:
             where = f"{exc.span.file}:{exc.span.line}:{exc.span.column}" if exc.span else None
             raise LawcodeError([Diagnostic("B001", f"the {runner.name} backend cannot evaluate this ruleset: {exc}", where=where, hint="use --backend python")]) from None
+        yield stream
     finally:
         if owned:
             runner.close()
@@ -239,4 +262,4 @@ def _path_key(where: str) -> list[str]:
     return pointer_part.split("/")
 
 
-__all__ = ["BACKENDS", "Unsupported", "choose", "evaluate", "make_backend"]
+__all__ = ["BACKENDS", "Unsupported", "choose", "evaluate", "evaluating", "make_backend"]

@@ -27,8 +27,8 @@ from lawcode.compiler.program import Program
 from lawcode.engine import values
 from lawcode.engine.evaluate import TraceNode, TracingEvaluator, iter_nodes
 from lawcode.engine.jsontext import pointer
-from lawcode.engine.report import NotInForce, Report, Subject, Undetermined, Violation
-from lawcode.engine.run import MAX_MISSING, evidence, report_order, rule_source
+from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Undetermined, Violation
+from lawcode.engine.run import MAX_MISSING, evidence, rule_source, subject_key
 from lawcode.engine.snapshot import Entity, Snapshot
 from lawcode.engine.sql.generate import Batch, Probe, RuleQuery, reached
 from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
@@ -100,9 +100,18 @@ class Assembler:
         self.seen: set[str] = set()
 
     def report(self, snapshot_name: str, rulesets: tuple[str, ...], lengths: dict[str, int], backend: str, batches: list[Batch]) -> Report:
+        return self.stream(snapshot_name, rulesets, lengths, backend, batches).collect()
+
+    def stream(self, snapshot_name: str, rulesets: tuple[str, ...], lengths: dict[str, int], backend: str, batches: list[Batch]) -> ReportStream:
+        """The report as a stream: each violation is built when the writer asks for it.
+
+        The reference evaluates rules in program order, and the first trace that reads
+        a definition without arguments is the one that shows it (`seen`); the report
+        lists rules by id. So one cheap pass in program order notes, per rule, which
+        definitions were shown before it (`_seen_before`), and the violations are then
+        built in report order from that. Passes run one at a time (they share `seen`).
+        """
         root: Snapshot = self.lazy
-        violations: list[Violation] = []
-        undetermined: list[Undetermined] = []
         not_in_force: list[NotInForce] = []
         checked = 0
         found: dict[str, tuple[Batch, RuleQuery, list[Row]]] = {}
@@ -111,49 +120,103 @@ class Assembler:
                 rows: list[Row] = []  # no subjects: nothing to ask
             else:
                 rows = self.engine.query(batch.select, batch.text)
+            if rows and batch.rules[0].rule.collection is not None:  # report order, as the reference traces
+                first = batch.rules[0]
+                rows.sort(key=lambda row: subject_key(row[first.subject_id] if row[first.subject_id] is not None else f"#{int(row[first.position])}", int(row[first.position])))
             for query in batch.rules:
                 found[query.rule.id] = (batch, query, rows)
-        for rule in self.program.rules:  # the reference's order: it decides which trace reads a definition first
+        in_force: list[ir.Rule] = []
+        for rule in self.program.rules:
             if not rule.in_force_on(root.as_of):
                 not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until))
                 continue
             checked += 1 if rule.collection is None else lengths.get(rule.collection, 0)
-            batch, query, rows = found[rule.id]
-            for row in rows:
-                if row[query.outcome]:
-                    self._subject(query, batch.types, row, violations, undetermined)
-        return Report(
+            in_force.append(rule)
+        seen_before = self._seen_before(in_force, found)
+        ordered = [found[rule.id] for rule in sorted(in_force, key=lambda r: r.id)]
+
+        def violations() -> Iterator[Violation]:
+            for batch, query, rows in ordered:
+                self.seen = set(seen_before[query.rule.id])
+                for row in rows:
+                    if row[query.outcome] == 1:
+                        yield self._violation(query, batch.types, row)
+                    elif row[query.outcome]:
+                        self._walk(query, row)
+
+        def undetermined() -> Iterator[Undetermined]:
+            for batch, query, rows in ordered:
+                self.seen = set(seen_before[query.rule.id])
+                for row in rows:
+                    if row[query.outcome] == 1:
+                        self._walk(query, row)
+                    elif row[query.outcome]:
+                        yield self._undetermined(query, batch.types, row)
+
+        return ReportStream(
             as_of=root.as_of,
             snapshot=snapshot_name,
             rulesets=rulesets,
             rules=self.program.rules,
-            violations=tuple(sorted(violations, key=report_order)),
-            undetermined=tuple(sorted(undetermined, key=report_order)),
             not_in_force=tuple(sorted(not_in_force, key=lambda n: n.rule)),
             subjects_checked=checked,
+            violations=violations,
+            undetermined=undetermined,
             backend=backend,
             documents=self.program.documents,
         )
 
-    def _subject(self, query: RuleQuery, types: list[T.Type], row: Row, violations: list[Violation], undetermined: list[Undetermined]) -> None:
+    def _seen_before(self, in_force: list[ir.Rule], found: dict[str, tuple[Batch, RuleQuery, list[Row]]]) -> dict[str, frozenset[str]]:
+        """Per rule, the definitions the reference has shown when it starts that rule."""
+        self.seen = set()
+        out: dict[str, frozenset[str]] = {}
+        for rule in in_force:  # the reference's order
+            out[rule.id] = frozenset(self.seen)
+            _, query, rows = found[rule.id]
+            for row in rows:
+                if row[query.outcome]:
+                    self._walk(query, row)
+        return out
+
+    def _walk(self, query: RuleQuery, row: Row) -> None:
+        """What `_nodes` does to `seen` for this row, without building anything."""
+        for probes in query.probes:
+            self._walk_probes(probes, row)
+
+    def _walk_probes(self, probes: list[Probe], row: Row) -> None:
+        for probe in probes:
+            if probe.kind == "group" and probe.name not in self.seen and reached(probe.visit, row):
+                self.seen.add(probe.name)
+                self._walk_probes(probe.items, row)
+
+    def _subject(self, query: RuleQuery, row: Row) -> Subject | None:
         rule = query.rule
-        subject = None
+        if rule.collection is None:
+            return None
         position = int(row[query.position])
-        if rule.collection is not None:
-            raw_id = row[query.subject_id]
-            sid = raw_id if raw_id is not None else f"#{position}"
-            subject = Subject(rule.collection, sid, pointer(rule.collection, position), position)
-        message = self._message(query, types, row)
-        root = TraceNode(ir.Const(None, T.UNKNOWN, rule.span))
+        raw_id = row[query.subject_id]
+        sid = raw_id if raw_id is not None else f"#{position}"
+        return Subject(rule.collection, sid, pointer(rule.collection, position), position)
+
+    def _trace(self, query: RuleQuery, row: Row) -> TraceNode:
+        root = TraceNode(ir.Const(None, T.UNKNOWN, query.rule.span))
         for probes in query.probes:
             root.children.extend(self._nodes(probes, row))
-        if row[query.outcome] == 1:
-            violations.append(
-                Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(self.program, [root], self.ladders), rule_source(rule))
-            )
-        else:
-            missing = [p for n in iter_nodes(root) for p in n.missing]
-            undetermined.append(Undetermined(rule.id, rule.severity, rule.citations, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message))
+        return root
+
+    def _violation(self, query: RuleQuery, types: list[T.Type], row: Row) -> Violation:
+        rule = query.rule
+        subject = self._subject(query, row)
+        message = self._message(query, types, row)
+        found = evidence(self.program, [self._trace(query, row)], self.ladders)
+        return Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, found, rule_source(rule))
+
+    def _undetermined(self, query: RuleQuery, types: list[T.Type], row: Row) -> Undetermined:
+        rule = query.rule
+        subject = self._subject(query, row)
+        message = self._message(query, types, row)
+        missing = [p for n in iter_nodes(self._trace(query, row)) for p in n.missing]
+        return Undetermined(rule.id, rule.severity, rule.citations, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message)
 
     def _message(self, query: RuleQuery, types: list[T.Type], row: Row) -> str:
         out = []

@@ -7,8 +7,12 @@ nothing. `lint` compiles and prints every diagnostic, for an editor or a pre-com
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -22,17 +26,20 @@ from lawcode.cli.common import (
     print_error,
     ruleset_files,
     ruleset_paths,
-    write_or_exit,
 )
 from lawcode.compiler.ir import SEVERITIES
 from lawcode.dsl.diagnostics import LawcodeError
-from lawcode.engine.formats import FORMATS, render
+from lawcode.engine.formats import FORMATS, pieces
+from lawcode.engine.output import Destination, stream_to, write_pieces
+from lawcode.engine.report import ReportStream, Undetermined, Violation
+
+_Item = TypeVar("_Item", Violation, Undetermined)
 
 
 @click.command("check")
 @ruleset_paths
 @click.option("--snapshot", "-s", "snapshot", required=True, type=click.Path(path_type=Path), help="Platform state snapshot: a JSON file, or a directory of JSON Lines or Parquet files (see `lawcode snapshot convert`).")
-@click.option("--format", "-f", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Report format.")
+@click.option("--format", "-f", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Report format (json and jsonl are written as they are produced; jsonl: one record per line, the summary last).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file instead of stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True, help="Lowest severity that makes the exit code 1.")
 @click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger JSON snapshots on the python backend (the SQL backends stream any size).")
@@ -44,29 +51,57 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
 
     ruleset = compile_or_exit(paths)
     target = destination_or_exit(output, [*ruleset_files(ruleset), snapshot]) if output is not None else None
+    gate = Gate(SEVERITIES.index(fail_on))
+    terminal = output is None and sys.stdout.isatty()
     try:
         if backend != "python":
             from lawcode.engine.sql import choose
 
             backend = choose(str(snapshot), backend)
         if backend != "python":
-            report = ruleset.evaluate(str(snapshot), backend=backend, spark_master=spark_master)
+            from lawcode.engine.sql import evaluating
+
+            # the report is written inside the block: each violation is built as it is written
+            with evaluating(ruleset.program, str(snapshot), backend=backend, rulesets=ruleset.paths, spark_master=spark_master) as stream:
+                _write(pieces(fmt, gate.watch(stream), ruleset.program, terminal=terminal), target)
         else:
             with TerminalProgress(enabled=wanted()) as progress:
                 loaded = progress.loading("loading the snapshot", lambda: ruleset.load_snapshot(snapshot, max_bytes=max_snapshot_mb * 1_000_000), snapshot)
                 report = ruleset.evaluate(loaded, progress=progress)
+            _write(pieces(fmt, gate.watch(report.stream()), ruleset.program, terminal=terminal), target)
     except LawcodeError as error:
         print_error(error)
         sys.exit(EXIT_ERROR)
-    text = render(fmt, report, ruleset.program, terminal=output is None and sys.stdout.isatty())
+    except BrokenPipeError:  # `lawcode check -f jsonl … | head`: the reader left; say so, and stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        click.echo("lawcode: the output was closed before the report was complete", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FAIL if gate.failing else EXIT_OK)
+
+
+def _write(report: Iterator[bytes], target: Destination | None) -> None:
+    """The report's bytes to the checked file (atomically) or to stdout, as they come."""
     if target is not None:
-        write_or_exit(target, text)
+        write_pieces(target, report)
     else:
-        click.echo(text, nl=False)
-    threshold = SEVERITIES.index(fail_on)
-    severities = [v.severity for v in report.violations] + [u.severity for u in report.undetermined]
-    failing = [s for s in severities if SEVERITIES.index(s) >= threshold]
-    sys.exit(EXIT_FAIL if failing else EXIT_OK)
+        stream_to(click.get_binary_stream("stdout"), report)
+
+
+class Gate:
+    """Whether anything at or above `--fail-on` was reported, noted as the report streams by."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.failing = False
+
+    def watch(self, stream: ReportStream) -> ReportStream:
+        return dataclasses.replace(stream, violations=lambda: self._see(stream.violations()), undetermined=lambda: self._see(stream.undetermined()))
+
+    def _see(self, items: Iterator[_Item]) -> Iterator[_Item]:
+        for item in items:
+            if SEVERITIES.index(item.severity) >= self.threshold:
+                self.failing = True
+            yield item
 
 
 @click.command("lint")
