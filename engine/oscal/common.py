@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import orjson
 
-from lawcode.engine.oscal.ids import content_uuid
+from lawcode.engine.oscal.ids import content_uuid, json_text
 
 OSCAL_VERSION = "1.2.1"  # what the vendored schemas are, and what compliance-trestle 5.2 reads
 NS = "urn:lawcode:oscal"  # the namespace of lawcode's own property names
@@ -40,7 +40,7 @@ def prop(name: str, value: Any, *, remarks: str | None = None, ns: str | None = 
     out: dict[str, Any] = {"name": name}
     if ns:
         out["ns"] = ns
-    out["value"] = value if isinstance(value, str) else orjson.dumps(value).decode()
+    out["value"] = value if isinstance(value, str) else json_text(value)
     if remarks:
         out["remarks"] = remarks
     return out

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from typing import Any
-
-import orjson
 
 from lawcode.compiler import ir
 from lawcode.engine.report import Subject
@@ -28,15 +27,20 @@ from lawcode.engine.report import Subject
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:lawcode:oscal")
 
 
+def json_text(value: Any) -> str:
+    """`value` as compact JSON, keys sorted. The standard library's encoder, not orjson:
+    a subject id may be an integer past 64 bits, which JSON allows and orjson refuses."""
+    return json.dumps(value, default=str, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def content_uuid(kind: str, *parts: Any) -> str:
     """The v5 UUID of `kind` and `parts` (any JSON values): equal inputs, equal UUID."""
-    key = orjson.dumps([kind, *parts], default=str, option=orjson.OPT_SORT_KEYS)
-    return str(uuid.uuid5(NAMESPACE, key.decode()))
+    return str(uuid.uuid5(NAMESPACE, json_text([kind, *parts])))
 
 
 def digest(document: Any) -> str:
     """A SHA-256 of a JSON document, keys sorted: the content a document UUID stands for."""
-    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(json_text(document).encode()).hexdigest()
 
 
 def subject_key(subject: Subject | None) -> list[Any]:
@@ -89,6 +93,7 @@ __all__ = [
     "control_id",
     "day_key",
     "digest",
+    "json_text",
     "method_id",
     "statement_id",
     "subject_key",

@@ -26,8 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from lawcode.compiler import Program, ir
 from lawcode.engine.oscal.common import (
     NIST,
@@ -45,8 +43,10 @@ from lawcode.engine.oscal.ids import (
     citation_control,
     citation_statement,
     content_uuid,
+    control_id,
     day_key,
     digest,
+    json_text,
     subject_key,
     subject_uuid,
 )
@@ -81,7 +81,7 @@ def _evidence(snapshot: str, subject: Subject | None, evidence: tuple[Evidence, 
     if subject is not None:
         out.append({"href": href(snapshot, subject.pointer), "description": f"The subject: {_subject_title(subject)}."})
     for e in evidence:
-        value = orjson.dumps(e.value, default=str).decode()  # JSON: "null" and null stay apart
+        value = json_text(e.value)  # as JSON: the string "null" and null stay apart
         item: dict[str, Any] = {"description": f"{e.expr} = {value}" + (f" ({e.note})" if e.note else "")}
         if e.pointer is not None:
             item = {"href": href(snapshot, e.pointer), **item}
@@ -223,15 +223,22 @@ def back_matter(report: Report) -> tuple[str, dict[str, Any]]:
     return plan, {"resources": resources}
 
 
-def _reviewed(report: Report) -> dict[str, Any]:
+def _reviewed(report: Report, documents: dict[str, ir.Document]) -> dict[str, Any]:
+    """The controls some rule in force checks; with none, all controls less every one
+    (OSCAL has no empty selection)."""
     not_in_force = {n.rule for n in report.not_in_force}
     controls = sorted({citation_control(c) for r in report.rules if r.id not in not_in_force for c in r.citations})
-    if not controls:
-        return {"description": "No rule was in force on the day: no control was reviewed.", "control-selections": [{"description": "none"}]}
-    return {"control-selections": [{"include-controls": [{"control-id": c} for c in controls]}]}
+    if controls:
+        return {"control-selections": [{"include-controls": [{"control-id": c} for c in controls]}]}
+    every = {control_id(d.key, a.unit, a.number) for d in documents.values() for a in d.articles.values()}
+    every |= {citation_control(c) for r in report.rules for c in r.citations}
+    return {
+        "description": "No rule was in force on the day: no control was reviewed.",
+        "control-selections": [{"include-all": {}, "exclude-controls": [{"control-id": c} for c in sorted(every)]}],
+    }
 
 
-def _result(report: Report, assessment: Assessment) -> dict[str, Any]:
+def _result(report: Report, assessment: Assessment, documents: dict[str, ir.Document]) -> dict[str, Any]:
     summary = report.summary
     not_in_force = [
         prop("not-in-force", n.rule, remarks=f"in force from {n.in_force_from or 'the start'} until {n.in_force_until or 'further notice'}")
@@ -257,7 +264,7 @@ def _result(report: Report, assessment: Assessment) -> dict[str, Any]:
             "inventory-items": [assessment.subjects[k] for k in sorted(assessment.subjects)],
             "assessment-assets": tool_assets(),
         }),
-        "reviewed-controls": _reviewed(report),
+        "reviewed-controls": _reviewed(report, documents),
         "observations": assessment.observations,
         "risks": assessment.risks,
         "findings": assessment.findings,
@@ -268,7 +275,7 @@ def build_assessment_results(report: Report, program: Program | None = None) -> 
     """The OSCAL assessment results of one run, as a JSON object (see the module's docstring)."""
     assessment = assess(report)
     plan, resources = back_matter(report)
-    result = _result(report, assessment)
+    result = _result(report, assessment, program.documents if program is not None else report.documents)
     body = {"import-ap": {"href": f"#{plan}", "remarks": "lawcode's plan is its rulesets: see the back matter."}, "results": [result], "back-matter": resources}
     meta = metadata(
         f"lawcode assessment results: {report.snapshot} as of {report.as_of.isoformat()}",
