@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lawcode.compiler import Program
-from lawcode.engine.formats import json_format, jsonl, junit, markdown, sarif, text
+from lawcode.engine.formats import json_format, jsonl, junit, markdown, oscal, sarif, text
 from lawcode.engine.report import Report, ReportStream
 
 Renderer = Callable[[Report, Program], str]
@@ -23,6 +23,8 @@ FORMATS: dict[str, Renderer] = {
     "sarif": sarif.render,
     "junit": junit.render,
     "markdown": markdown.render,
+    "oscal": oscal.render,
+    "oscal-poam": oscal.render_poam,
 }
 
 
