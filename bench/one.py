@@ -3,7 +3,8 @@
     python bench/one.py ENGINE RULESET SNAPSHOT
 
 ENGINE: python | duckdb | spark (lawcode backends), opa (five rules only), duckdb-bare
-(the five rules hand-written in SQL on the Parquet files: the floor for DuckDB).
+(the five rules hand-written in SQL on the Parquet files: the floor for DuckDB),
+python-hand (the five rules hand-written in Python on the JSON: the floor for python).
 """
 
 from __future__ import annotations
@@ -63,6 +64,19 @@ def opa_run(snapshot: str) -> dict[str, object]:
     return {"compile": 0.0, "load": t1 - t0, "eval": t2 - t1, "total": t2 - t0, "violations": len(pairs), "digest": digest(pairs), "undetermined": 0}
 
 
+def hand_run(snapshot: str) -> dict[str, object]:
+    """The five rules hand-written in Python over the JSON (bench/five/hand.py): the floor for `python`."""
+    t0 = time.perf_counter()
+    sys.path.insert(0, str(HERE / "five"))
+    import hand
+
+    data = hand.load(snapshot)
+    t1 = time.perf_counter()
+    pairs, undetermined = hand.check(data)
+    t2 = time.perf_counter()
+    return {"compile": 0.0, "load": t1 - t0, "eval": t2 - t1, "total": t2 - t0, "violations": len(pairs), "digest": digest(pairs), "undetermined": undetermined}
+
+
 def bare_run(directory: str) -> dict[str, object]:
     """The five rules written by hand in DuckDB SQL over the Parquet files: the same
     (rule, subject) pairs as lawcode's violations, kept as a DuckDB table (the floor:
@@ -99,6 +113,8 @@ def main() -> None:
         result = opa_run(snapshot)
     elif engine == "duckdb-bare":
         result = bare_run(snapshot)
+    elif engine == "python-hand":
+        result = hand_run(snapshot)
     else:
         result = lawcode_run(engine, ruleset, snapshot)
     result["rss_mb"] = peak_rss_mb()

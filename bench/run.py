@@ -6,7 +6,8 @@ process's own VmHWM; end to end is the wall time of the whole process, imports i
 1. five rules (bench/five: log retention, member cap, groups founded per person,
    verified before posting, sanction step) on seeded slim CAC-shaped snapshots:
    lawcode python/duckdb from JSON, duckdb from JSON Lines and Parquet, OPA (the Go engine, same rules in
-   Rego), and the same rules hand-written in DuckDB SQL on the Parquet files. Every
+   Rego), and the same rules hand-written in Python on the JSON (bench/five/hand.py) and in
+   DuckDB SQL on the Parquet files. Every
    engine's violations are compared (a digest of the sorted (rule, subject) pairs).
 2. the full CAC rulesets on the CAC example scaled to N users (bench/cac_scale.py: whole
    copies with ids, references and unique fields renumbered, ~1 % of them violating), per
@@ -106,7 +107,7 @@ def five(sizes: list[int], runs: int, opa_max: int, rates: tuple[float, ...] = (
         jsonl = DATA / f"{stem}.jsonl"
         if not jsonl.exists():
             convert(str(json_path), schema, "jsonl", str(jsonl))
-        plan = [("python", json_path), ("duckdb", json_path), ("duckdb", jsonl), ("duckdb", parquet), ("duckdb-bare", parquet)]
+        plan = [("python", json_path), ("python-hand", json_path), ("duckdb", json_path), ("duckdb", jsonl), ("duckdb", parquet), ("duckdb-bare", parquet)]
         if n <= opa_max:
             plan.append(("opa", json_path))
         reference = None

@@ -46,6 +46,7 @@ DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
 ANY = T.UNKNOWN  # as a signature's operand: any type (`present(x)`), as `unknown` fits every type
 ANY_LIST = T.list_of(T.UNKNOWN)  # any list (`len(u.tags)`)
+FAILURES = (OverflowError, ValueError)  # what a Python meaning raises when the value is missing (a date past 9999)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ class Operator:
             return None
         try:
             return self.python(*args)
-        except (OverflowError, ValueError):
+        except FAILURES:
             return None
 
     def result(self, operands: Sequence[T.Type]) -> T.Type | None:
@@ -229,6 +230,11 @@ class Aggregate:
     check: Callable[[T.Type | None], T.Type | str]
     fold: Callable[[Iterable[State], T.Type], Any]
     doc: str
+    # The fold of `kept` states (True, None) then `unsure` ones (None, None), from the two
+    # numbers: what count and exists come to when the join keys are their whole filter (a
+    # hash-index lookup gives the numbers without touching an element). A test checks it
+    # against `fold` on those states.
+    tally: Callable[[int, int, T.Type], Any] | None = None
 
 
 def _count(states: Iterable[State], result: T.Type) -> Any:
@@ -326,8 +332,8 @@ def _extreme(name: str) -> Callable[[T.Type | None], T.Type | str]:
 
 
 _AGGREGATES = (
-    Aggregate("count", False, _counted, _count, "how many elements pass the filter; missing if any element's filter (or join key) is"),
-    Aggregate("exists", False, _tested, _exists, "whether an element passes the filter (Kleene: missing when none is known to, and some might)"),
+    Aggregate("count", False, _counted, _count, "how many elements pass the filter; missing if any element's filter (or join key) is", lambda kept, unsure, _: None if unsure else kept),
+    Aggregate("exists", False, _tested, _exists, "whether an element passes the filter (Kleene: missing when none is known to, and some might)", lambda kept, unsure, _: True if kept else (None if unsure else False)),
     Aggregate("sum", True, _summed, _sum, "the sum of the values (numbers or durations); 0 of nothing; missing if a filter or a value is"),
     Aggregate("min", True, _extreme("min"), _min, "the least value; missing of nothing, or if a filter or a value is"),
     Aggregate("max", True, _extreme("max"), _max, "the greatest value; missing of nothing, or if a filter or a value is"),

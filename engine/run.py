@@ -10,6 +10,7 @@ from lawcode.compiler.graph import reads
 from lawcode.compiler.program import Program
 from lawcode.dsl.spans import text_at
 from lawcode.engine import values
+from lawcode.engine.closures import Compiled
 from lawcode.engine.evaluate import Evaluator, TraceNode, TracingEvaluator, iter_nodes, resolve_parameters
 from lawcode.engine.report import Evidence, NotInForce, Report, Subject, Undetermined, Violation
 from lawcode.engine.snapshot import Entity, Snapshot
@@ -29,7 +30,7 @@ def evaluate(
     total = 0
     if progress is not None:
         total = sum(1 if r.collection is None else len(snapshot.collection(r.collection)) for r in program.rules if r.in_force_on(snapshot.as_of))
-    fast = Evaluator(program, snapshot, params)
+    fast = Compiled(program, snapshot, params)
     tracer = TracingEvaluator(program, snapshot, params, origins)
     violations: list[Violation] = []
     undetermined: list[Undetermined] = []
@@ -39,21 +40,19 @@ def evaluate(
         if not rule.in_force_on(snapshot.as_of):
             not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until))
             continue
-        subjects: list[Entity | None]
-        if rule.collection is None:
-            subjects = [None]
-        else:
-            subjects = [Entity(rule.collection, i, item) for i, item in enumerate(snapshot.collection(rule.collection))]
+        subjects: list[Entity] | list[None] = [None] if rule.collection is None else fast.entities(rule.collection)
+        decide_one, message_of = fast.decision(rule), fast.message(rule)
         for entity in subjects:
             checked += 1
             if progress is not None and checked % PROGRESS_EVERY == 0:
                 progress(checked, total)
             env: dict[str, Any] = {rule.var: entity} if rule.var else {}
-            outcome = decide(fast, rule, env)
+            fast.next_subject()
+            outcome = decide_one(env)
             if outcome is True:
                 continue
             subject = Subject(entity.collection, entity.id, entity.pointer, entity.index) if entity else None
-            message = render_message(fast, rule, env)
+            message = message_of(env)
             traces = [tracer.trace(part, env) for part in _parts(rule)]
             if outcome is False:
                 violations.append(
@@ -79,8 +78,11 @@ def evaluate(
     )
 
 
-def decide(ev: Evaluator, rule: ir.Rule, env: dict[str, Any]) -> bool | None:
-    """True: satisfied; False: violated; None: undetermined (Kleene, as in SQL)."""
+def decide(ev: Evaluator | Compiled, rule: ir.Rule, env: dict[str, Any]) -> bool | None:
+    """True: satisfied; False: violated; None: undetermined (Kleene, as in SQL).
+
+    The decision for one subject by either evaluator (`Compiled.decision` is the same
+    reading compiled once per rule, for the report's loop over every subject)."""
     applies = True if rule.where is None else ev.eval(rule.where, env)
     if applies is False:
         return True
@@ -99,7 +101,7 @@ def _parts(rule: ir.Rule) -> list[ir.Expr]:
     return [e for e in (rule.where, rule.unless, rule.require) if e is not None]
 
 
-def render_message(ev: Evaluator, rule: ir.Rule, env: dict[str, Any]) -> str:
+def render_message(ev: Evaluator | Compiled, rule: ir.Rule, env: dict[str, Any]) -> str:
     out = []
     for part in rule.message:
         if isinstance(part, str):

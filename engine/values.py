@@ -10,7 +10,9 @@ drafting conventions, and the SQL backends reproduce it exactly.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lawcode.compiler import types as T
@@ -81,30 +83,46 @@ def as_duration(text: str) -> dt.timedelta:
 
 def convert(raw: Any, t: T.Type) -> Any:
     """A JSON value read as type `t`; None when absent, null or of the wrong shape."""
-    if raw is None:
-        return None
-    try:
-        if t == T.DATE:
-            return parse_date(raw)
-        if t == T.DATETIME:
-            return parse_datetime(raw)
-        if t == T.DURATION:
-            return as_duration(raw)
-        if t == T.PERIOD:
-            return as_period(raw)
-        if t == T.NUMBER:
-            return raw if isinstance(raw, int | float) and not isinstance(raw, bool) else None
-        if t == T.STRING:
-            return raw if isinstance(raw, str) else None
-        if t == T.BOOL:
-            return raw if isinstance(raw, bool) else None
-        if isinstance(t, T.ListType):
-            if not isinstance(raw, list):
+    return converter(t)(raw)
+
+
+@functools.cache
+def converter(t: T.Type) -> Callable[[Any], Any]:
+    """`convert(·, t)` as one function, chosen once per type: the compiled evaluator reads
+    a field with it, without deciding again per value which type it is reading."""
+    if isinstance(t, T.ListType):
+        element = converter(t.element)
+
+        def listed(raw: Any) -> Any:
+            return [element(x) for x in raw] if isinstance(raw, list) else None
+
+        return listed
+    if t in _PARSERS:
+        parse = _PARSERS[t]
+
+        def parsed(raw: Any) -> Any:
+            if raw is None:
                 return None
-            return [convert(x, t.element) for x in raw]
-    except (ValueError, TypeError, OverflowError):
-        return None
+            try:
+                return parse(raw)
+            except (ValueError, TypeError, OverflowError):
+                return None
+
+        return parsed
+    if t == T.NUMBER:
+        return lambda raw: raw if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    if t in _JSON_KINDS:
+        kind = _JSON_KINDS[t]
+        return lambda raw: raw if isinstance(raw, kind) else None
+    return _as_is
+
+
+def _as_is(raw: Any) -> Any:
     return raw
+
+
+_PARSERS: dict[T.Type, Callable[[Any], Any]] = {T.DATE: parse_date, T.DATETIME: parse_datetime, T.DURATION: as_duration, T.PERIOD: as_period}
+_JSON_KINDS: dict[T.Type, type] = {T.STRING: str, T.BOOL: bool}  # read as they are (a number: not a bool)
 
 
 # ---------------------------------------------------------------- display
