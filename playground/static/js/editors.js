@@ -92,12 +92,16 @@ export function setText(view, text) {
 /**
  * Put the cursor at a span or range, centred in the editor, and bring the whole editor
  * into the window (not just the line: a jump from the report far below would otherwise
- * leave one line of the editor showing at the top of the window).
+ * leave one line of the editor showing at the top of the window). The editor's own
+ * scroller is set here rather than by CodeMirror's scrollIntoView, which would also
+ * scroll the window to centre the line in it.
  */
 export function reveal(view, range) {
   const from = Math.min(range.from, view.state.doc.length);
   const to = Math.min(range.to ?? from, view.state.doc.length);
-  view.dispatch({ selection: { anchor: from, head: to }, effects: EditorView.scrollIntoView(from, { y: "center" }) });
+  view.dispatch({ selection: { anchor: from, head: to } });
+  const line = view.lineBlockAt(from);
+  view.scrollDOM.scrollTop = Math.max(0, line.top + line.height / 2 - view.scrollDOM.clientHeight / 2);
   view.dom.closest(".pane").scrollIntoView({ block: "nearest" });
   view.focus({ preventScroll: true });
 }

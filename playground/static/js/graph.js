@@ -139,7 +139,14 @@ export function renderGraph(root, graph, { onSelect } = {}) {
     if (id && nodeEls.get(id)) {
       const el = nodeEls.get(id);
       if (fromUser && onSelect) onSelect(graph.nodes.find((n) => n.id === id));
-      if (!fromUser) el.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+      // Within the graph's own scroller only: the window stays where the reviewer is
+      // (scrollIntoView would pull the page down to the graph from the report or editor).
+      if (!fromUser) {
+        const scroller = drawing.parentElement;
+        const c = coords.get(id);
+        scroller.scrollLeft = Math.max(0, c.x + NODE_W / 2 - scroller.clientWidth / 2);
+        scroller.scrollTop = Math.max(0, c.y + NODE_H / 2 - scroller.clientHeight / 2);
+      }
     }
   }
   return { select: (id) => select(id, false) };

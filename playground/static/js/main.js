@@ -296,13 +296,14 @@ async function sharedState() {
   return decodeState(location.hash);
 }
 
+/** Open the state a link names: true when opened, false for no link, "failed" (and said so) for a bad one. */
 async function openShared() {
   let shared;
   try {
     shared = await sharedState();
   } catch (err) {
     status(`This share link cannot be opened: ${err.message}`, "error");
-    return false;
+    return "failed";
   }
   if (!shared) return false;
   state.folder = folderInfo(shared.folder) ? shared.folder : state.catalog.default?.folder ?? null;
@@ -361,15 +362,16 @@ async function start() {
   $("evaluate").addEventListener("click", evaluate);
   $("share").addEventListener("click", share);
   acceptSnapshotFiles({ input: $("snapshot-file"), pane: $("snapshot-pane"), load: loadSnapshotFile });
-  window.addEventListener("hashchange", async () => { if (await openShared()) await evaluate(); });
+  window.addEventListener("hashchange", async () => { if (await openShared() === true) await evaluate(); });
 
   const opened = await openShared();
-  if (!opened && body.default) {
+  if (opened !== true && body.default) {
     state.folder = body.default.folder;
     if (body.default.ruleset) await loadRuleset(body.default.folder, body.default.ruleset);
     if (body.default.snapshot) await loadSnapshot(body.default.snapshot);
   }
-  if (editors.rulesetView.state.doc.length && editors.snapshotView.state.doc.length) await evaluate();
+  // After a bad link the examples are loaded but not evaluated: the status keeps saying what was wrong.
+  if (opened !== "failed" && editors.rulesetView.state.doc.length && editors.snapshotView.state.doc.length) await evaluate();
   window.playground = { ...editors, state, shownDiagnostics, ready: true };
   document.body.dataset.ready = "true";
 }
