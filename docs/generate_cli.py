@@ -103,6 +103,9 @@ constructs the SQL backends do not compile: they say so, B001, and name the cons
     add("\nMarkdown, for a reviewer (status, summary tables, findings by document and article,\n"
         "evidence folded in `<details>`; all text from the snapshot is escaped):\n\n")
     add(run(f"lawcode check {MINI} -s {SNAP} -f markdown", max_lines=40))
+    add("\nOSCAL 1.2.1 assessment results (`-f oscal`: an observation, risk and finding per\n"
+        "violation) or a plan of action and milestones (`-f oscal-poam`); see docs/oscal.md:\n\n")
+    add(run(f"lawcode check {MINI} -s {SNAP} -f oscal", max_lines=25))
     add("\nOn the bundled rulesets (first lines):\n\n")
     add(run(f"lawcode check {CAC} -s {CAC_SNAP}", max_lines=14))
 
@@ -198,6 +201,18 @@ are not applicable, and which are not encoded.
 
 """)
     add(run(f"lawcode coverage {CAC}", max_lines=30))
+
+    add("""
+## lawcode export
+
+`lawcode export catalog` writes the regulations the rulesets cite as one OSCAL 1.2.1
+catalog: a group per document, a control per article, paragraphs and items as statement
+parts, rules as assessment methods, parameters with their defaults (docs/oscal.md).
+`--document KEY` keeps only some documents; `-o FILE` writes a file (never an input).
+
+""")
+    add(run(f"lawcode export catalog {MINI}", max_lines=40))
+    add(run(f"lawcode export catalog {CAC} --document groups-2071"))
 
     add("""
 ## lawcode playground
