@@ -3,13 +3,21 @@
 A citation must name a document, article, paragraph and item that the ruleset has
 declared: a rule that cites an article the regulation does not have is a compile error,
 because a wrong citation in a violation report is worse than none.
+
+A citation carries the days its provision has effect: the document's `in_force` (and
+`until`, when a later text replaced it), narrowed by the article's, paragraph's and
+item's own `in_force from/until` where a later text replaced just that part. Rules ask
+their citations (`ir.Rule.citations_on`), so every backend decides alike.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from lawcode.compiler import ir
 from lawcode.dsl import ast
 from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
+from lawcode.dsl.spans import Span
 
 
 def lower_document(doc: ast.Document, problems: list[Diagnostic]) -> ir.Document:
@@ -18,6 +26,7 @@ def lower_document(doc: ast.Document, problems: list[Diagnostic]) -> ir.Document
             problems.append(
                 error("E020", f"document `{doc.key}` has no `{field}`", doc.span, f"add `{field} …` inside the document block")
             )
+    _check_period(f"document `{doc.key}`", doc.in_force, doc.in_force_until, doc.span, problems)
     articles: dict[int, ir.Article] = {}
     for art in doc.articles:
         if art.number in articles:
@@ -30,9 +39,12 @@ def lower_document(doc: ast.Document, problems: list[Diagnostic]) -> ir.Document
             for it in para.items:
                 if it.number in items:
                     problems.append(error("E021", f"item {it.number} of paragraph {para.number} is declared twice", it.span))
-                items[it.number] = ir.Item(it.number, it.summary, it.not_applicable, it.span)
-            paragraphs[para.number] = ir.Paragraph(para.number, para.summary, para.not_applicable, items, para.span)
-        articles[art.number] = ir.Article(art.unit, art.number, art.summary, art.not_applicable, paragraphs, art.span)
+                _check_unit(f"item {it.number} of paragraph {para.number}", it, problems)
+                items[it.number] = ir.Item(it.number, it.summary, it.not_applicable, it.span, it.partial, it.in_force_from, it.in_force_until)
+            _check_unit(f"paragraph {para.number} of {art.unit} {art.number}", para, problems)
+            paragraphs[para.number] = ir.Paragraph(para.number, para.summary, para.not_applicable, items, para.span, para.partial, para.in_force_from, para.in_force_until)
+        _check_unit(f"{art.unit} {art.number} of `{doc.key}`", art, problems)
+        articles[art.number] = ir.Article(art.unit, art.number, art.summary, art.not_applicable, paragraphs, art.span, art.partial, art.in_force_from, art.in_force_until)
     units = {a.unit for a in articles.values()}
     if len(units) > 1:
         problems.append(error("E022", f"document `{doc.key}` mixes `article` and `task` numbering", doc.span, "use one unit per document"))
@@ -45,7 +57,31 @@ def lower_document(doc: ast.Document, problems: list[Diagnostic]) -> ir.Document
         doc.source or "",
         articles,
         doc.span,
+        doc.in_force_until,
     )
+
+
+def _check_unit(what: str, unit: ast.Article | ast.Paragraph | ast.Item, problems: list[Diagnostic]) -> None:
+    _check_period(what, unit.in_force_from, unit.in_force_until, unit.span, problems)
+    if unit.partial is not None and unit.not_applicable is not None:
+        problems.append(error("E027", f"{what} is both `partial` and `not_applicable`", unit.span, "a part that binds no platform has nothing partly checked: keep one"))
+    if unit.partial is not None and not unit.partial.strip():
+        problems.append(error("E027", f"{what} is `partial` without saying what is not checked", unit.span, 'write it: `partial "in-group roles are not checked"`'))
+
+
+def _check_period(what: str, start: dt.date | None, until: dt.date | None, span: Span, problems: list[Diagnostic]) -> None:
+    if start is not None and until is not None and until < start:
+        problems.append(error("E027", f"{what} stops being in force ({until}) before it starts ({start})", span, "`until` is the last day in force, on or after `from`"))
+
+
+def _narrow(period: tuple[dt.date | None, dt.date | None], start: dt.date | None, until: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """The days within both `period` and [start, until] (None: open)."""
+    low, high = period
+    if start is not None and (low is None or start > low):
+        low = start
+    if until is not None and (high is None or until < high):
+        high = until
+    return low, high
 
 
 def resolve_citation(
@@ -77,6 +113,7 @@ def resolve_citation(
         )
         return None
     summary = art.summary
+    period = _narrow((doc.in_force, doc.in_force_until), art.in_force_from, art.in_force_until)
     if cite.paragraph is not None:
         para = art.paragraphs.get(cite.paragraph)
         if para is None:
@@ -86,6 +123,7 @@ def resolve_citation(
             )
             return None
         summary = para.summary or summary
+        period = _narrow(period, para.in_force_from, para.in_force_until)
         if cite.item is not None:
             item = para.items.get(cite.item)
             if item is None:
@@ -95,7 +133,8 @@ def resolve_citation(
                 )
                 return None
             summary = item.summary or summary
+            period = _narrow(period, item.in_force_from, item.in_force_until)
     elif cite.item is not None:
         problems.append(error("E026", "an item is cited without its paragraph", cite.span, "write `para N item M`"))
         return None
-    return ir.Citation(doc.key, unit, cite.article, cite.paragraph, cite.item, summary, cite.span)
+    return ir.Citation(doc.key, unit, cite.article, cite.paragraph, cite.item, summary, cite.span, *period)

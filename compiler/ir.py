@@ -278,6 +278,9 @@ class Item:
     summary: str | None
     not_applicable: str | None
     span: Span
+    partial: str | None = None  # what of its duty no rule checks (`partial "…"`)
+    in_force_from: dt.date | None = None  # its own dates, where a later text replaced just this part
+    in_force_until: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +290,9 @@ class Paragraph:
     not_applicable: str | None
     items: dict[int, Item]
     span: Span
+    partial: str | None = None
+    in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +303,9 @@ class Article:
     not_applicable: str | None
     paragraphs: dict[int, Paragraph]
     span: Span
+    partial: str | None = None
+    in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +318,12 @@ class Document:
     source: str
     articles: dict[int, Article]
     span: Span
+    in_force_until: dt.date | None = None  # the last day before a later text replaced it
+
+
+def within(day: dt.date, start: dt.date | None, until: dt.date | None) -> bool:
+    """`start <= day <= until`, either bound open when None (both inclusive)."""
+    return (start is None or start <= day) and (until is None or day <= until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +335,13 @@ class Citation:
     item: int | None
     summary: str | None  # the most specific summary declared
     span: Span
+    # When the cited provision has effect: its document's dates narrowed by those of the
+    # article, paragraph and item it names (`citations.resolve_citation` computes them).
+    in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return within(day, self.in_force_from, self.in_force_until)
 
     @property
     def place(self) -> str:
@@ -376,6 +398,15 @@ class Definition:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A checked rule. `citations` are its basis, the provisions whose words impose its
+    duty, in the order a lawyer cites them; `related` are provisions only relevant to it
+    (`see …`), listed in reports and never deciding when it applies.
+
+    A rule applies on a day while at least one basis citation is in force (and the day is
+    within the rule's own `in_force from/until`): a duty that several texts impose lives
+    as long as any of them. `in_force_from`/`in_force_until` are the envelope of those
+    days, for reports of rules not in force; `citations_on` is what every backend asks."""
+
     id: str
     title: str | None
     severity: str
@@ -390,11 +421,17 @@ class Rule:
     require: Expr
     message: tuple[str | Expr, ...]
     span: Span
+    related: tuple[Citation, ...] = ()
+
+    def citations_on(self, day: dt.date) -> tuple[Citation, ...]:
+        """The basis citations in force on `day`, in the rule's order (empty: the rule does
+        not apply). A violation cites these, the first as its citation."""
+        if not within(day, self.in_force_from, self.in_force_until):
+            return ()
+        return tuple(c for c in self.citations if c.in_force_on(day))
 
     def in_force_on(self, day: dt.date) -> bool:
-        if self.in_force_from is not None and day < self.in_force_from:
-            return False
-        return not (self.in_force_until is not None and day > self.in_force_until)
+        return bool(self.citations_on(day))
 
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")

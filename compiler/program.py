@@ -358,6 +358,11 @@ class Compiler:
         if not decl.citations:
             problems.append(error("E050", f"rule `{decl.id}` cites nothing", decl.span, "every rule names the article it enforces: `cites forum-2017 art 8 para 1`"))
         cites = self._citations(decl.citations)
+        related = self._citations(decl.related)
+        both = {c.label for c in cites} & {c.label for c in related}
+        for cite in decl.related:
+            if _label(cite) in both:
+                problems.append(error("E056", f"`{_label(cite)}` is cited both as the basis of rule `{decl.id}` and under `see`", cite.span, "keep it in `cites` if its words impose the duty, in `see` if it is only relevant"))
         severity = decl.severity or "medium"
         if severity not in ir.SEVERITIES:
             problems.append(error("E051", f"unknown severity `{severity}`", decl.severity_span, did_you_mean(severity, ir.SEVERITIES) or f"severities: {', '.join(ir.SEVERITIES)}"))
@@ -390,12 +395,15 @@ class Compiler:
             message = tuple(p if isinstance(p, str) else lower.expr(p, env) for p in decl.message.parts)
         else:
             message = (decl.title or f"{decl.id} is not met",)
-        start = decl.in_force_from or _latest(cites, self.documents)
-        if decl.in_force_until and start and decl.in_force_until < start:
+        if decl.in_force_until and decl.in_force_from and decl.in_force_until < decl.in_force_from:
             problems.append(error("E055", "the rule stops being in force before it starts", decl.span))
+        elif cites and not any(_overlaps(c, decl.in_force_from, decl.in_force_until) for c in cites):
+            have = "; ".join(f"{c.label} {_days(c.in_force_from, c.in_force_until)}" for c in cites)
+            problems.append(error("E055", f"rule `{decl.id}` is never in force: its own dates ({_days(decl.in_force_from, decl.in_force_until)}) miss every day its basis is in force ({have})", decl.span, "a rule applies while one of the provisions it `cites` is in force: fix its `in_force` or its citations"))
         if len(problems) > before:
             return None
-        return ir.Rule(decl.id, decl.title, severity, kind, cites, start, decl.in_force_until, collection, var, where, unless, require, message, decl.span)
+        start, until = _envelope(cites, decl.in_force_from, decl.in_force_until)
+        return ir.Rule(decl.id, decl.title, severity, kind, cites, start, until, collection, var, where, unless, require, message, decl.span, related)
 
 
 def _all(items: Any) -> ir.Expr:
@@ -414,9 +422,38 @@ def _any(items: Any) -> ir.Expr:
     return out  # type: ignore[no-any-return]
 
 
-def _latest(cites: tuple[ir.Citation, ...], documents: dict[str, ir.Document]) -> dt.date | None:
-    dates = [documents[c.document].in_force for c in cites if documents[c.document].in_force]
-    return max((d for d in dates if d is not None), default=None)
+def _overlaps(cite: ir.Citation, start: dt.date | None, until: dt.date | None) -> bool:
+    """Whether the citation has effect on some day within [start, until] (None: open)."""
+    return (cite.in_force_from is None or until is None or cite.in_force_from <= until) and (
+        cite.in_force_until is None or start is None or cite.in_force_until >= start
+    )
+
+
+def _envelope(cites: tuple[ir.Citation, ...], start: dt.date | None, until: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day a rule can apply: from the earliest of its basis citations'
+    starts to the latest of their ends, within the rule's own dates (None: open). A rule
+    whose basis has a gap (one text ends, another starts later) is in force only on the
+    days `ir.Rule.citations_on` finds; the envelope is what a report of it not in force says."""
+    starts = [c.in_force_from for c in cites]
+    ends = [c.in_force_until for c in cites]
+    low = None if None in starts else min(d for d in starts if d is not None)
+    high = None if None in ends else max(d for d in ends if d is not None)
+    if start is not None and (low is None or start > low):
+        low = start
+    if until is not None and (high is None or until < high):
+        high = until
+    return low, high
+
+
+def _days(start: dt.date | None, until: dt.date | None) -> str:
+    return f"{start or '…'} – {until or '…'}"
+
+
+def _label(cite: ast.Citation) -> str:
+    text = f"{cite.document} {'task' if cite.unit == 'task' else 'art'} {cite.article}"
+    if cite.paragraph is not None:
+        text += f" para {cite.paragraph}"
+    return text + (f" item {cite.item}" if cite.item is not None else "")
 
 
 def _relative(importer: str, target: str) -> str:
