@@ -36,6 +36,7 @@ from lawcode.engine.oscal.common import (
 )
 from lawcode.engine.oscal.ids import (
     citation_control,
+    citation_statement,
     content_uuid,
     control_id,
     digest,
@@ -49,6 +50,27 @@ def _not_applicable(reason: str | None) -> list[dict[str, Any]]:
     return [prop("not-applicable", "true", remarks=reason)] if reason else []
 
 
+def _iso(day: object) -> str | None:
+    return day.isoformat() if isinstance(day, dt.date) else None
+
+
+def _part_props(part: ir.Article | ir.Paragraph | ir.Item) -> list[dict[str, Any]]:
+    """Not applicable, partly checked, and a part's own in-force dates (where a later text
+    replaced just this part). Read with getattr: `partial` and part dates are newer than
+    some compiled programs this module meets."""
+    partial = getattr(part, "partial", None)
+    return [
+        *_not_applicable(part.not_applicable),
+        *([prop("partial", "true", remarks=str(partial))] if partial else []),
+        *props([("in-force-from", _iso(getattr(part, "in_force_from", None))), ("in-force-until", _iso(getattr(part, "in_force_until", None)))]),
+    ]
+
+
+def _links(citations: tuple[ir.Citation, ...], rel: str, controls: set[str]) -> list[dict[str, Any]]:
+    """Links to the cited statements that this catalog holds."""
+    return [{"href": f"#{citation_statement(c)}", "rel": rel, "text": c.label} for c in citations if citation_control(c) in controls]
+
+
 def _item_parts(doc: ir.Document, article: ir.Article) -> list[dict[str, Any]]:
     out = []
     for paragraph in article.paragraphs.values():
@@ -56,7 +78,7 @@ def _item_parts(doc: ir.Document, article: ir.Article) -> list[dict[str, Any]]:
             compact({
                 "id": statement_id(doc.key, article.unit, article.number, paragraph.number, item.number),
                 "name": "item",
-                "props": [prop("label", f"({item.number})", ns=None), *_not_applicable(item.not_applicable)],
+                "props": [prop("label", f"({item.number})", ns=None), *_part_props(item)],
                 "prose": item.summary,
             })
             for item in paragraph.items.values()
@@ -64,7 +86,7 @@ def _item_parts(doc: ir.Document, article: ir.Article) -> list[dict[str, Any]]:
         out.append(compact({
             "id": statement_id(doc.key, article.unit, article.number, paragraph.number),
             "name": "item",
-            "props": [prop("label", str(paragraph.number), ns=None), *_not_applicable(paragraph.not_applicable)],
+            "props": [prop("label", str(paragraph.number), ns=None), *_part_props(paragraph)],
             "prose": paragraph.summary,
             "parts": items,
         }))
@@ -84,8 +106,8 @@ def _rule_uses(program: Program) -> dict[str, list[str]]:
     return out
 
 
-def _method(control: str, rule: ir.Rule, uses: list[str]) -> dict[str, Any]:
-    """A rule as an assessment method of one control it cites."""
+def _method(control: str, rule: ir.Rule, uses: list[str], controls: set[str]) -> dict[str, Any]:
+    """A rule as an assessment method of one control it cites (`controls`: the catalog's)."""
     places = ", ".join(c.label for c in rule.citations)
     prose = f"Checked by lawcode rule `{rule.id}` ({rule.severity}; cites {places})."
     if uses:
@@ -104,6 +126,7 @@ def _method(control: str, rule: ir.Rule, uses: list[str]) -> dict[str, Any]:
                 ("in-force-until", rule.in_force_until.isoformat() if rule.in_force_until else None),
             ]),
         ],
+        "links": [*_links(rule.citations, "reference", controls), *_links(getattr(rule, "related", ()), "related", controls)],
         "prose": prose,
     })
 
@@ -148,7 +171,7 @@ def _control(doc: ir.Document, article: ir.Article, methods: list[dict[str, Any]
         "class": article.unit,
         "title": f"{word} {article.number}",
         "params": params,
-        "props": [prop("label", f"{doc.key} {'task' if article.unit == 'task' else 'art'} {article.number}", ns=None), *_not_applicable(article.not_applicable)],
+        "props": [prop("label", f"{doc.key} {'task' if article.unit == 'task' else 'art'} {article.number}", ns=None), *_part_props(article)],
         "parts": [statement, *methods],
     })
 
@@ -162,6 +185,7 @@ def _group(doc: ir.Document, controls: list[dict[str, Any]]) -> dict[str, Any]:
             ("issuer", doc.issuer),
             ("issued", doc.issued.isoformat() if doc.issued else None),
             ("in-force", doc.in_force.isoformat() if doc.in_force else None),
+            ("in-force-until", _iso(getattr(doc, "in_force_until", None))),
         ]),
         "links": [{"href": href(doc.source) if "://" not in doc.source else doc.source, "rel": "reference", "text": "The official text"}] if doc.source else [],
         "controls": controls,
@@ -191,7 +215,7 @@ def build_catalog(program: Program, documents: Iterable[str] | None = None, *, t
     for rule in sorted(program.rules, key=lambda r: r.id):
         for cid in dict.fromkeys(citation_control(c) for c in rule.citations):
             if cid in controls:
-                methods[cid].append(_method(cid, rule, uses[rule.id]))
+                methods[cid].append(_method(cid, rule, uses[rule.id], controls))
     groups = []
     for doc in docs:
         built = []

@@ -23,6 +23,7 @@ The same violation on the same day has the same UUIDs in every run (`ids.py`).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,14 @@ def _evidence(snapshot: str, subject: Subject | None, evidence: tuple[Evidence, 
             item = {"href": href(snapshot, e.pointer), **item}
         out.append(compact({**item, "props": props([("expression", e.expr), ("value", value)])}))
     return out
+
+
+def basis(rule: ir.Rule, day: dt.date) -> tuple[ir.Citation, ...]:
+    """The citations a rule stands on that day (all of them where the program predates
+    per-provision in-force dates), so findings and reviewed controls name live provisions."""
+    on_day = getattr(rule, "citations_on", None)
+    found: tuple[ir.Citation, ...] = tuple(on_day(day)) if on_day is not None else ()
+    return found or rule.citations
 
 
 def _citation_props(citations: tuple[ir.Citation, ...]) -> list[dict[str, Any]]:
@@ -168,7 +177,7 @@ class Assessment:
     def held(self, rule: ir.Rule) -> None:
         """A rule in force that no subject broke and none left undetermined."""
         finding = self.key("finding", rule.id, None)
-        self._finding(finding, rule.id, None, rule.citations, f"{rule.title or rule.id}: held for every subject checked.", ("satisfied", "pass"), None, None, subject_free=True)
+        self._finding(finding, rule.id, None, basis(rule, self.report.as_of), f"{rule.title or rule.id}: held for every subject checked.", ("satisfied", "pass"), None, None, subject_free=True)
 
     def _finding(self, uuid: str, rule: str, subject: Subject | None, citations: tuple[ir.Citation, ...], text: str, status: tuple[str, str], obs: str | None, risk: str | None, *, subject_free: bool = False) -> None:
         state, reason = status
@@ -227,7 +236,7 @@ def _reviewed(report: Report, documents: dict[str, ir.Document]) -> dict[str, An
     """The controls some rule in force checks; with none, all controls less every one
     (OSCAL has no empty selection)."""
     not_in_force = {n.rule for n in report.not_in_force}
-    controls = sorted({citation_control(c) for r in report.rules if r.id not in not_in_force for c in r.citations})
+    controls = sorted({citation_control(c) for r in report.rules if r.id not in not_in_force for c in basis(r, report.as_of)})
     if controls:
         return {"control-selections": [{"include-controls": [{"control-id": c} for c in controls]}]}
     every = {control_id(d.key, a.unit, a.number) for d in documents.values() for a in d.articles.values()}

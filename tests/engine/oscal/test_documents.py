@@ -249,6 +249,14 @@ def test_catalog_structure_for_the_cac_rulesets() -> None:
     assert sorted(defined) == sorted(program.parameters)  # each parameter defined exactly once
 
 
+@pytest.mark.parametrize("documents", [None, ["groups-2017"], ["comments-2017", "platforms-2021"]])
+def test_links_within_a_catalog_resolve(documents: list[str] | None) -> None:
+    catalog = build_catalog(ruleset(CAC).program, documents)
+    ids = control_parts(catalog)
+    internal = [n["href"][1:] for n in walk(catalog) if str(n.get("href", "")).startswith("#")]
+    assert internal and set(internal) <= ids
+
+
 def test_catalog_of_one_document_and_of_an_unknown_one() -> None:
     program = ruleset(CAC).program
     one = build_catalog(program, ["groups-2017"])
