@@ -6,6 +6,9 @@ For each document, every article (and its paragraphs and items) gets a status:
   contains it: a rule citing a whole article enforces all of it);
 - not applicable: it (or a part containing it) is declared `not_applicable`, with the
   reason;
+- partial: some rule checks it, but the writer declared (`partial "what is not
+  checked"`) that part of its duty is not checked; a part that is partial makes the
+  article or paragraph holding it partial too, so a reader never takes it as checked;
 - NOT ENCODED: neither. A compliance writer must see these, so `lawcode coverage`
   (`lawcode.cli.coverage`, a thin command over `compute`, `to_json` and `print_text`)
   exits 1 when there is one.
@@ -29,6 +32,7 @@ from lawcode.dsl.diagnostics import visible
 
 NOT_ENCODED = "NOT ENCODED"
 NOT_APPLICABLE = "not applicable"
+PARTIAL = "partial"
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Unit:
     number: tuple[int, ...]
     summary: str | None
     reason: str | None = None  # not_applicable reason (own or inherited)
+    partial: str | None = None  # what of its own duty is not checked (`partial "…"`)
     rules: list[str] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)
     children: list[Unit] = field(default_factory=list)
@@ -56,7 +61,13 @@ class Unit:
             kinds |= child.all_kinds()
         if not kinds:
             return NOT_APPLICABLE if self.children else NOT_ENCODED
+        if self.partly():
+            return PARTIAL
         return " + ".join(k for k in ("data", "attestation") if k in kinds)
+
+    def partly(self) -> bool:
+        """Declared partial itself, or holding a part that is (and checked at all)."""
+        return self.partial is not None or any(c.status == PARTIAL for c in self.children)
 
     def all_kinds(self) -> set[str]:
         out = set(self.kinds)
@@ -77,6 +88,8 @@ class Unit:
             "status": self.status,
             "summary": self.summary,
             "not_applicable": self.reason,
+            "partial": self.partial,
+            "checked_by": [k for k in ("data", "attestation") if k in self.all_kinds()],
             "rules": self.all_rules(),
             "parts": [c.to_json() for c in self.children],
         }
@@ -93,6 +106,20 @@ class DocumentCoverage:
         for art in self.articles:
             out[art.status] = out.get(art.status, 0) + 1
         return out
+
+    def partial_units(self) -> list[Unit]:
+        """Every article, paragraph or item declared `partial`, in document order."""
+        found: list[Unit] = []
+
+        def walk(u: Unit) -> None:
+            if u.partial is not None:
+                found.append(u)
+            for c in u.children:
+                walk(c)
+
+        for art in self.articles:
+            walk(art)
+        return found
 
     def leaves(self) -> list[Unit]:
         found: list[Unit] = []
@@ -121,13 +148,13 @@ def compute(ruleset: Ruleset) -> list[DocumentCoverage]:
         articles = []
         for art in doc.articles.values():
             word = "task" if art.unit == "task" else "art"
-            a = Unit(key, f"{word} {art.number}", "article", (art.number,), art.summary, art.not_applicable)
+            a = Unit(key, f"{word} {art.number}", "article", (art.number,), art.summary, art.not_applicable, art.partial)
             _attach(a, cites.get((key, art.number, None, None), []), None)
             for para in art.paragraphs.values():
-                p = Unit(key, f"{a.label} para {para.number}", "paragraph", (art.number, para.number), para.summary, para.not_applicable or a.reason)
+                p = Unit(key, f"{a.label} para {para.number}", "paragraph", (art.number, para.number), para.summary, para.not_applicable or a.reason, para.partial)
                 _attach(p, cites.get((key, art.number, para.number, None), []), a)
                 for item in para.items.values():
-                    i = Unit(key, f"{p.label} item {item.number}", "item", (art.number, para.number, item.number), item.summary, item.not_applicable or p.reason)
+                    i = Unit(key, f"{p.label} item {item.number}", "item", (art.number, para.number, item.number), item.summary, item.not_applicable or p.reason, item.partial)
                     _attach(i, cites.get((key, art.number, para.number, item.number), []), p)
                     p.children.append(i)
                 a.children.append(p)
@@ -157,7 +184,7 @@ def to_json(coverage: list[DocumentCoverage]) -> dict[str, Any]:
 
 
 def print_text(coverage: list[DocumentCoverage], console: Console) -> None:
-    styles = {NOT_ENCODED: "bold red", NOT_APPLICABLE: "dim"}
+    styles = {NOT_ENCODED: "bold red", NOT_APPLICABLE: "dim", PARTIAL: "yellow"}
     for doc in coverage:
         console.print(f"\n[bold]{_shown(doc.key)}[/]  {_shown(doc.title)}", highlight=False)
         table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
@@ -172,11 +199,15 @@ def print_text(coverage: list[DocumentCoverage], console: Console) -> None:
         console.print(f"  articles: {len(doc.articles)} ({counts})", highlight=False)
     units = [u for d in coverage for u in d.leaves()]
     missing = [u for u in units if u.status == NOT_ENCODED]
+    partly = [u for d in coverage for u in d.partial_units()]
     share = 100.0 * (len(units) - len(missing)) / len(units) if units else 100.0
     style = "bold green" if not missing else "bold red"
-    console.print(f"\n[{style}]coverage: {len(units) - len(missing)}/{len(units)} parts encoded ({share:.0f}%)[/]", highlight=False)
+    of_which = f", {len([u for u in units if u.status == PARTIAL])} of them partial" if partly else ""
+    console.print(f"\n[{style}]coverage: {len(units) - len(missing)}/{len(units)} parts encoded ({share:.0f}%){of_which}[/]", highlight=False)
     for u in missing:
         console.print(f"  [red]NOT ENCODED[/] {_shown(f'{u.document} {u.label}')}", highlight=False)
+    for u in partly:
+        console.print(f"  [yellow]partial[/] {_shown(f'{u.document} {u.label}')}: not checked: {_shown(u.partial or '')}", highlight=False)
 
 
 def _shown(text: str) -> str:
@@ -187,6 +218,8 @@ def _shown(text: str) -> str:
 def _rows(table: Table, u: Unit, indent: int, styles: dict[str, str]) -> None:
     status = u.status
     detail = (u.reason or "") if status == NOT_APPLICABLE else ", ".join(u.rules) or ("see its parts" if u.children else "")
+    if u.partial is not None:
+        detail += f"; not checked: {u.partial}"
     table.add_row("  " * indent + _shown(u.label), f"[{styles.get(status, 'green')}]{status}[/]", _shown(detail))
     for child in u.children:
         _rows(table, child, indent + 1, styles)
