@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,9 @@ from lawcode.compiler.reading import RULESET, FileRefused, read_text
 from lawcode.dsl import ast
 from lawcode.dsl.cache import parse_file
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
-from lawcode.dsl.parser import parse_module
+from lawcode.dsl.spans import Span
+from lawcode.lsp.chunks import ChunkedParser, moved
+from lawcode.lsp.positions import LineIndex
 
 
 @dataclass(slots=True)
@@ -59,6 +62,16 @@ class Analysis:
     compiler: Compiler | None = None
     diagnostics: dict[str, list[Diagnostic]] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)  # files whose text does not parse now
+    env: tuple[object, ...] = ()  # what rules are checked against (see `_environment`)
+
+
+@dataclass(slots=True)
+class RuleMemo:
+    """A file's rules as last compiled: by each rule's text, where it started and its
+    diagnostics, valid while the environment (`env`) is the same objects."""
+
+    env: tuple[object, ...]
+    rules: dict[str, list[tuple[int, list[Diagnostic]]]]
 
 
 class Workspace:
@@ -73,6 +86,8 @@ class Workspace:
         self.stripped: dict[str, tuple[ast.Module, ast.Module]] = {}
         self.disk: dict[Path, tuple[int, int, str | FileRefused | OSError]] = {}
         self.analyses: dict[Path, Analysis] = {}
+        self.chunked = ChunkedParser()  # open files: a keystroke re-parses one declaration
+        self.rule_memos: dict[str, RuleMemo] = {}
 
     # ------------------------------------------------------------ rulesets
     def root_of(self, path: Path) -> Path:
@@ -125,13 +140,13 @@ class Workspace:
         if known is not None and known.text == text:
             return known
         try:
-            module = parse_file(text, name) if cached else parse_module(text, name)
+            module = parse_file(text, name) if cached else self.chunked.parse(text, name)
             result = Parsed(text, module)
             self.last_good[name] = module
         except LawcodeError as exc:
             result = Parsed(text, None, exc.diagnostics)
         except RecursionError:  # the parser bounds nesting; this is the last line of defence
-            result = Parsed(text, None, (error("E001", "the file is nested too deeply to read", None),))
+            result = Parsed(text, None, (error("E001", "the file is nested too deeply to read", Span(name, 1, 1, 1, 2)),))
         self.parsed[name] = result
         return result
 
@@ -146,14 +161,69 @@ class Workspace:
 
     # ------------------------------------------------------------ checks
     def check(self, root: Path, focus: str | None = None) -> Analysis:
-        """Check the ruleset at `root` as `lint` would; with `focus`, only that file's rules.
+        """Check the ruleset at `root` as `lint` would; with `focus`, for that file only.
 
-        The diagnostics of a focused check are complete for the focused file only.
+        The diagnostics of a focused check are complete for the focused file only (the
+        others keep those of the last check); of its rules, only those whose text
+        changed since the file was last compiled are compiled again, while nothing
+        else (parameters, definitions, ladders, documents, imports) has changed.
         """
         result = Analysis(root)
+        texts, problems = self._texts(result)
+        previous = self.analyses.get(root)
+        if focus is not None and focus in result.broken and previous is not None:
+            return self._broken(result, previous, focus, problems)
+        clean: list[Diagnostic] = []
+
+        def parse_text(text: str, name: str) -> ast.Module:
+            parsed = self.parsed.get(name)
+            if parsed is None or parsed.text != text:
+                parsed = self._parse(text, name, cached=False)
+            module = parsed.module or self.last_good.get(name) or ast.Module(name, (), (), text)
+            if focus is None:
+                return module
+            if name != focus:
+                return self._without_rules(module)
+            return module
+
+        loaded = _load(texts, parse_text, problems)
+        for name in result.texts:
+            module = self.last_good.get(name)
+            if module is not None:
+                result.modules[name] = module
+        if loaded is not None:
+            for name, module in loaded.modules.items():
+                result.paths.setdefault(name, _path_of(name))
+                result.modules.setdefault(name, module)
+                result.texts.setdefault(name, loaded.sources.get(name, ""))
+            result.env = _environment(loaded)
+            names = [focus] if focus is not None else list(loaded.modules)
+            memos = {n: m for n in names if (m := self.rule_memos.get(n)) is not None and n not in result.broken and _same(m.env, result.env)}
+            loaded, clean = _reuse(loaded, result.texts, memos)
+            result.compiler = Compiler(loaded)
+            try:
+                problems.extend(result.compiler.compile().warnings)
+            except LawcodeError as exc:
+                problems.extend(exc.diagnostics)
+            problems.extend(clean)
+        syntax = {d for name in result.broken for d in self.parsed[name].problems}
+        result.diagnostics = _by_file(problems, result, focus, syntax)
+        if loaded is not None:
+            for name in [focus] if focus is not None else list(result.texts):
+                if name is not None and name not in result.broken and name in result.modules:
+                    self.rule_memos[name] = _memo(result.modules[name], result.texts.get(name, ""), result.diagnostics.get(name, []), result.env)
+        if focus is not None and previous is not None:
+            merged = dict(previous.diagnostics)
+            merged[focus] = result.diagnostics.get(focus, [])
+            result.diagnostics = merged
+        self.analyses[root] = result
+        return result
+
+    def _texts(self, result: Analysis) -> tuple[list[tuple[str, str, Path]], list[Diagnostic]]:
+        """Every file's text (name, text, folder) and parse; what could not be read or parsed."""
         texts: list[tuple[str, str, Path]] = []
         problems: list[Diagnostic] = []
-        for path in self.files_of(root):
+        for path in self.files_of(result.root):
             name = display(path)
             result.paths[name] = path
             text = self.text_of(path)
@@ -170,43 +240,86 @@ class Workspace:
             if parsed.module is None:
                 result.broken.add(name)
                 problems.extend(parsed.problems)
+        return texts, problems
 
-        def parse_text(text: str, name: str) -> ast.Module:
-            parsed = self.parsed.get(name)
-            if parsed is None or parsed.text != text:
-                parsed = self._parse(text, name, cached=False)
-            module = parsed.module or self.last_good.get(name) or ast.Module(name, (), (), text)
-            return module if focus is None or name == focus else self._without_rules(module)
-
-        loaded = _load(texts, parse_text, problems)
-        for name in result.texts:
-            module = self.last_good.get(name)
-            if module is not None:
-                result.modules[name] = module
-        if loaded is not None:
-            for name, module in loaded.modules.items():
-                result.paths.setdefault(name, _path_of(name))
-                if name not in result.modules:
-                    result.modules[name] = module
-                result.texts.setdefault(name, loaded.sources.get(name, ""))
-            result.compiler = Compiler(loaded)
-            try:
-                problems.extend(result.compiler.compile().warnings)
-            except LawcodeError as exc:
-                problems.extend(exc.diagnostics)
-        syntax = {d for name in result.broken for d in self.parsed[name].problems}
-        result.diagnostics = _by_file(problems, result, focus, syntax)
-        previous = self.analyses.get(root)
-        if focus is not None and previous is not None:
-            merged = dict(previous.diagnostics)
-            merged[focus] = result.diagnostics.get(focus, [])
-            result.diagnostics = merged
-        self.analyses[root] = result
+    def _broken(self, result: Analysis, previous: Analysis, focus: str, problems: list[Diagnostic]) -> Analysis:
+        """The focused file does not parse: its syntax errors change, nothing else can."""
+        result.compiler = previous.compiler
+        result.env = previous.env
+        result.modules = {**previous.modules, **{n: m for n, m in self.last_good.items() if n in result.texts}}
+        result.diagnostics = dict(previous.diagnostics)
+        result.diagnostics[focus] = [d for d in problems if d.span is None or d.span.file == focus]
+        self.analyses[result.root] = result
         return result
 
     def forget(self, path: Path) -> None:
         """A file closed: its on-disk text counts again."""
         self.open.pop(path, None)
+
+
+def _environment(loaded: Loaded) -> tuple[object, ...]:
+    """What a rule's diagnostics depend on besides its own text: every module's other
+    declarations and imports, as the objects the parsers keep (an unchanged declaration
+    is the same object from one keystroke to the next)."""
+    out: list[object] = []
+    for name, module in loaded.modules.items():
+        out.append(name)
+        out.extend(d for d in module.declarations if not isinstance(d, ast.Rule))
+        out.append(loaded.imports.get(name, ()))
+    return tuple(out)
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    return len(a) == len(b) and all(x is y or (isinstance(x, str | tuple) and x == y) for x, y in zip(a, b, strict=True))
+
+
+def _rule_text(rule: ast.Rule, lines: LineIndex) -> str:
+    span = rule.span
+    return lines.text[lines.span_offset(span.line, span.column) : lines.span_offset(span.end_line, span.end_column)]
+
+
+def _inside(d: Diagnostic, rule: ast.Rule) -> bool:
+    return d.span is not None and d.span.file == rule.span.file and rule.span.line <= d.span.line <= rule.span.end_line
+
+
+def _memo(module: ast.Module, text: str, diagnostics: list[Diagnostic], env: tuple[object, ...]) -> RuleMemo:
+    lines = LineIndex(text)
+    rules: dict[str, list[tuple[int, list[Diagnostic]]]] = {}
+    for decl in module.declarations:
+        if isinstance(decl, ast.Rule):
+            rules.setdefault(_rule_text(decl, lines), []).append((decl.span.line, [d for d in diagnostics if _inside(d, decl)]))
+    return RuleMemo(env, rules)
+
+
+def _reuse(loaded: Loaded, texts: dict[str, str], memos: dict[str, RuleMemo]) -> tuple[Loaded, list[Diagnostic]]:
+    """`loaded` without the rules whose text is unchanged since their file's memo (in the
+    files that have one), and those rules' diagnostics, moved to where the rules are now.
+    A rule whose id is declared more than once stays, for the compiler to report."""
+    ids = Counter(d.id for module in loaded.modules.values() for d in module.declarations if isinstance(d, ast.Rule))
+    clean: list[Diagnostic] = []
+    modules = dict(loaded.modules)
+    for name, memo in memos.items():
+        module = modules.get(name)
+        if module is None:
+            continue
+        lines = LineIndex(texts.get(name, module.source))
+        left = {key: list(found) for key, found in memo.rules.items()}
+        kept: list[ast.Declaration] = []
+        for decl in module.declarations:
+            if isinstance(decl, ast.Rule) and ids[decl.id] == 1 and (found := left.get(_rule_text(decl, lines))):
+                line, diagnostics = found.pop(0)
+                clean.extend(_moved(d, decl.span.line - line, name) for d in diagnostics)
+                continue
+            kept.append(decl)
+        modules[name] = dataclasses.replace(module, declarations=tuple(kept))
+    return dataclasses.replace(loaded, modules=modules), clean
+
+
+def _moved(d: Diagnostic, lines: int, name: str) -> Diagnostic:
+    if lines == 0:
+        return d
+    notes = tuple((text, moved(span, lines) if span is not None and span.file == name else span) for text, span in d.notes)
+    return dataclasses.replace(d, span=moved(d.span, lines) if d.span is not None else None, notes=notes)
 
 
 def _load(texts: list[tuple[str, str, Path]], parse_text: Callable[[str, str], ast.Module], problems: list[Diagnostic]) -> Loaded | None:
