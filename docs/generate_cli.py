@@ -223,6 +223,17 @@ Serves the web playground (docs/playground.md).
     add(run("lawcode playground --help"))
 
     add("""
+## lawcode lsp
+
+The language server, for editors (docs/editors.md): started by the editor, it speaks the
+Language Server Protocol over stdin and stdout. Diagnostics as you type (those of `lint`),
+hover on citations, fields and names, go to definition, references, the outline,
+completion, formatting (`fmt`) and quick fixes for did-you-mean hints.
+
+""")
+    add(run("lawcode lsp --help"))
+
+    add("""
 ## lawcode snapshot
 
 Converts a snapshot between its input forms (one JSON file; a folder of JSON Lines files,
