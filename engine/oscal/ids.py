@@ -20,6 +20,8 @@ import json
 import uuid
 from typing import Any
 
+import orjson
+
 from lawcode.compiler import ir
 from lawcode.engine.report import Subject
 
@@ -28,9 +30,13 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:lawcode:oscal")
 
 
 def json_text(value: Any) -> str:
-    """`value` as compact JSON, keys sorted. The standard library's encoder, not orjson:
-    a subject id may be an integer past 64 bits, which JSON allows and orjson refuses."""
-    return json.dumps(value, default=str, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """`value` as compact JSON, keys sorted: orjson's, or the standard library's for what
+    orjson refuses (a subject id may be an integer past 64 bits, which JSON allows). The
+    same value always takes the same path, so its text, and its UUID, never change."""
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return json.dumps(value, default=str, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def content_uuid(kind: str, *parts: Any) -> str:
