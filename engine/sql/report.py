@@ -28,7 +28,7 @@ from lawcode.engine import values
 from lawcode.engine.evaluate import TraceNode, TracingEvaluator, iter_nodes
 from lawcode.engine.jsontext import pointer
 from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Undetermined, Violation
-from lawcode.engine.run import MAX_MISSING, evidence, rule_source, subject_key
+from lawcode.engine.run import MAX_MISSING, evidence, rule_source
 from lawcode.engine.snapshot import Entity, Snapshot
 from lawcode.engine.sql.generate import Batch, Probe, RuleQuery, reached
 from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
@@ -89,6 +89,14 @@ def _converter(t: T.Type) -> Callable[[Any], Any]:
     return _same
 
 
+def _position_of(column: int) -> Callable[[Row], int]:
+    def position(row: Row) -> int:
+        found = row[column]
+        return -1 if found is None else int(found)
+
+    return position
+
+
 class Assembler:
     def __init__(self, program: Program, engine: Engine, lazy: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None]) -> None:
         self.program = program
@@ -120,11 +128,11 @@ class Assembler:
                 rows: list[Row] = []  # no subjects: nothing to ask
             else:
                 rows = self.engine.query(batch.select, batch.text)
-            if rows and batch.rules[0].rule.collection is not None:  # report order, as the reference traces
-                first = batch.rules[0]
-                rows.sort(key=lambda row: subject_key(row[first.subject_id] if row[first.subject_id] is not None else f"#{int(row[first.position])}", int(row[first.position])))
+            by_position: dict[int, list[Row]] = {}  # the reference's order (the query's is not kept by every plan)
             for query in batch.rules:
-                found[query.rule.id] = (batch, query, rows)
+                if query.position not in by_position:
+                    by_position[query.position] = sorted(rows, key=_position_of(query.position))
+                found[query.rule.id] = (batch, query, by_position[query.position])
         in_force: list[ir.Rule] = []
         for rule in self.program.rules:
             if not rule.in_force_on(root.as_of):
