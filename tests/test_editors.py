@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import ROOT
 
+from helpers import ROOT
 from lawcode.compiler.operators import FUNCTIONS
 
 GRAMMAR = json.loads((ROOT / "editors" / "lawcode.tmLanguage.json").read_text(encoding="utf-8"))

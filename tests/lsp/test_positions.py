@@ -20,7 +20,7 @@ def test_columns_count_utf16_units_after_chinese_and_astral_characters() -> None
     x = text.index(" x") + 1
     assert index.position(x) == types.Position(line=1, character=len('  title "') + 2 + 2 + 2)
     assert LineIndex(text, types.PositionEncodingKind.Utf32).position(x).character == len('  title "处罚𠀀" ')
-    assert LineIndex(text, types.PositionEncodingKind.Utf8).position(x).character == len('  title "'.encode()) + 3 + 3 + 4 + 2
+    assert LineIndex(text, types.PositionEncodingKind.Utf8).position(x).character == len(b'  title "') + 3 + 3 + 4 + 2
     line, column = index.span_position(x)
     assert (line, column) == (2, len('  title "处罚𠀀" ') + 1)
     span = Span("f", line, column, line, column + 1)

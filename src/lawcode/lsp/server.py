@@ -29,8 +29,10 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from lawcode.compiler.modules import display
-from lawcode.lsp import actions, completion, hover
+from lawcode.compiler.modules import EXTENSION, display
+from lawcode.dsl import ast
+from lawcode.dsl.diagnostics import Diagnostic
+from lawcode.lsp import actions, completion, hover, testfiles
 from lawcode.lsp.diagnostics import to_lsp
 from lawcode.lsp.navigation import Navigator, Place
 from lawcode.lsp.positions import LineIndex, apply_change
@@ -60,6 +62,7 @@ class LawcodeServer(LanguageServer):
         self.published: dict[str, list[types.Diagnostic]] = {}
         self.pending: dict[Path, str | None] = {}  # ruleset root → file to check first
         self.full_timers: dict[Path, asyncio.TimerHandle] = {}
+        self.test_files: dict[Path, tuple[str, list[Diagnostic]]] = {}  # as last checked
 
     @property
     def encoding(self) -> str:
@@ -140,6 +143,26 @@ class LawcodeServer(LanguageServer):
             self.published[uri] = found
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=self.versions.get(path)))
 
+    def check_test_file(self, path: Path) -> None:
+        """Publish the problems of a saved rule test file (`lawcode.lsp.testfiles`)."""
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        problems = testfiles.check(path, display(path), text, self.rule_ids)
+        self.test_files[path] = (text, problems)
+        lines = LineIndex(text, self.encoding)
+        uri = from_fs_path(str(path)) or str(path)
+        found = [to_lsp(d, lines, lambda module: None) for d in problems]
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=self.versions.get(path)))
+
+    def rule_ids(self, folder: Path) -> set[str] | None:
+        """The rule ids of the ruleset in `folder` (None: it has no file that parses)."""
+        analysis = self.rulesets.analysis(self.rulesets.root_of(folder / f"ruleset{EXTENSION}"))
+        if not analysis.modules:
+            return None
+        return {d.id for module in analysis.modules.values() for d in module.declarations if isinstance(d, ast.Rule)}
+
     def report_bug(self, doing: str) -> None:
         text = f"lawcode: internal error while {doing}; please report it:\n{traceback.format_exc()}"
         log.error(text)
@@ -204,8 +227,12 @@ def register(ls: LawcodeServer) -> None:
         if found is None:
             return
         path, root, _ = found
-        ls.rulesets.open[path] = params.text_document.text
         ls.versions[path] = params.text_document.version
+        if path.suffix != EXTENSION:
+            if testfiles.is_test_file(path):
+                ls.check_test_file(path)
+            return
+        ls.rulesets.open[path] = params.text_document.text
         ls.schedule(root, None)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -215,6 +242,8 @@ def register(ls: LawcodeServer) -> None:
         if found is None:
             return
         path, root, name = found
+        if path.suffix != EXTENSION:
+            return  # a test file is checked as saved
         text = ls.rulesets.open.get(path, "")
         for change in params.content_changes:
             text = apply_change(text, change, ls.encoding)
@@ -226,7 +255,9 @@ def register(ls: LawcodeServer) -> None:
     @_safe("saving a file")
     def did_save(ls: LawcodeServer, params: types.DidSaveTextDocumentParams) -> None:
         found = ls.place(params.text_document.uri)
-        if found is not None:
+        if found is not None and testfiles.is_test_file(found[0]):
+            ls.check_test_file(found[0])
+        elif found is not None:
             ls.schedule(found[1], None)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -306,7 +337,12 @@ def register(ls: LawcodeServer) -> None:
         analysis, name, lines = found
         wanted = params.range
         out = []
-        for d in analysis.diagnostics.get(name, []):
+        path = ls.place(params.text_document.uri)
+        diagnostics = analysis.diagnostics.get(name, [])
+        if path is not None and path[0] in ls.test_files:
+            text, diagnostics = ls.test_files[path[0]]
+            lines = LineIndex(text, ls.encoding)
+        for d in diagnostics:
             if d.span is None:
                 continue
             where = lines.span_range(d.span)
