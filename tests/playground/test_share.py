@@ -219,3 +219,17 @@ def test_store_and_no_store_together_are_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--store and --no-store contradict each other" in result.stderr
     assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_the_default_store_is_the_users_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    running = PlaygroundServer("--rulesets", str(DATA / "mini"), "--workers", "1")  # neither --store nor --no-store
+    try:
+        key = share(running.url, state()).json()["id"]
+    finally:
+        running.stop()
+    path = tmp_path / "state" / "lawcode" / "playground-shares.sqlite3"
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT id FROM shares").fetchall() == [(key,)]
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
