@@ -21,6 +21,7 @@ import gc
 import logging
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
@@ -203,8 +204,8 @@ def _request(ls: LawcodeServer, uri: str) -> tuple[Analysis, str, LineIndex] | N
 # ---------------------------------------------------------------- lifecycle and sync
 
 
-def register(ls: LawcodeServer) -> None:
-    """Attach every handler to `ls`."""
+def register_sync(ls: LawcodeServer) -> None:
+    """Attach the handlers of the session and of the files' texts to `ls`."""
 
     @ls.feature(types.INITIALIZE)
     @_safe("starting")
@@ -270,97 +271,109 @@ def register(ls: LawcodeServer) -> None:
         ls.versions.pop(found[0], None)
         ls.schedule(found[1], None)
 
-    # ------------------------------------------------------------ features
+
+@dataclass(frozen=True, slots=True)
+class FileRequest:
+    """A request about one file: its ruleset's last check, its module name, its text."""
+
+    analysis: Analysis
+    name: str
+    lines: LineIndex
+
+
+def _about_file(doing: str) -> Callable[[Callable[[LawcodeServer, Any, FileRequest], Any]], Callable[[LawcodeServer, Any], Any]]:
+    """A handler given the file its request is about (nothing is answered for what is not a
+    file), answering nothing, and logging, where it would have raised."""
+
+    def wrap(handler: Callable[[LawcodeServer, Any, FileRequest], Any]) -> Callable[[LawcodeServer, Any], Any]:
+        def guarded(ls: LawcodeServer, params: Any) -> Any:
+            try:
+                found = _request(ls, params.text_document.uri)
+                return None if found is None else handler(ls, params, FileRequest(*found))
+            except Exception:
+                ls.report_bug(doing)
+                return None
+
+        guarded.__name__ = handler.__name__
+        guarded.__doc__ = handler.__doc__
+        return guarded
+
+    return wrap
+
+
+def register_features(ls: LawcodeServer) -> None:
+    """Attach the handlers of requests about a file (hover, definition, …) to `ls`."""
+
     @ls.feature(types.TEXT_DOCUMENT_HOVER)
-    @_safe("answering a hover")
-    def on_hover(ls: LawcodeServer, params: types.HoverParams) -> types.Hover | None:
-        found = _request(ls, params.text_document.uri)
-        if found is None:
-            return None
-        analysis, name, lines = found
-        return hover.hover(analysis, ls.navigator, name, lines, lines.offset(params.position))
+    @_about_file("answering a hover")
+    def on_hover(ls: LawcodeServer, params: types.HoverParams, file: FileRequest) -> types.Hover | None:
+        return hover.hover(file.analysis, ls.navigator, file.name, file.lines, file.lines.offset(params.position))
 
     @ls.feature(types.TEXT_DOCUMENT_DEFINITION)
-    @_safe("finding a definition")
-    def on_definition(ls: LawcodeServer, params: types.DefinitionParams) -> list[types.Location] | None:
-        found = _request(ls, params.text_document.uri)
-        if found is None:
-            return None
-        analysis, name, lines = found
-        places = ls.navigator.definition(analysis, name, lines, lines.offset(params.position))
-        return [loc for p in places if (loc := ls.location(analysis, p)) is not None] or None
+    @_about_file("finding a definition")
+    def on_definition(ls: LawcodeServer, params: types.DefinitionParams, file: FileRequest) -> list[types.Location] | None:
+        places = ls.navigator.definition(file.analysis, file.name, file.lines, file.lines.offset(params.position))
+        return [loc for p in places if (loc := ls.location(file.analysis, p)) is not None] or None
 
     @ls.feature(types.TEXT_DOCUMENT_REFERENCES)
-    @_safe("finding references")
-    def on_references(ls: LawcodeServer, params: types.ReferenceParams) -> list[types.Location] | None:
-        found = _request(ls, params.text_document.uri)
-        if found is None:
-            return None
-        analysis, name, lines = found
-        places = ls.navigator.references(analysis, name, lines, lines.offset(params.position), params.context.include_declaration)
-        return [loc for p in places if (loc := ls.location(analysis, p)) is not None] or None
+    @_about_file("finding references")
+    def on_references(ls: LawcodeServer, params: types.ReferenceParams, file: FileRequest) -> list[types.Location] | None:
+        offset = file.lines.offset(params.position)
+        places = ls.navigator.references(file.analysis, file.name, file.lines, offset, params.context.include_declaration)
+        return [loc for p in places if (loc := ls.location(file.analysis, p)) is not None] or None
 
     @ls.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    @_safe("listing symbols")
-    def on_symbols(ls: LawcodeServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol] | None:
-        found = _request(ls, params.text_document.uri)
-        if found is None:
-            return None
-        analysis, name, lines = found
-        return ls.navigator.outline(analysis, name, lines)
+    @_about_file("listing symbols")
+    def on_symbols(ls: LawcodeServer, params: types.DocumentSymbolParams, file: FileRequest) -> list[types.DocumentSymbol]:
+        return ls.navigator.outline(file.analysis, file.name, file.lines)
 
     @ls.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", " "]))
-    @_safe("completing")
-    def on_completion(ls: LawcodeServer, params: types.CompletionParams) -> types.CompletionList | None:
-        found = _request(ls, params.text_document.uri)
-        if found is None:
-            return None
-        analysis, name, lines = found
-        items = completion.complete(analysis, name, lines, lines.offset(params.position))
+    @_about_file("completing")
+    def on_completion(ls: LawcodeServer, params: types.CompletionParams, file: FileRequest) -> types.CompletionList:
+        items = completion.complete(file.analysis, file.name, file.lines, file.lines.offset(params.position))
         return types.CompletionList(is_incomplete=False, items=items)
 
     @ls.feature(types.TEXT_DOCUMENT_FORMATTING)
-    @_safe("formatting")
-    def on_formatting(ls: LawcodeServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
-        found = _request(ls, params.text_document.uri)
-        if found is None:
-            return None
-        _analysis, name, lines = found
-        return actions.formatting(lines.text, name, lines)
+    @_about_file("formatting")
+    def on_formatting(ls: LawcodeServer, params: types.DocumentFormattingParams, file: FileRequest) -> list[types.TextEdit]:
+        return actions.formatting(file.lines.text, file.name, file.lines)
 
     @ls.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
-    @_safe("offering fixes")
-    def on_code_action(ls: LawcodeServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        found = _request(ls, params.text_document.uri)
-        if found is None:
-            return None
-        analysis, name, lines = found
-        wanted = params.range
-        out = []
-        path = ls.place(params.text_document.uri)
-        diagnostics = analysis.diagnostics.get(name, [])
-        if path is not None and path[0] in ls.test_files:
-            text, diagnostics = ls.test_files[path[0]]
-            lines = LineIndex(text, ls.encoding)
-        for d in diagnostics:
-            if d.span is None:
-                continue
-            where = lines.span_range(d.span)
-            if (where.end.line, where.end.character) < (wanted.start.line, wanted.start.character):
-                continue
-            if (where.start.line, where.start.character) > (wanted.end.line, wanted.end.character):
-                continue
-            action = actions.quick_fix(d, params.text_document.uri, lines)
-            if action is not None:
-                action.diagnostics = [to_lsp(d, lines, ls.locate(analysis))]
-                out.append(action)
-        return out
+    @_about_file("offering fixes")
+    def on_code_action(ls: LawcodeServer, params: types.CodeActionParams, file: FileRequest) -> list[types.CodeAction]:
+        return code_actions(ls, params, file)
+
+
+def code_actions(ls: LawcodeServer, params: types.CodeActionParams, file: FileRequest) -> list[types.CodeAction]:
+    """A quick fix for each did-you-mean diagnostic the requested range touches."""
+    wanted = params.range
+    lines = file.lines
+    diagnostics = file.analysis.diagnostics.get(file.name, [])
+    path = ls.place(params.text_document.uri)
+    if path is not None and path[0] in ls.test_files:
+        text, diagnostics = ls.test_files[path[0]]
+        lines = LineIndex(text, ls.encoding)
+    out = []
+    for d in diagnostics:
+        if d.span is None:
+            continue
+        where = lines.span_range(d.span)
+        if (where.end.line, where.end.character) < (wanted.start.line, wanted.start.character):
+            continue
+        if (where.start.line, where.start.character) > (wanted.end.line, wanted.end.character):
+            continue
+        action = actions.quick_fix(d, params.text_document.uri, lines)
+        if action is not None:
+            action.diagnostics = [to_lsp(d, lines, ls.locate(file.analysis))]
+            out.append(action)
+    return out
 
 
 def build(rulesets: tuple[Path, ...] = ()) -> LawcodeServer:
     """A server with every handler attached; `rulesets` are folders named on the command line."""
     ls = LawcodeServer(rulesets)
-    register(ls)
+    register_sync(ls)
+    register_features(ls)
     return ls
 
 
