@@ -260,3 +260,16 @@ def test_an_edit_in_one_file_is_reported_in_the_files_that_depend_on_it(cac: Cli
 def test_no_traceback_and_no_internal_error(cac: Client) -> None:
     assert b"Traceback" not in cac.stderr
     assert not [m for m in cac.notifications if m.get("method") == "window/logMessage" and "internal error" in m["params"]["message"]]
+
+
+def test_the_client_can_name_the_ruleset_folders() -> None:
+    """`initializationOptions.rulesets`: here only `common/`, whose ladders cite documents
+    declared in the files above it, so the citations are unknown."""
+    client = Client(cwd=ROOT, env={"LAWCODE_CACHE_DIR": ""})
+    try:
+        client.initialize(CAC, {"rulesets": ["common"]})
+        uri = client.open(CAC / "common" / "ladders.law")
+        codes = {d["code"] for d in client.diagnostics(uri)}
+        assert codes == {"E023"}
+    finally:
+        assert client.close() == 0
