@@ -139,6 +139,15 @@ async def read_json(request: Request, limit: int, seconds: float) -> Any:
         raise ApiError(400, "malformed_json", f"the request body is not valid JSON: {exc}") from None
 
 
+def check_shape(validator: Any, body: Any) -> None:
+    """422 naming the first place (JSON path) where `body` does not fit the request schema."""
+    problems = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.path)))
+    if problems:
+        first = problems[0]
+        where = "/".join(map(str, first.absolute_path)) or "the body"
+        raise ApiError(422, "invalid_request", f"{where}: {first.message}")
+
+
 def create_app(
     limits: Limits | None = None,
     folders: Sequence[Path] = (),
@@ -162,11 +171,7 @@ def create_app(
 
     async def run_job(job: str, request: Request) -> Response:
         body = await read_json(request, limits.max_body_bytes, limits.request_seconds)
-        problems = sorted(validators[job].iter_errors(body), key=lambda e: list(map(str, e.path)))
-        if problems:
-            first = problems[0]
-            where = "/".join(map(str, first.absolute_path)) or "the body"
-            raise ApiError(422, "invalid_request", f"{where}: {first.message}")
+        check_shape(validators[job], body)
         try:
             folder = catalog().folder(body.get("folder"))
         except NotListed as exc:
@@ -226,11 +231,7 @@ def create_app(
 
     async def share_post(request: Request) -> Response:
         body = await read_json(request, limits.max_body_bytes, limits.request_seconds)
-        problems = sorted(share_validator.iter_errors(body), key=lambda e: list(map(str, e.path)))
-        if problems:
-            first = problems[0]
-            where = "/".join(map(str, first.absolute_path)) or "the body"
-            raise ApiError(422, "invalid_request", f"{where}: {first.message}")
+        check_shape(share_validator, body)
         try:
             key = await anyio.to_thread.run_sync(kept().put, body)
         except EntryTooLarge as exc:
