@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -229,11 +230,19 @@ def create_app(
             raise ApiError(404, "no_store", "this server keeps no shared states (started with --no-store): share links carry the state themselves")
         return store
 
+    async def in_store(call: Any, *args: Any) -> Any:
+        """Run a store call off the event loop; a database that fails (disk full, file gone) is a 503."""
+        try:
+            return await anyio.to_thread.run_sync(call, *args)
+        except sqlite3.Error as exc:
+            log.warning("share store %s: %s", store.path if store else "-", exc)
+            raise ApiError(503, "store_failed", f"the share store cannot be used right now ({exc}); try again, or tell whoever runs this server") from None
+
     async def share_post(request: Request) -> Response:
         body = await read_json(request, limits.max_body_bytes, limits.request_seconds)
         check_shape(share_validator, body)
         try:
-            key = await anyio.to_thread.run_sync(kept().put, body)
+            key = await in_store(kept().put, body)
         except EntryTooLarge as exc:
             raise ApiError(413, "too_large", f"{exc}; share a smaller snapshot", limit=exc.limit) from None
         return JSONResponse({"id": key, "url": f"{request.base_url}s/{key}"})
@@ -242,7 +251,7 @@ def create_app(
         key = request.path_params["id"]
         if not valid_id(key):
             raise ApiError(400, "invalid_request", f"`{key[:40]}` is not a share id: {BAD_ID}")
-        state = await anyio.to_thread.run_sync(kept().get, key)
+        state = await in_store(kept().get, key)
         if state is None:
             raise ApiError(404, "not_found", f"no shared state `{key}` here: it was never shared with this server, or the oldest links were dropped to make room")
         return JSONResponse(state)
@@ -250,7 +259,7 @@ def create_app(
     async def shared_page(request: Request) -> Response:
         # The page reads the state through /api/share/{id} and says what is wrong with a bad link.
         key = request.path_params["id"]
-        found = store is not None and valid_id(key) and await anyio.to_thread.run_sync(store.get, key) is not None
+        found = store is not None and valid_id(key) and await in_store(store.get, key) is not None
         return FileResponse(STATIC / "index.html", status_code=200 if found else 404, headers={"Cache-Control": "no-cache"})
 
     async def api_error(request: Request, exc: Exception) -> Response:

@@ -108,7 +108,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "error": {
                 "enum": [
-                    "malformed_json", "invalid_request", "unsupported_media_type", "too_large", "not_found", "no_store",
+                    "malformed_json", "invalid_request", "unsupported_media_type", "too_large", "not_found", "no_store", "store_failed",
                     "invalid_ruleset", "invalid_snapshot", "too_complex", "timeout", "busy", "worker_failed", "internal",
                 ]
             },
@@ -467,7 +467,8 @@ def document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ShareState")}}},
                     "responses": {
                         "200": _ok("The state is kept (or was already): its id and link.", "ShareLink"),
-                        **{k: v for k, v in _POST_ERRORS.items() if k != "503"},
+                        **_POST_ERRORS,
+                        "503": _error("The share store's database failed (`store_failed`: disk full, file removed); nothing was kept."),
                         "413": _error("The body, or the state as kept, is over the limit (`limit`, in bytes)."),
                         "404": _error("The server keeps no shared states (`no_store`: started with --no-store)."),
                         "422": _error("The body does not match ShareState."),
@@ -482,6 +483,7 @@ def document() -> dict[str, Any]:
                         "200": _ok("The state.", "ShareState"),
                         "400": _error("Not a share id (`invalid_request`)."),
                         "404": _error("No state with this id (`not_found`: never shared here, or evicted), or no store (`no_store`)."),
+                        "503": _error("The share store's database failed (`store_failed`)."),
                     },
                 }
             },

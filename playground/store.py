@@ -103,6 +103,8 @@ class ShareStore:
                 tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if found != APPLICATION_ID and (found != 0 or tables):
                     raise StoreRefused(f"{path} is an SQLite database, but not a lawcode share store; pick another file with --store")
+                if not tables:  # a new store: the file shrinks as entries are evicted
+                    db.execute("PRAGMA auto_vacuum = FULL")
                 db.execute("PRAGMA journal_mode = WAL")
                 db.executescript(f"PRAGMA application_id = {APPLICATION_ID};" + SCHEMA)
         except sqlite3.DatabaseError as exc:
@@ -112,7 +114,8 @@ class ShareStore:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # One connection per call: handlers run on several threads (and servers in several processes).
-        db = sqlite3.connect(self.path, timeout=BUSY_MILLISECONDS / 1000, isolation_level=None)
+        # mode=rw: a store file removed under a running server is an error, not a new file.
+        db = sqlite3.connect(f"{self.path.as_uri()}?mode=rw", uri=True, timeout=BUSY_MILLISECONDS / 1000, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_MILLISECONDS}")
             yield db

@@ -233,3 +233,20 @@ def test_the_default_store_is_the_users_own(tmp_path: Path, monkeypatch: pytest.
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT id FROM shares").fetchall() == [(key,)]
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_store_file_removed_under_the_server_is_a_503_not_a_new_file(tmp_path: Path, check: Any) -> None:
+    path = private_folder(tmp_path) / "shares.sqlite3"
+    running = started(store=path)
+    try:
+        key = share(running.url, state()).json()["id"]
+        for leftover in path.parent.iterdir():
+            leftover.unlink()
+        for response, route, method in ((share(running.url, state()), "/api/share", "post"), (fetch(running.url, key), "/api/share/{id}", "get")):
+            assert response.status_code == 503, response.text
+            assert check(response, route, method)["error"] == "store_failed"
+        assert list(path.parent.iterdir()) == []
+        assert httpx.get(running.url + "api/examples").status_code == 200  # the rest still serves
+    finally:
+        running.stop()
+    assert "Traceback" not in "".join(running.output)
