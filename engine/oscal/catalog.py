@@ -29,9 +29,11 @@ from lawcode.engine.oscal.common import (
     compact,
     href,
     lawcode_version,
+    line,
     metadata,
     prop,
     props,
+    prose,
     timestamp,
 )
 from lawcode.engine.oscal.ids import (
@@ -68,7 +70,7 @@ def _part_props(part: ir.Article | ir.Paragraph | ir.Item) -> list[dict[str, Any
 
 def _links(citations: tuple[ir.Citation, ...], rel: str, controls: set[str]) -> list[dict[str, Any]]:
     """Links to the cited statements that this catalog holds."""
-    return [{"href": f"#{citation_statement(c)}", "rel": rel, "text": c.label} for c in citations if citation_control(c) in controls]
+    return [{"href": f"#{citation_statement(c)}", "rel": rel, "text": line(c.label)} for c in citations if citation_control(c) in controls]
 
 
 def _item_parts(doc: ir.Document, article: ir.Article) -> list[dict[str, Any]]:
@@ -79,7 +81,7 @@ def _item_parts(doc: ir.Document, article: ir.Article) -> list[dict[str, Any]]:
                 "id": statement_id(doc.key, article.unit, article.number, paragraph.number, item.number),
                 "name": "item",
                 "props": [prop("label", f"({item.number})", ns=None), *_part_props(item)],
-                "prose": item.summary,
+                "prose": prose(item.summary) if item.summary else None,
             })
             for item in paragraph.items.values()
         ]
@@ -87,7 +89,7 @@ def _item_parts(doc: ir.Document, article: ir.Article) -> list[dict[str, Any]]:
             "id": statement_id(doc.key, article.unit, article.number, paragraph.number),
             "name": "item",
             "props": [prop("label", str(paragraph.number), ns=None), *_part_props(paragraph)],
-            "prose": paragraph.summary,
+            "prose": prose(paragraph.summary) if paragraph.summary else None,
             "parts": items,
         }))
     return out
@@ -109,13 +111,13 @@ def _rule_uses(program: Program) -> dict[str, list[str]]:
 def _method(control: str, rule: ir.Rule, uses: list[str], controls: set[str]) -> dict[str, Any]:
     """A rule as an assessment method of one control it cites (`controls`: the catalog's)."""
     places = ", ".join(c.label for c in rule.citations)
-    prose = f"Checked by lawcode rule `{rule.id}` ({rule.severity}; cites {places})."
+    text = f"Checked by lawcode rule `{rule.id}` ({rule.severity}; cites {places})."
     if uses:
-        prose += " It reads " + ", ".join(f"{{{{ insert: param, {name} }}}}" for name in uses) + "."
+        text += " It reads " + ", ".join(f"{{{{ insert: param, {name} }}}}" for name in uses) + "."
     return compact({
         "id": method_id(control, rule.id),
         "name": "assessment-method",
-        "title": rule.title or rule.id,
+        "title": line(rule.title or rule.id),
         "props": [
             prop("method", "EXAMINE" if rule.kind == "attestation" else "TEST", ns=None),
             *props([
@@ -127,7 +129,7 @@ def _method(control: str, rule: ir.Rule, uses: list[str], controls: set[str]) ->
             ]),
         ],
         "links": [*_links(rule.citations, "reference", controls), *_links(getattr(rule, "related", ()), "related", controls)],
-        "prose": prose,
+        "prose": text,
     })
 
 
@@ -163,7 +165,7 @@ def _control(doc: ir.Document, article: ir.Article, methods: list[dict[str, Any]
     statement = compact({
         "id": statement_id(doc.key, article.unit, article.number),
         "name": "statement",
-        "prose": article.summary,
+        "prose": prose(article.summary) if article.summary else None,
         "parts": _item_parts(doc, article),
     })
     return compact({
@@ -180,7 +182,7 @@ def _group(doc: ir.Document, controls: list[dict[str, Any]]) -> dict[str, Any]:
     return compact({
         "id": doc.key,
         "class": "regulation",
-        "title": doc.title,
+        "title": line(doc.title),
         "props": props([
             ("issuer", doc.issuer),
             ("issued", doc.issued.isoformat() if doc.issued else None),

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import orjson
 
+from lawcode.dsl.diagnostics import visible
 from lawcode.engine.oscal.ids import content_uuid, json_text
 
 OSCAL_VERSION = "1.2.1"  # what the vendored schemas are, and what compliance-trestle 5.2 reads
@@ -30,25 +31,43 @@ def lawcode_version() -> str:
         return "0+unknown"
 
 
+def value(text: str) -> str:
+    """A plain OSCAL string (a property's value): one line, no edge whitespace, never
+    empty, control characters shown (`\\x1b`) rather than kept."""
+    return " ".join(visible(text, newlines=True).split()) or "(empty)"
+
+
+def line(text: str) -> str:
+    """A one-line Markdown text (a title): as `value`, with HTML neutralised, since a GRC
+    tool renders it and the text may come from a snapshot (`<script>` is a group id in
+    the tests)."""
+    return value(text).replace("&", "&amp;").replace("<", "&lt;")
+
+
+def prose(text: str) -> str:
+    """A multi-line Markdown text (a description, a statement): HTML neutralised."""
+    return visible(text, newlines=True).replace("&", "&amp;").replace("<", "&lt;") or "(empty)"
+
+
 def timestamp(day: dt.date) -> str:
     """Midnight UTC of `day`, in the form OSCAL's date-time pattern accepts."""
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def prop(name: str, value: Any, *, remarks: str | None = None, ns: str | None = NS) -> dict[str, Any]:
+def prop(name: str, text: Any, *, remarks: str | None = None, ns: str | None = NS) -> dict[str, Any]:
     """A property; `ns=None` for a name OSCAL itself defines."""
     out: dict[str, Any] = {"name": name}
     if ns:
         out["ns"] = ns
-    out["value"] = value if isinstance(value, str) else json_text(value)
+    out["value"] = value(text if isinstance(text, str) else json_text(text))
     if remarks:
-        out["remarks"] = remarks
+        out["remarks"] = prose(remarks)
     return out
 
 
 def props(pairs: Iterable[tuple[str, Any]]) -> list[dict[str, Any]]:
     """Properties for the pairs whose value is present (a value is never empty in OSCAL)."""
-    return [prop(name, value) for name, value in pairs if value is not None and value != ""]
+    return [prop(name, v) for name, v in pairs if v is not None and v != ""]
 
 
 def compact(node: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +77,7 @@ def compact(node: dict[str, Any]) -> dict[str, Any]:
 
 def metadata(title: str, last_modified: str, version_: str, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return compact({
-        "title": title,
+        "title": line(title),
         "last-modified": last_modified,
         "version": version_,
         "oscal-version": OSCAL_VERSION,
@@ -116,10 +135,13 @@ __all__ = [
     "dumps",
     "href",
     "lawcode_version",
+    "line",
     "metadata",
     "origins",
     "prop",
     "props",
+    "prose",
     "timestamp",
     "tool_assets",
+    "value",
 ]

@@ -16,9 +16,11 @@ from lawcode.compiler import Program
 from lawcode.engine.oscal.common import (
     compact,
     lawcode_version,
+    line,
     metadata,
     prop,
     props,
+    prose,
     timestamp,
     tool_assets,
 )
@@ -33,8 +35,8 @@ def _items(report: Report, open_items: list[Any]) -> list[dict[str, Any]]:
         subject = f"{v.subject.collection} {v.subject.id}" if v.subject else "the platform"
         out.append(compact({
             "uuid": content_uuid("poam-item", v.rule, finding),
-            "title": f"Fix {v.rule} for {subject}",
-            "description": f"{v.message} (breaks {v.citation.label})",
+            "title": line(f"Fix {v.rule} for {subject}"),
+            "description": prose(f"{v.message} (breaks {v.citation.label})"),
             "props": props([("rule", v.rule), ("severity", v.severity), ("status", "open")]),
             "related-findings": [{"finding-uuid": finding}],
             "related-observations": [{"observation-uuid": obs}],

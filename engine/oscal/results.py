@@ -33,10 +33,12 @@ from lawcode.engine.oscal.common import (
     compact,
     href,
     lawcode_version,
+    line,
     metadata,
     origins,
     prop,
     props,
+    prose,
     timestamp,
     tool_assets,
 )
@@ -64,7 +66,7 @@ def _subject_title(subject: Subject | None) -> str:
 def _inventory_item(subject: Subject | None) -> dict[str, Any]:
     return compact({
         "uuid": subject_uuid(subject),
-        "description": f"{_subject_title(subject)}, as the snapshot records it.",
+        "description": prose(f"{_subject_title(subject)}, as the snapshot records it."),
         "props": props([
             ("collection", subject.collection if subject else None),
             ("id", subject.id if subject else None),
@@ -74,16 +76,16 @@ def _inventory_item(subject: Subject | None) -> dict[str, Any]:
 
 
 def _subject_ref(subject: Subject | None) -> dict[str, Any]:
-    return {"subject-uuid": subject_uuid(subject), "type": "inventory-item", "title": _subject_title(subject)}
+    return {"subject-uuid": subject_uuid(subject), "type": "inventory-item", "title": line(_subject_title(subject))}
 
 
 def _evidence(snapshot: str, subject: Subject | None, evidence: tuple[Evidence, ...]) -> list[dict[str, Any]]:
     out = []
     if subject is not None:
-        out.append({"href": href(snapshot, subject.pointer), "description": f"The subject: {_subject_title(subject)}."})
+        out.append({"href": href(snapshot, subject.pointer), "description": prose(f"The subject: {_subject_title(subject)}.")})
     for e in evidence:
         value = json_text(e.value)  # as JSON: the string "null" and null stay apart
-        item: dict[str, Any] = {"description": f"{e.expr} = {value}" + (f" ({e.note})" if e.note else "")}
+        item: dict[str, Any] = {"description": prose(f"{e.expr} = {value}" + (f" ({e.note})" if e.note else ""))}
         if e.pointer is not None:
             item = {"href": href(snapshot, e.pointer), **item}
         out.append(compact({**item, "props": props([("expression", e.expr), ("value", value)])}))
@@ -127,8 +129,8 @@ class Assessment:
         attestation = v.kind == "attestation"
         self.observations.append(compact({
             "uuid": obs,
-            "title": v.title or v.rule,
-            "description": v.message,
+            "title": line(v.title or v.rule),
+            "description": prose(v.message),
             "props": [*props([("outcome", "violated"), ("rule", v.rule), ("severity", v.severity), ("kind", v.kind)]), *_citation_props(v.citations)],
             "methods": ["EXAMINE" if attestation else "TEST"],
             "types": ["discovery"],
@@ -139,9 +141,9 @@ class Assessment:
         }))
         self.risks.append({
             "uuid": risk,
-            "title": f"{v.title or v.rule}: {_subject_title(v.subject)}",
-            "description": v.message,
-            "statement": f"Breaks {v.citation.label}" + (f": {v.citation.summary}" if v.citation.summary else "."),
+            "title": line(f"{v.title or v.rule}: {_subject_title(v.subject)}"),
+            "description": prose(v.message),
+            "statement": prose(f"Breaks {v.citation.label}" + (f": {v.citation.summary}" if v.citation.summary else ".")),
             "props": props([("rule", v.rule), ("severity", v.severity)]),
             "status": "open",
             "characterizations": [{
@@ -163,7 +165,7 @@ class Assessment:
         self.observations.append(compact({
             "uuid": obs,
             "title": f"{u.rule}: undetermined",
-            "description": f"{u.message} (missing: {missing})",
+            "description": prose(f"{u.message} (missing: {missing})"),
             "props": [*props([("outcome", "undetermined"), ("rule", u.rule), ("severity", u.severity), ("missing", missing)]), *_citation_props(u.citations)],
             "methods": ["TEST"],
             "types": ["control-objective"],
@@ -184,14 +186,14 @@ class Assessment:
         first = citations[0]
         self.findings.append(compact({
             "uuid": uuid,
-            "title": rule if subject_free else f"{rule}: {_subject_title(subject)}",
-            "description": text,
+            "title": line(rule if subject_free else f"{rule}: {_subject_title(subject)}"),
+            "description": prose(text),
             "props": [*props([("rule", rule)]), *_citation_props(citations)],
             "origins": origins(),
             "target": {
                 "type": "statement-id",
                 "target-id": citation_statement(first),
-                "title": first.label,
+                "title": line(first.label),
                 "status": {"state": state, "reason": reason},
             },
             "related-observations": [{"observation-uuid": obs}] if obs else [],
@@ -257,7 +259,7 @@ def _result(report: Report, assessment: Assessment, documents: dict[str, ir.Docu
     return compact({
         "uuid": content_uuid("result", day_key(report.as_of), report.snapshot, list(report.rulesets)),
         "title": f"lawcode check as of {report.as_of.isoformat()}",
-        "description": f"The snapshot {report.snapshot} checked against {', '.join(report.rulesets)}: {counts}.",
+        "description": prose(f"The snapshot {report.snapshot} checked against {', '.join(report.rulesets)}: {counts}."),
         "start": timestamp(report.as_of),
         "end": timestamp(report.as_of),
         "props": [
