@@ -34,7 +34,7 @@ from typing import Any
 
 from lawcode.compiler import ir
 from lawcode.compiler.lower import children
-from lawcode.compiler.operators import AGGREGATES, FAILURES, OPERATORS, State
+from lawcode.compiler.operators import AGGREGATES, FAILURES, OPERATORS, Operator, State
 from lawcode.compiler.program import Program
 from lawcode.engine import values
 from lawcode.engine.snapshot import Entity, Snapshot, index_key
@@ -43,6 +43,7 @@ Env = dict[str, Any]
 Fn = Callable[[Env], Any]
 KEPT: State = (True, None)  # an element a count or exists keeps: filter true, no value
 UNSURE: State = (None, None)  # one whose join key is missing: filter unknown
+_FIXED = (ir.Const, ir.ParamRef, ir.AsOf)  # the same value for every subject
 _NOT_YET = object()  # a memo's "no value yet" (None is a value: missing)
 
 
@@ -59,6 +60,7 @@ class Compiled:
         self.params = params
         self.ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
         self.memo: dict[tuple[str, tuple[Any, ...], tuple[type, ...]], Any] = {}
+        self.seen: dict[int, Any] = {}  # the subject's fields read so far, by slot
         self._definitions: dict[str, tuple[Fn, list[str]]] = {}
         self._entities: dict[str, list[Entity]] = {}
         self._compiled: dict[int, tuple[ir.Expr, Fn]] = {}
@@ -74,16 +76,27 @@ class Compiled:
         return found
 
     def next_subject(self) -> None:
-        """Forget the memoised definition values of the subject just decided."""
+        """Forget the memoised definition values and fields of the subject just decided."""
         if self.memo:
             self.memo.clear()
+        if self.seen:
+            self.seen.clear()
 
     def decision(self, rule: ir.Rule) -> Callable[[Env], bool | None]:
         """The rule's decision for a subject: True satisfied, False violated, None undetermined
         (the same Kleene reading as `run.decide`)."""
+        self._share_subject_fields(rule)
         where = None if rule.where is None else self.expr(rule.where)
         unless = None if rule.unless is None else self.expr(rule.unless)
         require = self.expr(rule.require)
+
+        if where is None and unless is None:
+
+            def required(env: Env) -> bool | None:
+                ok = require(env)
+                return True if ok is True else (False if ok is False else None)
+
+            return required
 
         def decide(env: Env) -> bool | None:
             applies = True if where is None else where(env)
@@ -110,6 +123,39 @@ class Compiled:
             return "".join(p if isinstance(p, str) else values.display(p[0](env), p[1], ladders) for p in parts)
 
         return render
+
+    def _share_subject_fields(self, rule: ir.Rule) -> None:
+        """Read each field of the subject once per subject, however often the rule names it.
+
+        `present(u.verified_at) and u.verified_at <= u.first_post_at` reads `verified_at`
+        twice; each read would parse the date-time again. The reads of one field of the rule's
+        own variable (outside aggregates' filters and values, where a name may be bound to
+        each element, and outside definitions' bodies, compiled apart) get one closure that
+        keeps the value until `next_subject`."""
+        if rule.var is None:
+            return
+        groups: dict[tuple[tuple[str, ...], Any], list[ir.Field]] = {}
+        stack: list[ir.Expr] = [p for p in (rule.where, rule.unless, rule.require, *rule.message) if p is not None and not isinstance(p, str)]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ir.Field) and isinstance(node.base, ir.Var) and node.base.name == rule.var:
+                groups.setdefault((node.path, node.type), []).append(node)
+            inner = (node.where, node.value) if isinstance(node, ir.Aggregate) else ()
+            stack.extend(child for child in children(node) if not any(child is i for i in inner))
+        seen = self.seen
+        for nodes in groups.values():
+            if len(nodes) < 2 or id(nodes[0]) in self._compiled:
+                continue
+            read, slot = self._field(nodes[0]), len(self._compiled)  # a number no other group has
+
+            def shared(env: Env, read: Fn = read, slot: int = slot) -> Any:
+                value = seen.get(slot, _NOT_YET)
+                if value is _NOT_YET:
+                    value = seen[slot] = read(env)
+                return value
+
+            for node in nodes:
+                self._compiled[id(node)] = (node, shared)
 
     def eval(self, node: ir.Expr, env: Env) -> Any:
         """One expression's value (compiled the first time it is asked for)."""
@@ -145,9 +191,9 @@ class Compiled:
             case ir.Lookup(collection=collection, key=key):
                 return self._lookup(collection, self.expr(key))
             case ir.Op(name=name, args=args):
-                return _operator(name, [self.expr(a) for a in args])
+                return self._operator(name, args)
             case ir.Compare(op=name, left=left, right=right):
-                return _operator(name, [self.expr(left), self.expr(right)])
+                return self._operator(name, (left, right))
             case ir.Chain():
                 return self._chain(node)
             case ir.And() | ir.Or():
@@ -175,6 +221,16 @@ class Compiled:
 
     def _field(self, node: ir.Field) -> Fn:
         base, path, convert = self.expr(node.base), node.path, values.converter(node.type)
+        if len(path) == 1 and isinstance(node.base, ir.Var):  # `u.verified_at`: the commonest read
+            (key,), var = path, node.base.name
+
+            def field_of(env: Env) -> Any:
+                obj = env[var]
+                if isinstance(obj, Entity):
+                    obj = obj.data
+                return convert(obj.get(key)) if isinstance(obj, dict) else None
+
+            return field_of
         if len(path) == 1:
             (key,) = path
 
@@ -197,6 +253,16 @@ class Compiled:
             return convert(obj)
 
         return nested
+
+    def _operator(self, name: str, args: tuple[ir.Expr, ...]) -> Fn:
+        """An operator of the registry; a binary one with a fixed right operand (a parameter,
+        a literal, `as_of`: `founded(u) <= max_groups_founded`) has it bound in."""
+        op = OPERATORS[name]
+        if len(args) == 2 and op.strict and isinstance(args[1], _FIXED):
+            right = self.expr(args[1])({})
+            if right is not None:
+                return _fixed_right(op.python, self.expr(args[0]), right)
+        return _operator(op, [self.expr(a) for a in args])
 
     def _lookup(self, collection: str, key: Fn) -> Fn:
         snapshot = self.snapshot
@@ -317,7 +383,9 @@ class Compiled:
 
             def keyed_once(env: Env) -> Any:
                 v = one(env)
-                return None if v is None else lookup((index_key(v),), env)
+                if v is None:
+                    return None
+                return lookup((v if type(v) is str else index_key(v),), env)  # `index_key` of a string: itself
 
             return keyed_once
 
@@ -393,10 +461,22 @@ def repeated_definitions(program: Program) -> set[str]:
 # ---------------------------------------------------------------- node kinds without state
 
 
-def _operator(name: str, args: list[Fn]) -> Fn:
+def _fixed_right(python: Callable[[Any, Any], Any], left: Fn, right: Any) -> Fn:
+    def fixed(env: Env) -> Any:
+        a = left(env)
+        if a is None:
+            return None
+        try:
+            return python(a, right)
+        except FAILURES:
+            return None
+
+    return fixed
+
+
+def _operator(op: Operator, args: list[Fn]) -> Fn:
     """An operator of the registry on its operands: missing if a strict one's operand is, or
     if its meaning fails (`Operator.apply`'s rules, without building an argument list)."""
-    op = OPERATORS[name]
     python = op.python
     if len(args) == 1 and not op.strict:  # `present(x)`: sees a missing operand
         (x,) = args

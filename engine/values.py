@@ -39,11 +39,13 @@ def parse_datetime(text: str) -> dt.datetime:
     not): out of range is a ValueError, so the schema check reports it as a bad date-time,
     as the SQL backends do, rather than an OverflowError escaping.
     """
-    if not isinstance(text, str) or "T" not in text.upper():
+    if not isinstance(text, str) or ("T" not in text and "t" not in text):
         raise ValueError(f"not a date-time: {text!r}")
     value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is UTC:  # `Z` or `+00:00`: the common case, and read once per field read
+        return value
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=UTC)
     try:
         return value.astimezone(UTC)
     except OverflowError:
