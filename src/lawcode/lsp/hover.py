@@ -24,7 +24,7 @@ from lawcode.dsl import ast
 from lawcode.dsl.spans import Span
 from lawcode.lsp.index import Occurrence
 from lawcode.lsp.navigation import Navigator
-from lawcode.lsp.positions import LineIndex
+from lawcode.lsp.positions import LineIndex, line_index
 from lawcode.lsp.scope import Fields, bindings, chain_before, word_at
 from lawcode.lsp.workspace import Analysis
 
@@ -112,7 +112,7 @@ def _cited(citations: Iterable[ir.Citation]) -> list[str]:
 
 def _declaration(analysis: Analysis, span: Span) -> str:
     text = analysis.texts.get(span.file, "")
-    index = LineIndex(text)
+    index = line_index(text)
     start = index.span_offset(span.line, span.column)
     end = index.span_offset(span.end_line, span.end_column)
     shown = text[start:end].splitlines()

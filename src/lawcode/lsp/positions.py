@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
 
 from lsprotocol import types
 
@@ -105,6 +106,12 @@ class LineIndex:
         return _LSP_BREAK.sub("", self.text[start:stop])
 
 
+@lru_cache(maxsize=64)
+def line_index(text: str, encoding: str = types.PositionEncodingKind.Utf16) -> LineIndex:
+    """The `LineIndex` of a text, shared: a check and its publishing index the same texts."""
+    return LineIndex(text, encoding)
+
+
 def apply_change(text: str, change: types.TextDocumentContentChangeEvent, encoding: str) -> str:
     """The text after one `didChange` content change (a range replaced, or the whole text)."""
     if isinstance(change, types.TextDocumentContentChangePartial):
@@ -115,4 +122,4 @@ def apply_change(text: str, change: types.TextDocumentContentChangeEvent, encodi
     return change.text
 
 
-__all__ = ["LineIndex", "apply_change", "chars_for_units", "units"]
+__all__ = ["LineIndex", "apply_change", "chars_for_units", "line_index", "units"]

@@ -36,7 +36,7 @@ from lawcode.dsl.diagnostics import Diagnostic
 from lawcode.lsp import actions, completion, hover, testfiles
 from lawcode.lsp.diagnostics import to_lsp
 from lawcode.lsp.navigation import Navigator, Place
-from lawcode.lsp.positions import LineIndex, apply_change
+from lawcode.lsp.positions import LineIndex, apply_change, line_index
 from lawcode.lsp.workspace import Analysis, Workspace
 
 FULL_CHECK_DELAY = 0.3  # seconds of quiet before the whole ruleset is checked again
@@ -81,10 +81,10 @@ class LawcodeServer(LanguageServer):
         if fs_path is None or not uri.startswith("file:"):
             return None
         path = Path(fs_path).resolve()
-        return path, self.rulesets.root_of(path), display(path)
+        return path, self.rulesets.root_of(path), self.rulesets.name_of(path)
 
     def lines(self, analysis: Analysis, name: str) -> LineIndex:
-        return LineIndex(analysis.texts.get(name, ""), self.encoding)
+        return line_index(analysis.texts.get(name, ""), self.encoding)
 
     def locate(self, analysis: Analysis) -> Callable[[str], tuple[str, LineIndex] | None]:
         def found(module: str) -> tuple[str, LineIndex] | None:

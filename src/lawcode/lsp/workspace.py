@@ -39,7 +39,7 @@ from lawcode.dsl.cache import parse_file
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl.spans import Span
 from lawcode.lsp.chunks import ChunkedParser, moved
-from lawcode.lsp.positions import LineIndex
+from lawcode.lsp.positions import LineIndex, line_index
 
 
 @dataclass(slots=True)
@@ -88,11 +88,19 @@ class Workspace:
         self.analyses: dict[Path, Analysis] = {}
         self.chunked = ChunkedParser()  # open files: a keystroke re-parses one declaration
         self.rule_memos: dict[str, RuleMemo] = {}
+        self.listings: dict[Path, set[Path]] = {}
+        self.names: dict[Path, str] = {}
+        self.roots: dict[Path, Path] = {}  # a file's ruleset folder, found when first seen
 
     # ------------------------------------------------------------ rulesets
     def root_of(self, path: Path) -> Path:
         """The folder whose `.law` files make up the ruleset `path` belongs to."""
-        path = path.resolve()
+        known = self.roots.get(path)
+        if known is None:
+            known = self.roots[path] = self._root_of(path.resolve())
+        return known
+
+    def _root_of(self, path: Path) -> Path:
         for declared in self.declared:
             if path.is_relative_to(declared):
                 return declared
@@ -103,12 +111,23 @@ class Workspace:
             root = root.parent
         return root
 
-    def files_of(self, root: Path) -> list[Path]:
-        on_disk = set()
-        with contextlib.suppress(OSError):
-            on_disk = {p.resolve() for p in root.rglob(f"*{EXTENSION}") if p.is_file()}
+    def files_of(self, root: Path, refresh: bool = True) -> list[Path]:
+        """The ruleset's files, on disk or open; the folder is listed again only when
+        `refresh` (a keystroke's check uses the last listing)."""
+        if refresh or root not in self.listings:
+            on_disk: set[Path] = set()
+            with contextlib.suppress(OSError):
+                on_disk = {p.resolve() for p in root.rglob(f"*{EXTENSION}") if p.is_file()}
+            self.listings[root] = on_disk
         opened = {p for p in self.open if p.is_relative_to(root) and p.suffix == EXTENSION}
-        return sorted(on_disk | opened)
+        return sorted(self.listings[root] | opened)
+
+    def name_of(self, path: Path) -> str:
+        """The module name of a file (`display`), kept: it resolves the path each time."""
+        found = self.names.get(path)
+        if found is None:
+            found = self.names[path] = display(path)
+        return found
 
     def analysis(self, root: Path) -> Analysis:
         found = self.analyses.get(root)
@@ -169,7 +188,7 @@ class Workspace:
         else (parameters, definitions, ladders, documents, imports) has changed.
         """
         result = Analysis(root)
-        texts, problems = self._texts(result)
+        texts, problems = self._texts(result, refresh=focus is None)
         previous = self.analyses.get(root)
         if focus is not None and focus in result.broken and previous is not None:
             return self._broken(result, previous, focus, problems)
@@ -219,12 +238,12 @@ class Workspace:
         self.analyses[root] = result
         return result
 
-    def _texts(self, result: Analysis) -> tuple[list[tuple[str, str, Path]], list[Diagnostic]]:
+    def _texts(self, result: Analysis, refresh: bool) -> tuple[list[tuple[str, str, Path]], list[Diagnostic]]:
         """Every file's text (name, text, folder) and parse; what could not be read or parsed."""
         texts: list[tuple[str, str, Path]] = []
         problems: list[Diagnostic] = []
-        for path in self.files_of(result.root):
-            name = display(path)
+        for path in self.files_of(result.root, refresh):
+            name = self.name_of(path)
             result.paths[name] = path
             text = self.text_of(path)
             if isinstance(text, FileRefused):
@@ -283,7 +302,7 @@ def _inside(d: Diagnostic, rule: ast.Rule) -> bool:
 
 
 def _memo(module: ast.Module, text: str, diagnostics: list[Diagnostic], env: tuple[object, ...]) -> RuleMemo:
-    lines = LineIndex(text)
+    lines = line_index(text)
     rules: dict[str, list[tuple[int, list[Diagnostic]]]] = {}
     for decl in module.declarations:
         if isinstance(decl, ast.Rule):
@@ -302,7 +321,7 @@ def _reuse(loaded: Loaded, texts: dict[str, str], memos: dict[str, RuleMemo]) ->
         module = modules.get(name)
         if module is None:
             continue
-        lines = LineIndex(texts.get(name, module.source))
+        lines = line_index(texts.get(name, module.source))
         left = {key: list(found) for key, found in memo.rules.items()}
         kept: list[ast.Declaration] = []
         for decl in module.declarations:
