@@ -316,10 +316,15 @@ class TracingEvaluator(Evaluator):
         self.origins = origins
         self.plain = Evaluator(program, snapshot, params)
         self.stack: list[TraceNode] = []
+        # Within one trace, a definition called again with the same arguments: its body's
+        # trace, shared rather than traced again (the tree reads the same, and definitions
+        # that call each other twice over would take exponential time and memory).
+        self.calls: dict[tuple[str, tuple[Any, ...], tuple[type, ...]], TraceNode] = {}
 
     def trace(self, node: ir.Expr, env: Env) -> TraceNode:
         root = TraceNode(node)
         self.stack = [root]
+        self.calls = {}
         root.value = Evaluator.eval(self, node, env)
         self.stack = []
         return root
@@ -362,6 +367,25 @@ class TracingEvaluator(Evaluator):
         value = values.convert(dig(obj, node.path), node.type)
         if value is None:
             frame.missing.append(frame.pointer)
+        return value
+
+    def _defcall(self, node: ir.DefCall, env: Env) -> Any:
+        definition = self.program.definitions[node.name]
+        if not definition.params:
+            return super()._defcall(node, env)
+        args = [self.eval(arg, env) for arg in node.args]
+        key = (node.name, tuple(args), tuple(map(type, args)))  # 1 and 1.0 are equal keys, not equal values
+        frame = self._frame()
+        try:
+            shared = self.calls.get(key)
+        except TypeError:  # a list argument: traced each time
+            key, shared = None, None
+        if shared is not None:
+            frame.children.append(shared)
+            return shared.value
+        value = self.eval(definition.body, {name: a for (name, _), a in zip(definition.params, args, strict=True)})
+        if key is not None:
+            self.calls[key] = frame.children[-1]
         return value
 
     def _escalate(self, node: ir.Escalate, env: Env) -> Any:
