@@ -15,13 +15,16 @@ Two patterns: `burst` (the next key as soon as the diagnostics came) and `paused
 pause to run, so a key may wait for it). The whole-ruleset check is timed in-process
 too. `--cac` types into rulesets/cac/groups-2017.law (24 KB, the largest CAC file).
 
-Timings are wall-clock on whatever else the machine runs: compare runs made together.
+Latencies are wall-clock, so they grow with whatever else the machine runs; the server's
+CPU time per key (from /proc, summed over each typed line, whole-ruleset checks after
+pauses included) does not, and is what a key costs on an idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import shutil
 import statistics
 import tempfile
@@ -112,29 +115,45 @@ def type_line(client: Client, uri: str, text: str, at: int, pause: float) -> lis
     return latencies
 
 
-def summary(name: str, values: list[float]) -> str:
+def summary(name: str, values: list[float], cpu: float | None = None) -> str:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{name:<34} n={len(values):<4} median {statistics.median(values):6.1f} ms   p95 {p95:6.1f} ms   max {ordered[-1]:6.1f} ms"
+    text = f"{name:<34} n={len(values):<4} median {statistics.median(values):6.1f} ms   p95 {p95:6.1f} ms   max {ordered[-1]:6.1f} ms"
+    return text + (f"   server CPU {cpu:5.1f} ms/key" if cpu is not None else "")
 
 
-def session(folder: Path, target: Path, keystrokes: int, pause: float) -> list[float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux `/proc`; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def session(folder: Path, target: Path, keystrokes: int, pause: float) -> tuple[list[float], float]:
+    """Each key's latency (ms), and the server's CPU time per key (ms) over the session:
+    unlike the latency, that does not grow with what else the machine runs."""
     client = Client(cwd=ROOT, env={"LAWCODE_CACHE_DIR": ""})
     try:
         client.initialize(folder)
         text = target.read_text(encoding="utf-8")
         uri = client.open(target, text)
         client.diagnostics(uri, timeout=300)
+        time.sleep(1)  # the check after opening is over
         at = text.index("\n  message", len(text) // 2)  # in a rule in the middle of the file
         latencies: list[float] = []
+        cpu = 0.0
         while len(latencies) < keystrokes:
+            before = cpu_seconds(client.process.pid)
             latencies += type_line(client, uri, text, at, pause)[: keystrokes - len(latencies)]
+            cpu += cpu_seconds(client.process.pid) - before
             client.version += 1  # type: ignore[attr-defined]
             client.change(uri, client.version, [{"text": text}])  # as it was  # type: ignore[attr-defined]
             client.diagnostics(uri, version=client.version, timeout=300)  # type: ignore[attr-defined]
     finally:
         client.close()
-    return latencies
+    return latencies, cpu * 1000 / max(1, len(latencies))
 
 
 def full_check(folder: Path, target: Path, repeats: int = 10) -> tuple[float, list[float], list[float]]:
@@ -184,10 +203,10 @@ def main() -> None:
         print(f"{'first whole-ruleset check':<34} {cold:6.1f} ms (in-process, nothing kept)")
         print(summary("whole-ruleset check after an edit", full))
         print(summary("focused check after an edit", focused))
-        print(summary("keystroke, burst", session(folder, target, args.keystrokes, 0)))
-        print(summary(f"keystroke, {args.pause} s between keys", session(folder, target, args.keystrokes // 2, args.pause)))
+        print(summary("keystroke, burst", *session(folder, target, args.keystrokes, 0)))
+        print(summary(f"keystroke, {args.pause} s between keys", *session(folder, target, args.keystrokes // 2, args.pause)))
     if args.cac:
-        print(summary("keystroke, burst, CAC groups-2017", session(CAC, CAC / "groups-2017.law", args.keystrokes, 0)))
+        print(summary("keystroke, burst, CAC groups-2017", *session(CAC, CAC / "groups-2017.law", args.keystrokes, 0)))
 
 
 if __name__ == "__main__":
