@@ -273,3 +273,16 @@ def test_the_client_can_name_the_ruleset_folders() -> None:
         assert codes == {"E023"}
     finally:
         assert client.close() == 0
+
+
+def test_crlf_line_endings(cac: Client) -> None:
+    uri, text = opened(cac, "groups-2017.law")
+    crlf = text.replace("\n", "\r\n").replace("require  present(g.category)", "require  present(g.categroy)", 1)
+    try:
+        (d,) = replace_all(cac, uri, crlf)
+        plain = crlf.replace("\r\n", "\n")
+        assert d["range"]["start"] == at(plain, "present(g.categroy)", 10)
+        hovered = cac.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at(plain, "cites    groups-2017 art 8 para 1", 12)})
+        assert "paragraph 1" in hovered["contents"]["value"]
+    finally:
+        assert replace_all(cac, uri, text) == []
