@@ -35,6 +35,7 @@ from lawcode.engine.oscal.common import (
     props,
     prose,
     timestamp,
+    value,
 )
 from lawcode.engine.oscal.ids import (
     citation_control,
@@ -140,7 +141,7 @@ def _parameter(param: ir.Parameter, ladders: dict[str, tuple[str, ...]]) -> dict
         "props": props([("type", str(param.type)), ("unit", param.unit), ("from", where)]),
         "label": param.name.replace("_", " "),
         "guidelines": [{"prose": f"The snapshot may set it at `{where}`; lawcode uses the default otherwise."}] if where else [],
-        "values": [display(param.default, param.type, ladders)] if param.default is not None else [],
+        "values": [value(display(param.default, param.type, ladders))] if param.default is not None else [],
     })
 
 

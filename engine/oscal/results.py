@@ -171,7 +171,10 @@ class Assessment:
             "types": ["control-objective"],
             "origins": origins(),
             "subjects": [_subject_ref(u.subject)],
-            "relevant-evidence": _evidence(self.report.snapshot, u.subject, ()),
+            "relevant-evidence": [
+                *_evidence(self.report.snapshot, u.subject, ()),
+                *({"href": href(self.report.snapshot, m), "description": prose(f"Missing: {m}")} for m in u.missing if m.startswith("/")),
+            ],
             "collected": timestamp(self.report.as_of),
         }))
         self._finding(finding, u.rule, u.subject, u.citations, f"undetermined: {u.message}", ("not-satisfied", "other"), obs, None)
@@ -238,7 +241,8 @@ def _reviewed(report: Report, documents: dict[str, ir.Document]) -> dict[str, An
     """The controls some rule in force checks; with none, all controls less every one
     (OSCAL has no empty selection)."""
     not_in_force = {n.rule for n in report.not_in_force}
-    controls = sorted({citation_control(c) for r in report.rules if r.id not in not_in_force for c in basis(r, report.as_of)})
+    cited = {(c.document, c.article): c for r in report.rules if r.id not in not_in_force for c in basis(r, report.as_of)}
+    controls = list(dict.fromkeys(citation_control(cited[k]) for k in sorted(cited)))  # in document and article order
     if controls:
         return {"control-selections": [{"include-controls": [{"control-id": c} for c in controls]}]}
     every = {control_id(d.key, a.unit, a.number) for d in documents.values() for a in d.articles.values()}
