@@ -185,7 +185,7 @@ class DuckDBBackend:
             shutil.rmtree(directory, ignore_errors=True)
 
     def _load_jsonl(self, directory: str, label: str, layout: Layout, schema: SnapshotSchema) -> Loaded:
-        from lawcode.engine.sql import stream
+        from lawcode.engine.sql import jsonl_keys, stream
 
         base = Path(directory)
         root_path = Path(root_file(directory, "jsonl"))
@@ -203,7 +203,7 @@ class DuckDBBackend:
             if path.exists():
                 parts[name] = stream.Part(name, (str(path),), None, stream.widest_line(str(path)), None)
         split = stream.Split(root, parts)
-        repeated = stream.repeated_keys(parts.values(), None, label)
+        repeated = jsonl_keys.repeated_keys(parts.values(), None, label)
         if repeated is not None:
             raise repeated
         return self._load_lines(split, label, layout, schema, None)
@@ -216,10 +216,10 @@ class DuckDBBackend:
         again, for those rows' raw values (the errors name them). `document` is the text
         the lines were cut from, if any (syntax errors are placed in it).
         """
-        from lawcode.engine.sql import stream
+        from lawcode.engine.sql import jsonl_keys
 
         if document is not None:  # a key repeated in an object, which DuckDB sees only among its columns
-            repeated = stream.repeated_keys(split.parts.values(), document, label, split.repeated)
+            repeated = jsonl_keys.repeated_keys(split.parts.values(), document, label, split.repeated)
             if repeated is not None:
                 raise repeated
         problems = self._not_arrays(split.other, schema, label)
@@ -268,12 +268,12 @@ class DuckDBBackend:
             )
             return self._typed_lines(coll, label)
         except duckdb.Error as exc:
-            from lawcode.engine.sql import stream
+            from lawcode.engine.sql import jsonl_syntax
 
             why = str(exc).split("\n")[0]
-            syntax = stream.first_error(document, split.parts.values(), label) if document is not None else None
+            syntax = jsonl_syntax.first_error(document, split.parts.values(), label) if document is not None else None
             if syntax is None and document is None and part.offset is None:
-                syntax = stream.jsonl_error(part)  # a JSON Lines file: the line that is wrong, not the one after
+                syntax = jsonl_syntax.jsonl_error(part)  # a JSON Lines file: the line that is wrong, not the one after
             if syntax is not None:  # a syntax error anywhere comes first, as when orjson reads the document
                 raise syntax from None
             located = self._locate_lines(files, part.widest, label, coll, schema)
@@ -319,10 +319,10 @@ class DuckDBBackend:
 
     def _unreadable(self, document: str | bytes | None, split: Split, part: Part, label: str, why: str) -> LawcodeError:
         """A collection's lines could not all be read: the document's first syntax error, or DuckDB's words."""
-        from lawcode.engine.sql import stream
+        from lawcode.engine.sql import jsonl_syntax
 
         if document is not None:
-            syntax = stream.first_error(document, split.parts.values(), label)
+            syntax = jsonl_syntax.first_error(document, split.parts.values(), label)
             if syntax is not None:
                 return syntax
         where = label if part.offset is not None else f"{label} ({Path(part.paths[0]).name})"

@@ -13,7 +13,8 @@ escaped by an odd run of backslashes opens or closes a string; outside strings, 
 give the depth. The interior of each collection's array is copied byte for byte, with the
 commas that separate elements turned into newlines and line breaks between tokens into
 spaces. So line k of the files is element k, at the same byte offsets as in the document:
-an error found in a line maps back to a line and column of the document (`first_error`).
+an error found in a line maps back to a line and column of the document
+(`jsonl_syntax.first_error`).
 A line break inside a string is an error: it is left as it is, so that line does not parse.
 
 Everything else is the *skeleton*: the top level (`as_of`, `policy`, …) with each streamed
@@ -30,7 +31,7 @@ What DuckDB does not check, the scan and one pass over the lines do, so every ba
 gives the python backend's verdict (`jsontext`): a UTF-8 BOM is skipped (`_Chunks`); the
 nesting depth is orjson's limit (S046 where it is passed, found by the scan); a key
 repeated in an object (DuckDB sees only the keys of its column spec) is S040, found by
-`repeated_keys` parsing each line once more, at about 50 MB/s; a JSON Lines file's
+`jsonl_keys.repeated_keys`, at C speed (orjson and numpy count key-value pairs); a JSON Lines file's
 syntax errors are placed at their own line, not at the line where DuckDB noticed them.
 """
 
@@ -39,7 +40,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -118,8 +119,10 @@ def split_document(
     try:
         parsed = orjson.loads(skeleton)
     except orjson.JSONDecodeError as exc:
-        found.append((splitter.document_offset(_error_bytes(skeleton, exc)), json_reason(exc)))
+        found.append((splitter.document_offset(error_bytes(skeleton, exc)), json_reason(exc)))
     if found:
+        from lawcode.engine.sql.jsonl_syntax import first_error  # it reads lines this module writes
+
         error = first_error(source, splitter.written(), label, found)
         assert error is not None
         raise error
@@ -420,7 +423,7 @@ def _first_value(chunks: _Chunks, source: str | os.PathLike[str] | bytes, label:
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise syntax_error(source, _error_bytes(raw, exc), json_reason(exc), label) from None
+            raise syntax_error(source, error_bytes(raw, exc), json_reason(exc), label) from None
         raise LawcodeError([not_an_object(label, data)])
     kinds = {b"[": [], b'"': "", b"t": True, b"f": False, b"n": None}
     raise LawcodeError([not_an_object(label, kinds.get(start[:1], 0))])
@@ -484,64 +487,6 @@ def widest_line(path: str) -> int:
 # ---------------------------------------------------------------- errors with a place
 
 
-def first_error(source: str | os.PathLike[str] | bytes, parts: Iterable[Part], label: str, found: Iterable[tuple[int, str]] = ()) -> LawcodeError | None:
-    """The document's first syntax error, as the python backend reports it: S002 at its line:column.
-
-    `found` are errors already known (offset, reason): from the skeleton, or a line break
-    inside a string. Each part's lines are parsed by orjson for theirs; the first in the
-    document wins, as it does when orjson parses the whole document. Only called once
-    something is wrong (DuckDB could not read a part, or read fewer rows than it has).
-    """
-    candidates = list(found)
-    for part in parts:
-        bad = _bad_line(part)
-        if bad is not None:
-            candidates.append(bad)
-    if not candidates:
-        return None
-    offset, reason = min(candidates, key=lambda c: c[0])
-    return syntax_error(source, offset, reason, label)
-
-
-def _bad_line(part: Part) -> tuple[int, str] | None:
-    """(document offset, orjson's reason) of the first line of `part` that is not one JSON value."""
-    if part.offset is None:
-        return None
-    count = part.count if part.count is not None else 1
-    at = 0
-    for index, line in enumerate(_lines(part.paths)):
-        if index >= count:
-            break
-        if not line.strip(WHITESPACE):
-            if part.count is None:
-                break  # `[ ]`: no element
-            if index == count - 1 and index:
-                return part.offset + at - 1, "trailing comma is not allowed"
-            return part.offset + at + len(line), "unexpected character, expected a JSON value"
-        try:
-            orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            reason = json_reason(exc)
-            if reason == "unexpected content after document":  # in the document: another value, no comma
-                reason = "unexpected character, expected ',' or ']'"
-            return part.offset + at + _error_bytes(line, exc), reason
-        at += len(line) + 1
-    return None
-
-
-def _lines(paths: Iterable[str]) -> Iterator[bytes]:
-    """The lines of files read one after the other, without their newlines, one line at a time."""
-    for path in paths:
-        with open(path, "rb") as handle:
-            for line in handle:
-                yield line[:-1] if line.endswith(b"\n") else line
-
-
-def syntax_error(source: str | os.PathLike[str] | bytes, offset: int, reason: str, label: str) -> LawcodeError:
-    """S002 at the document's line:column of byte `offset`, worded as the python backend words it."""
-    return json_syntax_error(label, *position(source, offset), reason)
-
-
 def position(source: str | os.PathLike[str] | bytes, offset: int) -> tuple[int, int]:
     """(line, column) of byte `offset`, both from 1, the column in characters (as orjson counts)."""
     line = 1
@@ -560,7 +505,13 @@ def position(source: str | os.PathLike[str] | bytes, offset: int) -> tuple[int, 
     return line, column
 
 
-def _error_bytes(text: bytes, exc: orjson.JSONDecodeError) -> int:
+
+def syntax_error(source: str | os.PathLike[str] | bytes, offset: int, reason: str, label: str) -> LawcodeError:
+    """S002 at the document's line:column of byte `offset`, worded as the python backend words it."""
+    return json_syntax_error(label, *position(source, offset), reason)
+
+
+def error_bytes(text: bytes, exc: orjson.JSONDecodeError) -> int:
     """The byte offset of orjson's error in `text`: its position counts characters, and for
     bytes that are not UTF-8 it is not where they are."""
     if "UTF-8" in str(exc):
@@ -569,86 +520,6 @@ def _error_bytes(text: bytes, exc: orjson.JSONDecodeError) -> int:
         except UnicodeDecodeError as bad:
             return bad.start
     return len(_chars_prefix(text, exc.pos))
-
-
-def jsonl_error(part: Part) -> LawcodeError | None:
-    """The first line of a JSON Lines file that is not one JSON value: S002 at its own line
-    and column (DuckDB names the line where it noticed, often the next one)."""
-    for path in part.paths:
-        with open(path, "rb") as handle:
-            for number, line in enumerate(handle, 1):
-                text = line.rstrip(b"\r\n")
-                if not text.strip(WHITESPACE):
-                    continue  # DuckDB skips blank lines
-                try:
-                    orjson.loads(text)
-                except orjson.JSONDecodeError as exc:
-                    at = _error_bytes(text, exc)
-                    column = len(text[:at].decode("utf-8", "replace")) + 1
-                    return json_syntax_error(path, number, column, json_reason(exc))
-    return None
-
-
-def repeated_keys(parts: Iterable[Part], source: str | os.PathLike[str] | bytes | None, label: str, before: tuple[int, tuple[str | int, ...], int] | None = None) -> LawcodeError | None:
-    """S040 for the first key repeated in an object, in the document order: `before` (one
-    found outside the arrays) or in the lines of `parts`, each parsed once more. None when
-    there is none, or when a line does not parse (its syntax error comes first: the caller's)."""
-    found: list[tuple[int, LawcodeError]] = []
-    for part in parts:
-        key = _repeated_in(part)
-        if key is _UNREADABLE:
-            return None
-        if key is not None:
-            assert isinstance(key, tuple)
-            index, number, line, found_key = key
-            text = line.decode("utf-8")
-            at, first = (len(text[:k].encode()) for k in (found_key.offset, found_key.first))
-            where = (part.name, index, *found_key.pointer)
-            if part.offset is None:  # a JSON Lines file: its own line
-                path = part.paths[number[0]]
-                columns = [len(text[: k]) + 1 for k in (found_key.offset, found_key.first)]
-                found.append((-1, jsontext.repeated_key_at(path, where, (number[1], columns[0]), (number[1], columns[1]))))
-                continue
-            start = part.offset + number[1]
-            assert source is not None
-            found.append((start + at, jsontext.repeated_key_at(label, where, position(source, start + at), position(source, start + first))))
-    if before is not None:
-        assert source is not None
-        offset, where, first = before
-        found.append((offset, jsontext.repeated_key_at(label, where, position(source, offset), position(source, first))))
-    return min(found, key=lambda f: f[0])[1] if found else None
-
-
-_UNREADABLE = object()
-
-
-def _repeated_in(part: Part) -> object:
-    """(element index, (file index, line number or document offset), line, RepeatedKey) of the
-    part's first repeated key; None if none; _UNREADABLE if some line is not JSON."""
-    at = 0
-    index = 0
-    for file_index, path in enumerate(part.paths):
-        with open(path, "rb") as handle:
-            for number, raw in enumerate(handle, 1):
-                line = raw[:-1] if raw.endswith(b"\n") else raw
-                here = at
-                at += len(raw)
-                if not line.strip(WHITESPACE):
-                    continue
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError:
-                    return _UNREADABLE
-                try:
-                    jsontext.check_keys(text)
-                except jsontext.Repeated:
-                    key = jsontext.locate(text)
-                    if key is not None:
-                        return index, (file_index, number if part.offset is None else here), line, key
-                except ValueError:
-                    return _UNREADABLE
-                index += 1
-    return None
 
 
 def _chars_prefix(text: bytes, chars: int) -> bytes:
@@ -716,4 +587,4 @@ def _open(source: str | os.PathLike[str] | bytes) -> _Chunks:
     return _Chunks(source if isinstance(source, bytes) else Path(source))
 
 
-__all__ = ["Part", "Split", "first_error", "jsonl_error", "position", "repeated_keys", "split_data", "split_document", "syntax_error", "widest_line"]
+__all__ = ["Part", "Split", "error_bytes", "position", "split_data", "split_document", "syntax_error", "widest_line"]
