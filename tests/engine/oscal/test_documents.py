@@ -267,3 +267,16 @@ def test_catalog_of_one_document_and_of_an_unknown_one() -> None:
         build_catalog(program, ["groups-2071"])
     (diagnostic,) = caught.value.diagnostics
     assert (diagnostic.code, diagnostic.hint) == ("C001", "did you mean `groups-2017`?")
+
+
+@pytest.mark.parametrize("case", ["cac-violations", "mixed"])
+def test_duckdb_gives_the_same_observations_risks_and_findings(case: str) -> None:
+    """Every backend makes the same report, so the same OSCAL but for the backend's name."""
+    rules, snapshot = CASES[case]
+    loaded = ruleset(rules)
+    python = build_assessment_results(run(case)[0], loaded.program)["assessment-results"]
+    duckdb = build_assessment_results(loaded.evaluate(str(snapshot.relative_to(ROOT)), backend="duckdb"), loaded.program)["assessment-results"]
+    for key in ("observations", "risks", "findings", "local-definitions", "reviewed-controls", "uuid"):
+        assert python["results"][0].get(key) == duckdb["results"][0].get(key), key
+    backends = [next(p["value"] for p in r["results"][0]["props"] if p["name"] == "backend") for r in (python, duckdb)]
+    assert backends == ["python", "duckdb"]
