@@ -353,30 +353,36 @@ def test_a_snapshot_file_is_picked_or_dropped_within_the_limit(page: Any, url: s
 # ---------------------------------------------------------------- fonts
 
 
+def platform_fonts(page: Any, probe: str) -> list[dict[str, Any]]:
+    """The fonts Chromium drew an element's text with (`CSS.getPlatformFontsForNode`), the
+    element being the first matched by the JS expression `probe`, or its descendants."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    # The editor redraws its lines as it lints: mark and ask again if the node went away.
+    for attempt in range(5):
+        if not page.evaluate(f"() => {{ document.querySelectorAll('[data-probe]').forEach((e) => e.removeAttribute('data-probe')); const el = {probe}; if (el) el.dataset.probe = 'yes'; return !!el; }}"):
+            return []
+        try:
+            root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-probe]"})["nodeId"]
+            fonts = list(cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"])
+            for child in cdp.send("DOM.querySelectorAll", {"nodeId": node, "selector": "*"})["nodeIds"]:
+                fonts += cdp.send("CSS.getPlatformFontsForNode", {"nodeId": child})["fonts"]
+            return fonts
+        except Exception:  # the node was replaced between two calls
+            if attempt == 4:
+                raise
+            page.wait_for_timeout(300)
+    return []
+
+
 def test_chinese_text_is_drawn_with_a_cjk_font(page: Any, url: str, screen: str) -> None:
     open_page(page, url)  # the CAC example: Chinese names in the snapshot and in messages
     page.wait_for_selector("[data-testid=row]")
     assert "Noto Sans CJK SC" in page.evaluate("() => getComputedStyle(document.body).fontFamily")
-    marked = page.evaluate(
-        """() => {
-          const han = /[\\u4e00-\\u9fff]/;
-          const line = [...document.querySelectorAll('#snapshot-editor .cm-line')].find((el) => han.test(el.textContent));
-          const cell = [...document.querySelectorAll('[data-testid=row] .c-message')].find((el) => han.test(el.textContent));
-          if (line) line.dataset.probe = 'editor';
-          if (cell) cell.dataset.probe = 'report';
-          return [!!line, !!cell];
-        }"""
-    )
-    assert marked[0], "the example snapshot shows Chinese text in the editor"
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]["nodeId"]
-    for probe in ("editor", "report") if marked[1] else ("editor",):
-        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": f"[data-probe={probe}]"})["nodeId"]
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-        if not fonts:  # the text sits in child spans (highlighting): ask the first with Han characters
-            fonts = []
-            for child in cdp.send("DOM.querySelectorAll", {"nodeId": node, "selector": "*"})["nodeIds"]:
-                fonts += cdp.send("CSS.getPlatformFontsForNode", {"nodeId": child})["fonts"]
-        assert any("CJK" in f["familyName"] for f in fonts), (probe, fonts)
+    han = "/[\\u4e00-\\u9fff]/"
+    editor = platform_fonts(page, f"[...document.querySelectorAll('#snapshot-editor .cm-line')].find((el) => {han}.test(el.textContent))")
+    assert any("CJK" in f["familyName"] for f in editor), editor
+    report = platform_fonts(page, f"[...document.querySelectorAll('[data-testid=row] .c-message')].find((el) => {han}.test(el.textContent))")
+    assert any("CJK" in f["familyName"] for f in report), report  # a message naming 新闻评论区
