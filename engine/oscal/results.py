@@ -114,6 +114,10 @@ class Assessment:
     risks: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     open_items: list[tuple[Violation, str, str, str]] = field(default_factory=list)  # (violation, observation, risk, finding)
+    kinds: dict[str, str] = field(default_factory=dict)  # rule id → data | attestation
+
+    def __post_init__(self) -> None:
+        self.kinds = {r.id: r.kind for r in self.report.rules}
 
     def key(self, kind: str, rule: str, subject: Subject | None) -> str:
         return content_uuid(kind, rule, *subject_key(subject), day_key(self.report.as_of))
@@ -191,7 +195,7 @@ class Assessment:
             "uuid": uuid,
             "title": line(rule if subject_free else f"{rule}: {_subject_title(subject)}"),
             "description": prose(text),
-            "props": [*props([("rule", rule)]), *_citation_props(citations)],
+            "props": [*props([("rule", rule), ("kind", self.kinds.get(rule))]), *_citation_props(citations)],
             "origins": origins(),
             "target": {
                 "type": "statement-id",

@@ -280,3 +280,14 @@ def test_duckdb_gives_the_same_observations_risks_and_findings(case: str) -> Non
         assert python["results"][0].get(key) == duckdb["results"][0].get(key), key
     backends = [next(p["value"] for p in r["results"][0]["props"] if p["name"] == "backend") for r in (python, duckdb)]
     assert backends == ["python", "duckdb"]
+
+
+def test_attestation_rules_are_reported_as_such() -> None:
+    """In a compliant run every rule in force is a satisfied finding carrying its kind."""
+    report, program = run("cac-compliant")
+    result = build_assessment_results(report, program)["assessment-results"]["results"][0]
+    kinds = [next(p["value"] for p in f["props"] if p["name"] == "kind") for f in result["findings"]]
+    in_force = {n.rule for n in report.not_in_force}
+    expected = [r.kind for r in sorted(report.rules, key=lambda r: r.id) if r.id not in in_force]
+    assert kinds == expected and "attestation" in kinds
+    assert {f["target"]["status"]["state"] for f in result["findings"]} == {"satisfied"}
