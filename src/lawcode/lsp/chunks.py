@@ -32,7 +32,8 @@ from lawcode.dsl.spans import Span
 
 _START = re.compile(r"^(?=(?:rule|def|parameter|ladder|document|import|schema)\b)", re.MULTILINE)
 SYNTAX_CODES = frozenset({"E001", "E002"})
-KEPT = 4096  # pieces kept (each version of a piece being typed is one)
+KEPT = 4096  # pieces kept (each version of a piece being typed is one): all an editor has open
+MOVED = 1024  # pieces kept moved to another line (a line break typed moves all below it)
 
 
 def pieces(text: str) -> list[tuple[int, int, str]]:
@@ -99,7 +100,7 @@ class ChunkedParser:
             except RecursionError:  # a chain deeper than Python recurses: parse it where it is
                 found = parse_module("\n" * line + text, name).declarations
             self._moved[key] = found
-            if len(self._moved) > KEPT:
+            if len(self._moved) > MOVED:
                 self._moved.popitem(last=False)
         return found
 

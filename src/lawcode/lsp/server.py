@@ -123,6 +123,9 @@ class LawcodeServer(LanguageServer):
             # The trees kept are many objects and hold no cycles: the collector need not walk
             # them again at every collection of its oldest generation (a pause of hundreds
             # of ms in the middle of a keystroke); reference counting still frees them.
+            # Cycles made since the last freeze are collected first (a short walk: the rest
+            # is frozen), so none is kept for good.
+            gc.collect()
             gc.freeze()
         if focus is not None:
             timer = self.full_timers.pop(root, None)
