@@ -78,8 +78,10 @@ a pipe or when `CI` is set.
 `--backend` picks the evaluator: `python` (the reference), `duckdb` (embedded; streams
 JSON of any size, reads folders of JSON Lines or Parquet, see `lawcode snapshot convert`)
 or `spark` (`pip install 'lawcode[spark]'` and Java 17; `--spark-master URL` for a cluster,
-`local[*]` by default). `auto`, the default, takes python for JSON up to 32 MB and duckdb
-otherwise. Every backend gives the same report (docs/performance.md lists the few
+`local[*]` by default). `auto`, the default, takes duckdb for a folder and, for JSON, the
+backend a cost model measured on both expects to be faster for the file's size and the
+rules' size (python up to about 1 MB, duckdb beyond; `python -m bench.auto_cost`).
+Every backend gives the same report (docs/performance.md lists the few
 constructs the SQL backends do not compile: they say so, B001, and name the construct).
 
 """)

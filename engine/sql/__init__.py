@@ -40,7 +40,6 @@ from lawcode.engine.sql.report import Assembler
 from lawcode.engine.sql.tables import Layout, layout
 
 BACKENDS = ("auto", "python", "duckdb", "spark")
-AUTO_PYTHON_MAX_BYTES = 32 * 1024 * 1024  # below this, JSON goes to the python backend under `auto`
 
 
 class Backend(Protocol):
@@ -52,16 +51,20 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def choose(source: str | os.PathLike[str] | bytes | Mapping[str, Any], backend: str) -> str:
-    """`auto`: python for small JSON, duckdb for large JSON and for columnar input."""
+def choose(source: str | os.PathLike[str] | bytes | Mapping[str, Any], backend: str, program: Program | None = None) -> str:
+    """`auto`: the backend the cost model (`cost.py`) expects to be faster on this JSON with
+    these rules; duckdb for columnar input; python for a snapshot in memory. Without the
+    program, rules the size of the CAC rulesets are assumed."""
     if backend != "auto":
         return backend
     if isinstance(source, Mapping | bytes):
         return "python"
     found = detect(source)
-    if found.form == "json" and size_of(found) <= AUTO_PYTHON_MAX_BYTES:
-        return "python"
-    return "duckdb"
+    if found.form != "json":
+        return "duckdb"
+    from lawcode.engine.sql import cost
+
+    return cost.cheaper(size_of(found), cost.rule_size(program) if program is not None else cost.TYPICAL_RULE_SIZE)
 
 
 def make_backend(name: str, *, spark_master: str | None = None, threads: int | None = None) -> Backend:

@@ -71,7 +71,8 @@ class Ruleset:
         """Check a snapshot (a dict, a JSON path, JSON bytes/text) and return the report.
 
         `progress(done, total)`, if given, is called every few thousand subjects.
-        `backend`: python (the reference), duckdb, spark, or auto (python for small JSON,
+        `backend`: python (the reference), duckdb, spark, or auto (the one a cost model of
+        the snapshot's size and the rules' size expects to be faster: python for small JSON,
         duckdb for large JSON or a directory of JSON Lines / Parquet); every backend gives
         the same report (see lawcode.engine.sql).
         """
@@ -80,7 +81,7 @@ class Ruleset:
 
             if isinstance(snapshot, str) and snapshot.lstrip().startswith("{"):
                 snapshot = snapshot.encode()
-            chosen = sql.choose(snapshot, backend)
+            chosen = sql.choose(snapshot, backend, self.program)
             if chosen != "python":
                 return sql.evaluate(self.program, snapshot, backend=chosen, rulesets=self.paths, spark_master=spark_master)
         loaded = self.load_snapshot(snapshot, max_bytes=max_bytes)

@@ -57,7 +57,7 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
         if backend != "python":
             from lawcode.engine.sql import choose
 
-            backend = choose(str(snapshot), backend)
+            backend = choose(str(snapshot), backend, ruleset.program)
         if backend != "python":
             from lawcode.engine.sql import evaluating
 
