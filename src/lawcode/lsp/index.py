@@ -9,7 +9,8 @@ One walk of a module's tree gives its `Occurrence`s: a span (the name as written
   argument, keyed by where it is bound, so shadowing is followed as the compiler does;
 - `step:LADDER.STEP`, `rule:ID`, `collection:NAME`;
 - `cite:DOC/ARTICLE[/PARAGRAPH[/ITEM]]`: a document's article, paragraph or item, and a
-  citation of it (a citation of `art 8 para 1` is also a reference to `art 8`).
+  citation of it (a citation of `art 8 para 1` is also a reference to `art 8`);
+- `import:PATH`: an `import`, whose definition is the file it names.
 
 The walk keeps its own stack: expressions nest as deep as the parser allows.
 """
@@ -99,6 +100,8 @@ class _Walker:
                         self.add(step.span, f"step:{decl.name}.{step.name}", "step", True)
                 case ast.Rule():
                     self.rule(decl)
+                case ast.Import():
+                    self.add(decl.span, f"import:{decl.path}", "import")
         return self.found
 
     def document(self, doc: ast.Document) -> None:

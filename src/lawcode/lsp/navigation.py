@@ -58,6 +58,8 @@ class Navigator:
             return []
         if found.declaration:
             return [Place(name, found.span)]
+        if found.target.startswith("import:"):
+            return _imported(analysis, name, found.target.removeprefix("import:"))
         return [Place(module, o.span) for module in analysis.modules for o in self.of(analysis, module) if o.declaration and o.target == found.target]
 
     def references(self, analysis: Analysis, name: str, lines: LineIndex, offset: int, include_declaration: bool) -> list[Place]:
@@ -86,8 +88,18 @@ class Navigator:
         return out
 
 
+def _imported(analysis: Analysis, name: str, written: str) -> list[Place]:
+    """The start of the file an `import` in module `name` names, if the ruleset loaded it."""
+    importer = analysis.paths.get(name)
+    if importer is None:
+        return []
+    target = (importer.parent / written).resolve()
+    module = next((m for m, p in analysis.paths.items() if p == target), None)
+    return [Place(module, Span(module, 1, 1, 1, 1))] if module is not None else []
+
+
 def _still_there(found: Occurrence, lines: LineIndex) -> bool:
-    if found.target.startswith(("cite:", "document:")):
+    if found.target.startswith(("cite:", "document:", "import:")):
         return True
     expected = found.target.split(":", 1)[1].rsplit(".", 1)[-1]
     if found.target.startswith("local:"):
