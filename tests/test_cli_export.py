@@ -5,6 +5,7 @@ nothing of the user's overwritten."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,12 @@ def test_check_writes_oscal(fmt: str, model: str, example: str, tmp_path: Path) 
     assert list(document) == [model]
     assert schema_errors(document) == []
     trestle_load(document)
+
+
+def test_document_keys_complete_from_the_rulesets_typed() -> None:
+    env = {**os.environ, "COMP_WORDS": f"lawcode export catalog {CAC} --document g", "COMP_CWORD": "5", "_LAWCODE_COMPLETE": "bash_complete"}
+    done = subprocess.run([sys.executable, "-m", "lawcode"], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert done.stdout.split() == ["plain,groups-2017"], done.stderr
+    env["COMP_WORDS"] = "lawcode export catalog no/such/rules --document "
+    done = subprocess.run([sys.executable, "-m", "lawcode"], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert done.stdout.split() == [] and "Traceback" not in done.stderr

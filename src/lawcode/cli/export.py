@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.shell_completion import CompletionItem
 
 from lawcode.cli.common import (
     EXIT_ERROR,
@@ -23,7 +24,22 @@ from lawcode.cli.common import (
     ruleset_paths,
     write_or_exit,
 )
+from lawcode.cli.completion import typed_paths
 from lawcode.dsl.diagnostics import LawcodeError
+
+
+def complete_document_keys(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Document keys of the rulesets named earlier on the command line (nothing on any error)."""
+    from lawcode.api import load_ruleset
+
+    paths = typed_paths(ctx)
+    if not paths:
+        return []
+    try:
+        documents = load_ruleset(paths).documents
+    except (LawcodeError, OSError):
+        return []
+    return [CompletionItem(key, help=doc.title) for key, doc in sorted(documents.items()) if key.startswith(incomplete)]
 
 
 @click.group("export")
@@ -34,7 +50,7 @@ def export_group() -> None:
 @export_group.command("catalog")
 @ruleset_paths
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the catalog to a file instead of stdout.")
-@click.option("--document", "-d", "documents", multiple=True, metavar="KEY", help="Only this document (repeatable; default: every document the rulesets declare).")
+@click.option("--document", "-d", "documents", multiple=True, metavar="KEY", shell_complete=complete_document_keys, help="Only this document (repeatable; default: every document the rulesets declare).")
 @click.option("--title", default=None, help="The catalog's title (default: the documents' titles).")
 def catalog_command(paths: tuple[Path, ...], output: Path | None, documents: tuple[str, ...], title: str | None) -> None:
     """Write the regulations of rulesets as an OSCAL catalog (JSON)."""
