@@ -94,6 +94,9 @@ def test_the_checks_are_not_vacuous(model: str) -> None:
     token = copy.deepcopy(documents("mixed")["catalog"])
     token["catalog"]["groups"][0]["controls"][0]["id"] = "8 art"  # a token starts with a letter or _
     assert any("8 art" in e for e in schema_errors(token))
+    link = copy.deepcopy(documents("mixed")["catalog"])
+    link["catalog"]["groups"][0]["links"][0]["href"] = "http://a b/<c>"  # formats are checked too (rfc3986-validator)
+    assert any("http://a b/<c>" in e for e in schema_errors(link))
 
 
 def control_parts(catalog: dict[str, Any]) -> set[str]:
