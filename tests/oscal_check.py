@@ -3,7 +3,10 @@
 
 The schemas' token pattern uses `\\p{L}` and `\\p{N}`, which Python's `re` cannot read, so
 the `pattern` keyword is checked with the `regex` module (as the schemas' authors intend:
-XML Schema and ECMAScript regexes both know Unicode classes).
+XML Schema and ECMAScript regexes both know Unicode classes). Formats are checked with
+jsonschema's FormatChecker: `uri` and `uri-reference` by rfc3986-validator (in the test
+extra), `date-time` by rfc3339-validator (openapi-spec-validator brings it; the schemas
+give a pattern too). Without them jsonschema passes those formats unchecked.
 """
 
 from __future__ import annotations
