@@ -14,8 +14,9 @@ things keep a keystroke cheap:
   keystroke re-parses one file; closed files go through the on-disk parse cache;
 - a keystroke's check (`focus`) compiles the other files without their rules: a rule is
   referred to by nothing, so the edited file's diagnostics are those of the whole
-  ruleset (but for a rule id also used in another file), at the cost of the edited
-  file's rules. The whole ruleset is checked again when the typing stops.
+  ruleset, at the cost of the edited file's rules (a rule id the file shares with another
+  makes it a whole-ruleset check, for the compiler to compare them). The whole ruleset is
+  checked again when the typing stops.
 
 A file with a syntax error keeps its last good tree for the check of the others, so
 one unfinished line does not hide every other diagnostic of the ruleset.
@@ -192,6 +193,8 @@ class Workspace:
         previous = self.analyses.get(root)
         if focus is not None and focus in result.broken and previous is not None:
             return self._broken(result, previous, focus, problems)
+        if focus is not None and self._shares_rule_ids(result, focus):
+            focus = None  # a rule id of this file declared in another too: the compiler compares them all
         clean: list[Diagnostic] = []
 
         def parse_text(text: str, name: str) -> ast.Module:
@@ -260,6 +263,15 @@ class Workspace:
                 result.broken.add(name)
                 problems.extend(parsed.problems)
         return texts, problems
+
+    def _shares_rule_ids(self, result: Analysis, focus: str) -> bool:
+        ids: dict[str, set[str]] = {}
+        for name in result.texts:
+            module = self.last_good.get(name)
+            if module is not None:
+                ids[name] = {d.id for d in module.declarations if isinstance(d, ast.Rule)}
+        mine = ids.pop(focus, set())
+        return any(mine & other for other in ids.values())
 
     def _broken(self, result: Analysis, previous: Analysis, focus: str, problems: list[Diagnostic]) -> Analysis:
         """The focused file does not parse: its syntax errors change, nothing else can."""
