@@ -43,7 +43,7 @@ def measure(engine: str, ruleset: str, snapshot: str, runs: int) -> dict[str, ob
             proc = subprocess.Popen([sys.executable, str(HERE / "one.py"), engine, ruleset, snapshot], stdout=subprocess.PIPE, stderr=errors, cwd=ROOT)
             assert proc.stdout is not None
             out = proc.stdout.read()
-            _, status, _usage = os.wait4(proc.pid, 0)
+            _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
             if status != 0:
                 errors.seek(0)
@@ -51,8 +51,9 @@ def measure(engine: str, ruleset: str, snapshot: str, runs: int) -> dict[str, ob
                 return {"error": f"exit {status}"}
         found = orjson.loads(out.splitlines()[-1])
         found["wall"] = wall
+        found["cpu"] = usage.ru_utime + usage.ru_stime  # the process's own CPU: steadier than wall time on a loaded machine
         results.append(found)
-    keys = ("total", "load", "eval", "wall", "rss_mb", "compile")
+    keys = ("total", "load", "eval", "wall", "cpu", "rss_mb", "compile")
     row = {k: statistics.median(float(r[k]) for r in results) for k in keys}
     row.update({k: results[0][k] for k in ("violations", "digest", "undetermined")})
     return row
@@ -72,7 +73,7 @@ def measure_interleaved(plan: list[tuple[str, Path]], ruleset: str, runs: int) -
         if "error" in found[-1]:
             rows.append(found[-1])
             continue
-        row = {k: statistics.median(float(r[k]) for r in found) for k in ("total", "load", "eval", "wall", "rss_mb", "compile")}
+        row = {k: statistics.median(float(r[k]) for r in found) for k in ("total", "load", "eval", "wall", "cpu", "rss_mb", "compile")}
         row.update({k: found[0][k] for k in ("violations", "digest", "undetermined")})
         rows.append(row)
     return rows
@@ -93,8 +94,8 @@ def five(sizes: list[int], runs: int, opa_max: int, rates: tuple[float, ...] = (
 
     schema = load_ruleset(HERE / "five").program.schema
     print("\n## Five rules (bench/five), median of", runs, "interleaved runs")
-    print("| users | violating | engine | input | MB | end to end s | load s | eval s | peak RSS MB | violations | same |")
-    print("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| users | violating | engine | input | MB | end to end s | CPU s | load s | eval s | peak RSS MB | violations | same |")
+    print("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for n, rate in ((n, rate) for n in sizes for rate in rates):
         stem = f"five-{n}" if rate == 0.01 else f"five-{n}-{round(rate * 100)}pct"  # the 1 % files keep their names
         json_path = DATA / f"{stem}.json"
@@ -114,11 +115,11 @@ def five(sizes: list[int], runs: int, opa_max: int, rates: tuple[float, ...] = (
         for (engine, path), row in zip(plan, measure_interleaved(plan, "bench/five", runs), strict=True):
             share = f"{rate:.0%}"
             if "error" in row:
-                print(f"| {n:,} | {share} | {engine} | {path.suffix[1:]} | | {row['error']} | | | | | |")
+                print(f"| {n:,} | {share} | {engine} | {path.suffix[1:]} | | {row['error']} | | | | | | |")
                 continue
             reference = reference or row["digest"]
             same = "yes" if row["digest"] == reference else "NO"
-            print(f"| {n:,} | {share} | {engine} | {path.suffix[1:]} | {size_mb(path):.0f} | {row['wall']:.2f} | {row['load']:.2f} | {row['eval']:.2f} | {row['rss_mb']:.0f} | {row['violations']:,} | {same} |", flush=True)
+            print(f"| {n:,} | {share} | {engine} | {path.suffix[1:]} | {size_mb(path):.0f} | {row['wall']:.2f} | {row['cpu']:.2f} | {row['load']:.2f} | {row['eval']:.2f} | {row['rss_mb']:.0f} | {row['violations']:,} | {same} |", flush=True)
 
 
 def cac(sizes: list[int], parquet_only: list[int], runs: int, spark_max: int, python_max: int) -> None:
