@@ -114,7 +114,7 @@ class Assessment:
     risks: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     open_items: list[tuple[Violation, str, str, str]] = field(default_factory=list)  # (violation, observation, risk, finding)
-    kinds: dict[str, str] = field(default_factory=dict)  # rule id → data | attestation
+    kinds: dict[str, str] = field(init=False)  # rule id → data | attestation
 
     def __post_init__(self) -> None:
         self.kinds = {r.id: r.kind for r in self.report.rules}
