@@ -288,3 +288,20 @@ def test_crlf_line_endings(cac: Client) -> None:
         assert "paragraph 1" in hovered["contents"]["value"]
     finally:
         assert replace_all(cac, uri, text) == []
+
+
+def test_malformed_messages_are_survived_without_a_traceback() -> None:
+    client = Client(cwd=ROOT, env={"LAWCODE_CACHE_DIR": ""})
+    try:
+        client.initialize(CAC)
+        assert client.process.stdin is not None
+        for body in (b"{not json", b'{"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover", "params": {"bogus": 1}}', b"[]"):
+            client.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        client.process.stdin.flush()
+        uri, text = (CAC / "groups-2017.law").resolve().as_uri(), (CAC / "groups-2017.law").read_text(encoding="utf-8")
+        client.open(CAC / "groups-2017.law", text)
+        assert client.diagnostics(uri) == []
+        assert client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at(text, "max_group_members", 3)}) is not None
+    finally:
+        assert client.close() == 0
+    assert b"Traceback" not in client.stderr

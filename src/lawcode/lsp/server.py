@@ -380,9 +380,23 @@ def build(rulesets: tuple[Path, ...] = ()) -> LawcodeServer:
     return ls
 
 
+class _OneLine(logging.Formatter):
+    """pygls' log lines without the tracebacks it attaches to a message it could not read
+    (a client's malformed JSON is the client's to fix, and the first line says what it
+    was); lawcode's own bug reports keep theirs."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name.startswith("pygls"):
+            first = record.getMessage().split("\n", 1)[0]
+            record = logging.makeLogRecord({**record.__dict__, "msg": first, "args": None, "exc_info": None, "exc_text": None})
+        return super().format(record)
+
+
 def serve(rulesets: tuple[Path, ...] = ()) -> None:
-    """Serve over stdin/stdout until the client says `exit`."""
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    """Serve over stdin/stdout until the client says `exit` (logs go to stderr)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine("%(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     build(rulesets).start_io()
 
 
