@@ -520,15 +520,15 @@ def _operator(op: Operator, args: list[Fn]) -> Fn:
     return binary
 
 
-def _operands(node: ir.Expr, kind: type) -> Iterator[ir.Expr]:
+def _operands(node: ir.And | ir.Or, kind: type[ir.And] | type[ir.Or]) -> Iterator[ir.Expr]:
     """The operands of nested `and`s (or `or`s) in order: one n-ary closure reads them with
     the same short-circuits (Kleene's `and`/`or` are associative)."""
-    stack = [node]
+    stack: list[ir.Expr] = [node]
     while stack:
         current = stack.pop()
-        if type(current) is kind:
-            stack.append(current.right)  # type: ignore[attr-defined]
-            stack.append(current.left)  # type: ignore[attr-defined]
+        if isinstance(current, ir.And | ir.Or) and type(current) is kind:
+            stack.append(current.right)
+            stack.append(current.left)
         else:
             yield current
 

@@ -374,17 +374,17 @@ class TracingEvaluator(Evaluator):
         if not definition.params:
             return super()._defcall(node, env)
         args = [self.eval(arg, env) for arg in node.args]
-        key = (node.name, tuple(args), tuple(map(type, args)))  # 1 and 1.0 are equal keys, not equal values
+        key = (node.name, tuple(args), tuple(map(type, args)))  # 1 and 1.0: equal keys, not equal values
         frame = self._frame()
         try:
-            shared = self.calls.get(key)
+            shared, hashable = self.calls.get(key), True
         except TypeError:  # a list argument: traced each time
-            key, shared = None, None
+            shared, hashable = None, False
         if shared is not None:
             frame.children.append(shared)
             return shared.value
         value = self.eval(definition.body, {name: a for (name, _), a in zip(definition.params, args, strict=True)})
-        if key is not None:
+        if hashable:
             self.calls[key] = frame.children[-1]
         return value
 
