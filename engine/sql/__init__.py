@@ -32,10 +32,13 @@ from lawcode.engine import values
 from lawcode.engine.evaluate import resolve_parameters
 from lawcode.engine.report import Report, ReportStream
 from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, schema_errors, schema_problem
+from lawcode.engine.sql.builders import Unsupported
 from lawcode.engine.sql.dialects import Target
-from lawcode.engine.sql.generate import MAX_INLINED_NODES, Batch, Generator, Unsupported, too_large_to_inline
+from lawcode.engine.sql.generate import Generator
+from lawcode.engine.sql.inlining import MAX_INLINED_NODES, too_large_to_inline, walk_inlined
 from lawcode.engine.sql.inputs import Source, detect, size_of
 from lawcode.engine.sql.lazy import LazySnapshot
+from lawcode.engine.sql.probes import Batch
 from lawcode.engine.sql.report import Assembler
 from lawcode.engine.sql.tables import Layout, layout
 
@@ -219,8 +222,6 @@ BATCH_BUDGET_LARGE = 1_000
 
 def _chunks(rules: list[ir.Rule], program: Program, budget: int = BATCH_BUDGET) -> list[list[ir.Rule]]:
     """Rules over one collection, in queries of bounded size (one scan each, joins shared within)."""
-    from lawcode.engine.sql.generate import walk_inlined
-
     out: list[list[ir.Rule]] = []
     chunk: list[ir.Rule] = []
     used = 0

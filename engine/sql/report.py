@@ -30,8 +30,8 @@ from lawcode.engine.jsontext import pointer
 from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Undetermined, Violation
 from lawcode.engine.run import MAX_MISSING, evidence, rule_source
 from lawcode.engine.snapshot import Entity, Snapshot
-from lawcode.engine.sql.generate import Batch, Probe, RuleQuery, reached
 from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
+from lawcode.engine.sql.probes import Batch, Probe, RuleQuery, reached
 
 Row = tuple[Any, ...]
 

@@ -26,11 +26,13 @@ from lawcode.compiler.operators import ANY, ANY_LIST, OPERATORS, Operator, Signa
 from lawcode.compiler.program import Program
 from lawcode.engine.evaluate import Evaluator
 from lawcode.engine.sql import operators as sql_operators
+from lawcode.engine.sql.builders import literal
 from lawcode.engine.sql.dialects import TARGETS
 from lawcode.engine.sql.dialects import cast as sql_cast
 from lawcode.engine.sql.duckdb_backend import DuckDBBackend
-from lawcode.engine.sql.generate import Generator, Val, literal
+from lawcode.engine.sql.generate import Generator
 from lawcode.engine.sql.report import from_sql
+from lawcode.engine.sql.scopes import Val
 from lawcode.engine.sql.tables import layout
 
 UTC = dt.UTC
