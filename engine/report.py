@@ -63,6 +63,7 @@ class Violation:
     message: str
     evidence: tuple[Evidence, ...]
     source: dict[str, Any]
+    related: tuple[ir.Citation, ...] = ()  # the rule's `see …`: relevant, not imposing the duty
 
     @property
     def citation(self) -> ir.Citation:
@@ -76,6 +77,7 @@ class Violation:
             "kind": self.kind,
             "citation": self.citation.to_json(),
             "citations": [c.to_json() for c in self.citations],
+            "related": [c.to_json() for c in self.related],
             "subject": self.subject.to_json() if self.subject else None,
             "message": self.message,
             "evidence": [e.to_json() for e in self.evidence],
@@ -113,11 +115,13 @@ class NotInForce:
     citations: tuple[ir.Citation, ...]
     in_force_from: dt.date | None
     in_force_until: dt.date | None
+    related: tuple[ir.Citation, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "citation": self.citations[0].to_json(),
+            "related": [c.to_json() for c in self.related],
             "in_force_from": self.in_force_from.isoformat() if self.in_force_from else None,
             "in_force_until": self.in_force_until.isoformat() if self.in_force_until else None,
         }

@@ -38,10 +38,12 @@ def evaluate(
     checked = 0
     for rule in program.rules:
         if not rule.in_force_on(snapshot.as_of):
-            not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until))
+            not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until, rule.related))
             continue
+        cites = rule.citations_on(snapshot.as_of)  # the basis in force today: what a violation cites
         subjects: list[Entity] | list[None] = [None] if rule.collection is None else fast.entities(rule.collection)
         decide_one, message_of = fast.decision(rule), fast.message(rule)
+        failing: list[tuple[Entity | None, bool | None, str]] = []
         for entity in subjects:
             checked += 1
             if progress is not None and checked % PROGRESS_EVERY == 0:
@@ -51,17 +53,23 @@ def evaluate(
             outcome = decide_one(env)
             if outcome is True:
                 continue
+            failing.append((entity, outcome, message_of(env)))
+        # Traced in report order (by subject id, not by position): the tracer shows a
+        # definition's facts the first time it reads it, so this order makes the evidence
+        # independent of the order of the snapshot's collections (the SQL path sorts alike).
+        failing.sort(key=lambda f: subject_key(f[0].id, f[0].index) if f[0] is not None else (0, 0, "", -1))
+        for entity, outcome, message in failing:
+            env = {rule.var: entity} if rule.var else {}
             subject = Subject(entity.collection, entity.id, entity.pointer, entity.index) if entity else None
-            message = message_of(env)
             traces = [tracer.trace(part, env) for part in _parts(rule)]
             if outcome is False:
                 violations.append(
-                    Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, evidence(program, traces, fast.ladders), rule_source(rule))
+                    Violation(rule.id, rule.title, rule.severity, rule.kind, cites, subject, message, evidence(program, traces, fast.ladders), rule_source(rule), rule.related)
                 )
             else:
                 missing = [p for t in traces for n in iter_nodes(t) for p in n.missing]
                 undetermined.append(
-                    Undetermined(rule.id, rule.severity, rule.citations, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message)
+                    Undetermined(rule.id, rule.severity, cites, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message)
                 )
     if progress is not None:
         progress(checked, total)
@@ -142,8 +150,20 @@ def rule_source(rule: ir.Rule) -> dict[str, Any]:
     return {"file": rule.span.file, "line": rule.span.line, "column": rule.span.column}
 
 
-def report_order(item: Violation | Undetermined) -> tuple[str, int]:
-    return (item.rule, item.subject.position if item.subject else -1)
+def report_order(item: Violation | Undetermined) -> tuple[Any, ...]:
+    """Within a rule, by subject: collection, then id (numbers before strings), then position
+    (only for ids that repeat). Every backend sorts with this key, so a snapshot with its
+    collections in another order gives the same report apart from positional pointers."""
+    if item.subject is None:
+        return (item.rule, "", 0, 0, "", -1)
+    return (item.rule, item.subject.collection, *subject_key(item.subject.id, item.subject.position))
+
+
+def subject_key(sid: Any, position: int) -> tuple[int, Any, str, int]:
+    """Subjects of one collection in report order: numeric ids, then the others by their
+    text, then position (which only decides between equal ids)."""
+    numeric = isinstance(sid, int | float) and not isinstance(sid, bool)
+    return (0 if numeric else 1, sid if numeric else 0, "" if numeric else str(sid), position)
 
 
 from lawcode.compiler import types as _T  # noqa: E402

@@ -28,7 +28,7 @@ from lawcode.engine import values
 from lawcode.engine.evaluate import TraceNode, TracingEvaluator, iter_nodes
 from lawcode.engine.jsontext import pointer
 from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Undetermined, Violation
-from lawcode.engine.run import MAX_MISSING, evidence, rule_source
+from lawcode.engine.run import MAX_MISSING, evidence, rule_source, subject_key
 from lawcode.engine.snapshot import Entity, Snapshot
 from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
 from lawcode.engine.sql.probes import Batch, Probe, RuleQuery, reached
@@ -89,12 +89,18 @@ def _converter(t: T.Type) -> Callable[[Any], Any]:
     return _same
 
 
-def _position_of(column: int) -> Callable[[Row], int]:
-    def position(row: Row) -> int:
-        found = row[column]
-        return -1 if found is None else int(found)
+def _subject_order(subject_id: int, column: int) -> Callable[[Row], tuple[int, Any, str, int]]:
+    """Rows in the reference's order: by subject (id, then position), as `run.subject_key`."""
 
-    return position
+    def order(row: Row) -> tuple[int, Any, str, int]:
+        found = row[column]
+        if found is None:
+            return (0, 0, "", -1)
+        position = int(found)
+        sid = row[subject_id]
+        return subject_key(sid if sid is not None else f"#{position}", position)
+
+    return order
 
 
 class Assembler:
@@ -131,12 +137,12 @@ class Assembler:
             by_position: dict[int, list[Row]] = {}  # the reference's order (the query's is not kept by every plan)
             for query in batch.rules:
                 if query.position not in by_position:
-                    by_position[query.position] = sorted(rows, key=_position_of(query.position))
+                    by_position[query.position] = sorted(rows, key=_subject_order(query.subject_id, query.position))
                 found[query.rule.id] = (batch, query, by_position[query.position])
         in_force: list[ir.Rule] = []
         for rule in self.program.rules:
             if not rule.in_force_on(root.as_of):
-                not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until))
+                not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until, rule.related))
                 continue
             checked += 1 if rule.collection is None else lengths.get(rule.collection, 0)
             in_force.append(rule)
@@ -217,14 +223,14 @@ class Assembler:
         subject = self._subject(query, row)
         message = self._message(query, types, row)
         found = evidence(self.program, [self._trace(query, row)], self.ladders)
-        return Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations, subject, message, found, rule_source(rule))
+        return Violation(rule.id, rule.title, rule.severity, rule.kind, rule.citations_on(self.lazy.as_of), subject, message, found, rule_source(rule), rule.related)
 
     def _undetermined(self, query: RuleQuery, types: list[T.Type], row: Row) -> Undetermined:
         rule = query.rule
         subject = self._subject(query, row)
         message = self._message(query, types, row)
         missing = [p for n in iter_nodes(self._trace(query, row)) for p in n.missing]
-        return Undetermined(rule.id, rule.severity, rule.citations, subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message)
+        return Undetermined(rule.id, rule.severity, rule.citations_on(self.lazy.as_of), subject, tuple(dict.fromkeys(missing))[:MAX_MISSING], message)
 
     def _message(self, query: RuleQuery, types: list[T.Type], row: Row) -> str:
         out = []
