@@ -66,7 +66,7 @@ def _check_unit(what: str, unit: ast.Article | ast.Paragraph | ast.Item, problem
     if unit.partial is not None and unit.not_applicable is not None:
         problems.append(error("E027", f"{what} is both `partial` and `not_applicable`", unit.span, "a part that binds no platform has nothing partly checked: keep one"))
     if unit.partial is not None and not unit.partial.strip():
-        problems.append(error("E027", f"{what} is `partial` without saying what is not checked", unit.span, 'write it: `partial "in-group roles are not checked"`'))
+        problems.append(error("E027", f"{what} is `partial` without saying what is not checked", unit.span, 'name it: `partial "the marking of in-group roles"`'))
 
 
 def _check_period(what: str, start: dt.date | None, until: dt.date | None, span: Span, problems: list[Diagnostic]) -> None:

@@ -1,4 +1,4 @@
-"""Generate the CAC example snapshots: `compliant.json` and `violations.json`.
+"""Generate the CAC example snapshots: `compliant.json`, `violations.json` and `since-2017.json`.
 
 Run from anywhere: `python rulesets/cac/examples/generate.py [--check]`.
 
@@ -529,6 +529,31 @@ def violations() -> Snapshot:
     return snap
 
 
+# The days on which what a CAC rule cites, or whether it applies, changes: each document's
+# entry into force (its own last article), platforms-2021's date of issue, and the day
+# before the revised comment provisions replaced comments-2017 (in force until 2022-12-14).
+BOUNDARIES = ("2017-09-30", "2017-10-01", "2017-10-07", "2017-10-08", "2021-09-14", "2021-09-15", "2022-12-14", "2022-12-15")
+
+
+def since_2017() -> Snapshot:
+    """The compliant platform as if it had run since before the 2017 provisions: its
+    systems declared, its first log kept and its 2020 report filed from the start, the
+    last open complaint handled. Compliant on every day of `BOUNDARIES`, so the rule
+    tests on both sides of each date (the end of each tests/*.test.yaml) show only what they break."""
+    snap = compliant()
+    snap["platform"]["launched_on"] = "2017-09-01"
+    for declared in snap["attestations"]:
+        declared["since"] = "2017-09-01"
+        if "filed_on" in declared:
+            declared["filed_on"] = "2017-09-01"
+    snap["logs"].insert(0, {"id": "log-first", "at": "2017-09-01T00:05:00Z", "source": "web"})
+    first = snap["annual_reports"][0]
+    snap["annual_reports"].insert(0, {**first, "id": "ar-2020", "year": 2020, "submitted_on": "2021-01-20"})
+    complaint = find(snap, "complaints", "cp-13")
+    complaint.update(handled_at="2022-11-30T09:00:00Z", outcome="rejected", feedback_at="2022-11-30T10:00:00Z")
+    return snap
+
+
 def write(path: Path, snap: Snapshot) -> None:
     path.write_text(json.dumps(snap, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
@@ -539,6 +564,10 @@ def check() -> int:
 
     ruleset = lawcode.load_ruleset(HERE.parent)
     problems: list[str] = []
+    for day in BOUNDARIES:
+        early = ruleset.evaluate({**json.loads((HERE / "since-2017.json").read_text(encoding="utf-8")), "as_of": day})
+        problems += [f"since-2017.json on {day}: {v.rule} {v.subject.id if v.subject else 'platform'}: {v.message}" for v in early.violations]
+        problems += [f"since-2017.json on {day}: undetermined {u.rule}" for u in early.undetermined]
     good = ruleset.evaluate(HERE / "compliant.json")
     problems += [f"compliant.json: {v.rule} {v.subject.id if v.subject else 'platform'}: {v.message}" for v in good.violations]
     problems += [f"compliant.json: undetermined {u.rule} {u.subject.id if u.subject else 'platform'} {u.missing}" for u in good.undetermined]
@@ -562,6 +591,7 @@ def main() -> int:
     args = parser.parse_args()
     write(HERE / "compliant.json", compliant())
     write(HERE / "violations.json", violations())
+    write(HERE / "since-2017.json", since_2017())
     return check() if args.check else 0
 
 
