@@ -179,7 +179,14 @@ class DuckDBBackend:
             else:
                 if not isinstance(document, bytes):  # standard input, a FIFO, a device: copied, as the scan seeks
                     document = jsontext.spool(document, directory, source.label)
-                split = stream.split_document(document, directory, layout.collections, layout.scalars, source.label)
+                try:
+                    split = stream.split_document(document, directory, layout.collections, layout.scalars, source.label)
+                except stream.Broken as broken:
+                    from lawcode.engine.sql import jsonl_syntax
+
+                    error = jsonl_syntax.first_error(document, broken.parts, source.label, broken.found)
+                    assert error is not None
+                    raise error from None
             return self._load_lines(split, source.label, layout, schema, document)
         finally:
             shutil.rmtree(directory, ignore_errors=True)

@@ -93,13 +93,25 @@ class Split:
     repeated: tuple[int, tuple[str | int, ...], int] | None = None  # a key repeated outside the arrays: (offset, pointer, first's offset)
 
 
+class Broken(Exception):
+    """The document is not JSON. `found`: the errors the scan saw (offset, reason); `parts`:
+    the lines written so far, where `jsonl_syntax.first_error` looks for an earlier one
+    and places the first, as orjson would (the caller does: that module reads this one's)."""
+
+    def __init__(self, found: list[tuple[int, str]], parts: list[Part]) -> None:
+        super().__init__(found)
+        self.found = found
+        self.parts = parts
+
+
 # ---------------------------------------------------------------- documents
 
 
 def split_document(
     source: str | os.PathLike[str] | bytes, directory: str, collections: Collection[str], scalars: Collection[str], label: str
 ) -> Split:
-    """Cut a JSON document (a file or its bytes) into `directory`; S001/S002/S003 as the python backend."""
+    """Cut a JSON document (a file or its bytes) into `directory`; S001/S003 as the python
+    backend, `Broken` where it is not JSON (the caller's S002: `jsonl_syntax.first_error`)."""
     splitter = _Splitter(directory, frozenset(collections))
     try:
         with _open(source) as chunks:
@@ -121,11 +133,7 @@ def split_document(
     except orjson.JSONDecodeError as exc:
         found.append((splitter.document_offset(error_bytes(skeleton, exc)), json_reason(exc)))
     if found:
-        from lawcode.engine.sql.jsonl_syntax import first_error  # it reads lines this module writes
-
-        error = first_error(source, splitter.written(), label, found)
-        assert error is not None
-        raise error
+        raise Broken(found, splitter.written())
     text = skeleton.decode("utf-8")
     key = jsontext.repeated_key(text)
     repeated = None
@@ -587,4 +595,4 @@ def _open(source: str | os.PathLike[str] | bytes) -> _Chunks:
     return _Chunks(source if isinstance(source, bytes) else Path(source))
 
 
-__all__ = ["Part", "Split", "error_bytes", "position", "split_data", "split_document", "syntax_error", "widest_line"]
+__all__ = ["Broken", "Part", "Split", "error_bytes", "position", "split_data", "split_document", "syntax_error", "widest_line"]
