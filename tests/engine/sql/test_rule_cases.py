@@ -1,52 +1,54 @@
 """Every `lawcode test` case of the CAC rulesets runs on the SQL backends too: DuckDB and Spark.
 
-The cases are split over two worker processes (CI has two cores).
+Each test file is its own test on DuckDB, and four on Spark (`spark_cases.CHUNKS_PER_FILE`),
+run in the test process: under `pytest -n auto` the xdist workers share them out between
+the other tests, so the two cores stay busy and no sweep runs alone at the end.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
-from spark_cases import run_spark_cases
+from spark_cases import CHUNKS_PER_FILE, chunk, run_spark_cases
 
 from helpers import ROOT
 
 CASES = ROOT / "rulesets" / "cac" / "tests"
-
-
-def _run(path: str) -> tuple[int, list[str]]:
-    from lawcode.testing import run_tests
-
-    run = run_tests([Path(path)], backend="duckdb")
-    failures = [f"{r.case.name}: {r.error or (r.missing, r.unexpected)}" for r in run.results if not r.passed] + [str(e) for e in run.errors]
-    return run.passed, failures
+FILES = sorted(CASES.glob("*.test.yaml"))
 
 
 @pytest.mark.slow
-def test_every_cac_case_passes_on_duckdb() -> None:
-    files = sorted(str(p) for p in CASES.glob("*.test.yaml"))
-    assert files
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(_run, files))
-    failures = [f for _, fs in results for f in fs]
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_cac_case_passes_on_duckdb(path: Path) -> None:
+    from lawcode.testing import run_tests
+
+    run = run_tests([path], backend="duckdb")
+    failures = [f"{r.case.name}: {r.error or (r.missing, r.unexpected)}" for r in run.results if not r.passed] + [str(e) for e in run.errors]
     assert not failures, "\n".join(failures[:20])
-    assert sum(passed for passed, _ in results) > 100
+    assert run.passed == len(run.results) > 40
 
 
-# One Spark driver per worker, on one core: the queries are small, the driver's own work
-# (analysis, planning, scheduling) is what costs. C1-only JIT and the serial collector
-# spend less CPU in a JVM that lives minutes; neither changes a result.
-SPARK_MASTER = "local[1]"
-SPARK_CONFIG = {"spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
+def test_the_spark_chunks_are_every_case_once() -> None:
+    """The chunks of each file partition its cases: none left out, none run twice."""
+    from lawcode.testing import load_test_file
+
+    total = 0
+    for path in FILES:
+        count = len(load_test_file(path))
+        ranges = [chunk(count, index) for index in range(CHUNKS_PER_FILE)]
+        assert [i for start, stop in ranges for i in range(start, stop)] == list(range(count))
+        assert all(stop > start for start, stop in ranges), f"{path.name}: an empty chunk"
+        total += count
+    assert len(FILES) == 4 and total >= 249
 
 
 @pytest.mark.spark
-def test_every_cac_case_passes_on_spark() -> None:
+@pytest.mark.parametrize("index", range(CHUNKS_PER_FILE))
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_cac_case_passes_on_spark(spark_session: Any, path: Path, index: int) -> None:
     """Every case, each against its exact expected violations, on Spark in local mode.
 
     Nothing is sampled and no rule is left out. What makes this many Spark evaluations
@@ -56,25 +58,12 @@ def test_every_cac_case_passes_on_spark() -> None:
     most queries of a case are the base's; every row still comes from Spark, for exactly
     that SQL over exactly that data.
     """
-    pytest.importorskip("pyspark", reason="the spark extra is not installed")
-    if shutil.which("java") is None:  # pragma: no cover
-        pytest.skip("no Java runtime (Debian: openjdk-17-jre-headless)")
     from lawcode.testing import load_test_file
 
-    tasks: list[tuple[str, int, int]] = []
-    for path in sorted(CASES.glob("*.test.yaml")):
-        count = len(load_test_file(path))
-        half = count // 2
-        tasks += [(str(path), 0, half), (str(path), half, count)]
+    start, stop = chunk(len(load_test_file(path)), index)
     started = time.perf_counter()
-    # spawn, not fork: a worker must start its own JVM, not share a gateway this process may hold
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        runs = [pool.submit(run_spark_cases, path, start, stop, SPARK_MASTER, SPARK_CONFIG) for path, start, stop in tasks]
-        results = [r.result() for r in runs]
+    passed, failures, _, cases, cpu = run_spark_cases(spark_session, path, start, stop)
     elapsed = time.perf_counter() - started
-    cases = sum(r[3] for r in results)
-    cpu = sum(r[4] for r in results)
-    print(f"spark: {cases} cases in {elapsed:.0f}s ({elapsed / cases:.2f}s a case, two workers; {cpu / cases:.2f} CPU seconds a case)")
-    failures = [f for r in results for f in r[1]]
+    print(f"spark: {path.name} cases {start}-{stop - 1} in {elapsed:.0f}s ({cpu / cases:.2f} CPU seconds a case, driver and JVM)")
     assert not failures, "\n".join(failures[:20])
-    assert cases == sum(r[0] for r in results) == sum(stop for _, _, stop in tasks) - sum(start for _, start, _ in tasks) >= 249
+    assert passed == cases == stop - start > 0

@@ -16,7 +16,8 @@ from helpers import DATA
 from lawcode import cli
 from lawcode.engine.sql import evaluate
 
-pytestmark = pytest.mark.spark
+# Every test runs in the process's one session, started with the tests' settings (conftest.py).
+pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("spark_session")]
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed")
 if shutil.which("java") is None:  # pragma: no cover
