@@ -148,3 +148,24 @@ def test_parser_raises_only_lawcode_errors_on_token_soup(text: str) -> None:
 def test_parser_raises_only_lawcode_errors_on_any_text(text: str) -> None:
     with contextlib.suppress(LawcodeError):
         parse_module(text, "fuzz.law")
+
+
+def test_the_grammars_one_conflict_is_in_force_after_an_article(caplog: pytest.LogCaptureFixture) -> None:
+    """LALR resolves shift/reduce conflicts silently, as shift. The grammar has one on
+    purpose (`in_force` after an article without a body: the parser hands a bare date
+    back to the document); any other would change what some text means without a word."""
+    import logging
+
+    from lark import Lark, logger
+
+    from lawcode.dsl.tables import OPTIONS, grammar_text
+
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="lark"):
+            Lark(grammar_text(), debug=True, **OPTIONS)
+    finally:
+        logger.setLevel(level)
+    conflicts = {r.getMessage() for r in caplog.records if "conflict" in r.getMessage()}
+    assert conflicts == {"Shift/Reduce conflict for terminal IN_FORCE: (resolving as shift)"}
