@@ -9,9 +9,10 @@ JSON pointers, messages, order). The modules, in pipeline order:
 
 - `inputs.py`: which form a snapshot argument is (JSON, JSON Lines dir, Parquet dir);
 - `tables.py`: the table layout the JSON Schema implies;
-- `validate.py`: schema checks in SQL, with JSON pointers;
+- `validate.py` (+ `conversions.py`): schema checks in SQL, with JSON pointers;
 - `duckdb_backend.py` / `spark_backend.py`: load into tables, run queries;
-- `generate.py` (+ `dialects.py`): IR → sqlglot trees, one query per rule;
+- `generate.py` (+ `dialects.py`, `operators.py`, `aggregates.py` and the modules its
+  docstring names): IR → sqlglot trees, one query per rule;
 - `report.py` (+ `lazy.py`): result rows → the reference `Report`.
 """
 

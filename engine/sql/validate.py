@@ -32,157 +32,25 @@ from typing import Any
 import orjson
 from sqlglot import exp
 
-from lawcode.compiler import types as T
 from lawcode.dsl.diagnostics import Diagnostic
 from lawcode.engine.jsontext import pointer, shown
 from lawcode.engine.snapshot import FORMAT_HINTS, MAX_REPORTED_ERRORS
-from lawcode.engine.sql.tables import POS, TYPED_STRINGS, Collection, Column, escape_name
-
-DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
-DURATION_RE = (
-    r"^P(?:([0-9]+)Y)?(?:([0-9]+)M)?(?:([0-9]+)W)?(?:([0-9]+)D)?"
-    r"(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?$"
+from lawcode.engine.sql.conversions import (
+    convert,
+    convert_records,
+    element_format,
+    fn,
+    format_valid,
+    from_json,
+    is_null,
+    json_kind_in,
+    json_kinds,
+    json_list,
+    json_path,
+    not_null,
+    s,
 )
-
-
-def fn(name: str, *args: exp.Expr) -> exp.Expr:
-    return exp.Anonymous(this=name, expressions=list(args))
-
-
-def s(text: str) -> exp.Expr:
-    return exp.Literal.string(text)
-
-
-def is_null(e: exp.Expr) -> exp.Expr:
-    return exp.Is(this=e, expression=exp.Null())
-
-
-def not_null(e: exp.Expr) -> exp.Expr:
-    return exp.Not(this=exp.Paren(this=is_null(e)))
-
-
-# ---------------------------------------------------------------- conversions
-
-
-def duration_valid(raw: exp.Expr) -> exp.Expr:
-    return exp.and_(
-        fn("regexp_full_match", raw, s(DURATION_RE)),
-        exp.Not(this=exp.In(this=raw, expressions=[s("P"), s("PT")])),
-        exp.Not(this=fn("ends_with", raw, s("T"))),
-    copy=False,
-    )
-
-
-def _group(raw: exp.Expr, index: int, to: str) -> exp.Expr:
-    extracted = fn("regexp_extract", raw, s(DURATION_RE), exp.Literal.number(index))
-    return exp.Coalesce(this=exp.TryCast(this=extracted, to=exp.DataType.build(to)), expressions=[exp.Literal.number(0)])
-
-
-def duration_parts(raw: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
-    """(months, microseconds) of an ISO 8601 duration, as `values.parse_duration` reads it."""
-    months = exp.Add(this=exp.Mul(this=_group(raw, 1, "BIGINT"), expression=exp.Literal.number(12)), expression=_group(raw, 2, "BIGINT"))
-    whole = exp.Add(
-        this=exp.Add(
-            this=exp.Mul(this=_group(raw, 3, "BIGINT"), expression=exp.Literal.number(604800)),
-            expression=exp.Mul(this=_group(raw, 4, "BIGINT"), expression=exp.Literal.number(86400)),
-        ),
-        expression=exp.Add(
-            this=exp.Mul(this=_group(raw, 5, "BIGINT"), expression=exp.Literal.number(3600)),
-            expression=exp.Mul(this=_group(raw, 6, "BIGINT"), expression=exp.Literal.number(60)),
-        ),
-    )
-    fraction = fn("round_even", exp.Mul(this=_group(raw, 7, "DOUBLE"), expression=exp.Literal.number(1000000)), exp.Literal.number(0))
-    micros = exp.Add(this=exp.Mul(this=exp.Paren(this=whole), expression=exp.Literal.number(1000000)), expression=exp.Cast(this=fraction, to=exp.DataType.build("BIGINT")))
-    return months, micros
-
-
-def convert(raw: exp.Expr, column: Column) -> exp.Expr:
-    """A JSON-level value → its typed-table value (NULL where `values.convert` gives None)."""
-    if column.is_record:
-        return exp.Case(ifs=[exp.If(this=not_null(raw), true=exp.true())])
-    if column.kind == "json":  # JSON text (Parquet may hold it as VARCHAR); a JSON null is absent
-        value = exp.Cast(this=raw, to=exp.DataType.build("JSON"))
-        return exp.Case(ifs=[exp.If(this=exp.NEQ(this=fn("json_type", value), expression=s("NULL")), true=value)])
-    if column.kind == "array" and isinstance(column.type, T.ListType) and column.type.element in TYPED_STRINGS:
-        # A list of dates (date-times, durations): each element converted as a field would be.
-        x = exp.to_identifier("x")
-        return fn("list_transform", raw, exp.Lambda(this=convert_string(exp.column("x"), column.type.element), expressions=[x]))
-    if column.kind != "string":
-        return raw
-    return convert_string(raw, column.type)
-
-
-def convert_records(raw: exp.Expr, column: Column) -> exp.Expr:
-    """A list of objects (JSON) → its typed column: a list of flat structs of the items' leaves,
-    each converted as a field would be; a null item stays null. A list of lists of scalars →
-    a list of lists, each converted as a list field would be."""
-    if column.inner is not None:
-        lists = exp.TryCast(this=exp.Cast(this=raw, to=exp.DataType.build("JSON")), to=exp.DataType.build(_raw_sql_type(column.inner) + "[]", dialect="duckdb"))
-        each = convert(exp.column("lawcode_item"), column.inner)
-        if isinstance(each, exp.Column):  # nothing to convert (no dates inside)
-            return lists
-        return fn("list_transform", lists, exp.Lambda(this=each, expressions=[exp.to_identifier("lawcode_item")]))
-    struct = _raw_struct(column.fields, ())
-    items = exp.TryCast(this=exp.Cast(this=raw, to=exp.DataType.build("JSON")), to=exp.DataType.build(f"{struct}[]", dialect="duckdb"))
-    x = exp.column("lawcode_item")
-
-    def leaf(path: tuple[str, ...]) -> exp.Expr:
-        found: exp.Expr = x
-        for name in path:
-            found = fn("struct_extract", found, s(name))
-        return found
-
-    packed = fn("struct_pack", *[exp.PropertyEQ(this=exp.to_identifier(f.name, quoted=True), expression=convert(leaf(f.path), f)) for f in column.fields])
-    each = exp.Case(ifs=[exp.If(this=not_null(x), true=packed)])
-    return fn("list_transform", items, exp.Lambda(this=each, expressions=[exp.to_identifier("lawcode_item")]))
-
-
-def _raw_struct(fields: tuple[Column, ...], prefix: tuple[str, ...]) -> str:
-    """The nested STRUCT an item (or an object inside it) is read as from JSON: its leaves
-    under `prefix`, objects as STRUCTs of theirs (an object with none as JSON)."""
-    depth = len(prefix)
-    parts = [f'"{escape_name(f.path[depth])}" {_raw_struct(fields, f.path) if f.is_record else _raw_sql_type(f)}' for f in fields if len(f.path) == depth + 1 and f.path[:depth] == prefix]
-    return f"STRUCT({', '.join(parts)})" if parts else "JSON"
-
-
-def _raw_sql_type(column: Column) -> str:
-    """The JSON-level type of a scalar (or list of scalars) field: strings stay text until converted."""
-    scalar = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
-    if column.kind == "json":
-        return "JSON"
-    if column.kind == "array":
-        return scalar[column.element_kind or "string"] + "[]"
-    return scalar[column.kind]
-
-
-def element_format(column: Column) -> str | None:
-    """The format of a list column's string elements (date, date-time, duration), if any."""
-    if column.kind != "array" or column.element_kind != "string":
-        return None
-    items = column.schema.get("items")
-    fmt = items.get("format") if isinstance(items, dict) else None
-    return fmt if fmt in FORMAT_HINTS else None
-
-
-def convert_string(raw: exp.Expr, t: T.Type) -> exp.Expr:
-    """A JSON string → the typed value of `t` (dates, date-times, durations, periods)."""
-    if t == T.DATE:
-        ok = fn("regexp_full_match", raw, s(DATE_RE))
-        return exp.Case(ifs=[exp.If(this=ok, true=exp.TryCast(this=raw, to=exp.DataType.build("DATE")))])
-    if t == T.DATETIME:
-        ok = fn("regexp_full_match", raw, s(DATETIME_RE))
-        instant = exp.TryCast(this=raw, to=exp.DataType.build("TIMESTAMPTZ"))
-        return exp.Case(ifs=[exp.If(this=ok, true=exp.Cast(this=instant, to=exp.DataType.build("TIMESTAMP")))])
-    if t in (T.DURATION, T.PERIOD):
-        months, micros = duration_parts(raw)
-        if t == T.DURATION:
-            return exp.Case(ifs=[exp.If(this=exp.and_(duration_valid(raw), exp.EQ(this=months, expression=exp.Literal.number(0)), copy=False), true=micros)])
-        return exp.Case(ifs=[exp.If(this=exp.and_(duration_valid(raw), exp.EQ(this=micros, expression=exp.Literal.number(0)), copy=False), true=months)])
-    return raw
-
-
-# ---------------------------------------------------------------- checks
+from lawcode.engine.sql.tables import POS, Collection, Column
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +77,6 @@ class Check:
     nested: bool = False
 
 
-
-
 def checks(
     collection: Collection, raw: Callable[[tuple[str, ...]], exp.Expr], typed: set[str] | frozenset[str] = frozenset(),
     json_of: Callable[[tuple[str, ...]], exp.Expr] | None = None,
@@ -225,107 +91,89 @@ def checks(
     for column in collection.columns:
         r = raw(column.path)
         as_read = json_of(column.path) if json_of is not None else r
-        parent_present: exp.Expr = exp.true()
-        if len(column.path) > 1:
-            parent_present = not_null(json_of(column.path[:-1]) if json_of is not None else raw(column.path[:-1]))
-        schema = column.schema
-        field = column.path[-1]
         if column.required and not column.nullable:
-            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(as_read), copy=False), _says("{f!r} is a required property", f=field), "add the field, or make it optional in the schema", ("nulls", 0)))
+            parent_present: exp.Expr = exp.true()
+            if len(column.path) > 1:
+                parent_present = not_null(json_of(column.path[:-1]) if json_of is not None else raw(column.path[:-1]))
+            out.append(Check(column, column.path[:-1], exp.and_(parent_present, is_null(as_read), copy=False), _says("{f!r} is a required property", f=column.path[-1]), "add the field, or make it optional in the schema", ("nulls", 0)))
         if json_of is not None and column.kind in ("string", "integer", "number", "boolean", "array"):
             out += _json_type_checks(column, as_read)
         if column.kind == "string" and not column.is_record and column.name not in typed:
-            fmt = schema.get("format")
-            valid = _format_valid(r, fmt) if fmt in FORMAT_HINTS else None
-            if valid is not None:
-                out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid)), copy=False), _says("{v!r} is not a {f!r}", f=fmt), FORMAT_HINTS[str(fmt)]))
-            if isinstance(schema.get("minLength"), int):
-                out.append(Check(column, column.path, exp.LT(this=fn("length", r), expression=exp.Literal.number(schema["minLength"])), _says("{v!r} is too short")))
-            if isinstance(schema.get("maxLength"), int):
-                out.append(Check(column, column.path, exp.GT(this=fn("length", r), expression=exp.Literal.number(schema["maxLength"])), _says("{v!r} is too long")))
-            if isinstance(schema.get("pattern"), str):
-                out.append(Check(column, column.path, exp.Not(this=fn("regexp_matches", r, s(schema["pattern"]))), _says("{v!r} does not match {p!r}", p=schema["pattern"])))
-        items_schema = column.schema.get("items")
-        if column.kind == "array" and isinstance(items_schema, dict) and "null" not in (kinds := json_kinds(items_schema)) and kinds:
-            null_item = is_null(exp.column("x"))
-            listed = _json_list(as_read) if json_of is not None else r  # as read: a value of another type is not null
-            holds_null = exp.GT(this=fn("len", listed), expression=fn("list_count", listed))  # list_count skips nulls
-            out.append(_element_check(column, listed, "x", null_item, lambda items, k: s("null"), (), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in kinds)), bad=holds_null))
-        element = element_format(column)
-        if element is not None and column.name not in typed:
-            x = exp.column("x")
-            wrong = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=_format_valid(x, element))), copy=False)
-            out.append(_element_check(column, r, "x", wrong, lambda items, k: fn("to_json", fn("list_extract", items, k)), (), _says("{v!r} is not a {f!r}", f=element), FORMAT_HINTS[element]))
-        enum = schema.get("enum")
-        if "const" in schema:
-            enum = [schema["const"]]
-        if isinstance(enum, list) and column.kind in ("string", "integer", "number", "boolean"):
-            allowed = [v for v in enum if v is not None and _fits(v, column.kind)]
-            literals = [_literal(v) for v in allowed]
-            bad = exp.and_(not_null(r), exp.Not(this=exp.In(this=r, expressions=literals)), copy=False) if literals else not_null(r)
-            message = _says("{c!r} was expected", c=schema["const"]) if "const" in schema else _says("{v!r} is not one of {e!r}", e=enum)
-            out.append(Check(column, column.path, bad, message))
+            out += _string_checks(column, r)
+        out += _list_checks(column, r, json_list(as_read) if json_of is not None else r, typed)
+        out += _enum_checks(column, r)
         if column.fields:
             out += _item_checks(column, r)
         if column.inner is not None:
             out += _inner_list_checks(column, column.inner, r)
         if column.kind == "json" and column.schema.get("type") is not None:
             allowed = json_kinds(column.schema)
-            out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=_json_kind_in(r, allowed))), copy=False), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed))))
+            out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=json_kind_in(r, allowed))), copy=False), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed))))
         if column.kind in ("integer", "number"):
-            bounds = (
-                ("minimum", exp.LT, "is less than the minimum of", "min>="),
-                ("maximum", exp.GT, "is greater than the maximum of", "max<="),
-                ("exclusiveMinimum", exp.LTE, "is less than or equal to the minimum of", "min>"),
-                ("exclusiveMaximum", exp.GTE, "is greater than or equal to the maximum of", "max<"),
-            )
-            for key, op, words, proof in bounds:
-                limit = schema.get(key)
-                if isinstance(limit, int | float) and not isinstance(limit, bool):
-                    out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit), proof=(proof, float(limit))))
+            out += _bound_checks(column, r)
     return out
 
 
-def _json_list(j: exp.Expr) -> exp.Expr:
-    """A JSON array as a list of JSON values (NULL for anything but an array)."""
-    return exp.TryCast(this=j, to=exp.DataType.build("JSON[]", dialect="duckdb"))
+def _string_checks(column: Column, r: exp.Expr) -> list[Check]:
+    """A string field's `format` (the patterns the conversion accepts), lengths and `pattern`."""
+    schema = column.schema
+    out: list[Check] = []
+    fmt = schema.get("format")
+    if fmt in FORMAT_HINTS:
+        valid = format_valid(r, str(fmt))
+        out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid)), copy=False), _says("{v!r} is not a {f!r}", f=fmt), FORMAT_HINTS[str(fmt)]))
+    if isinstance(schema.get("minLength"), int):
+        out.append(Check(column, column.path, exp.LT(this=fn("length", r), expression=exp.Literal.number(schema["minLength"])), _says("{v!r} is too short")))
+    if isinstance(schema.get("maxLength"), int):
+        out.append(Check(column, column.path, exp.GT(this=fn("length", r), expression=exp.Literal.number(schema["maxLength"])), _says("{v!r} is too long")))
+    if isinstance(schema.get("pattern"), str):
+        out.append(Check(column, column.path, exp.Not(this=fn("regexp_matches", r, s(schema["pattern"]))), _says("{v!r} does not match {p!r}", p=schema["pattern"])))
+    return out
 
 
-_SCALARS = ("string", "integer", "number", "boolean")
+def _list_checks(column: Column, r: exp.Expr, listed: exp.Expr, typed: set[str] | frozenset[str]) -> list[Check]:
+    """A list field's elements: null where its items' schema does not admit null (`listed`:
+    the list as read, where a value of another type is not null), and their `format`."""
+    out: list[Check] = []
+    items_schema = column.schema.get("items")
+    if column.kind == "array" and isinstance(items_schema, dict) and "null" not in (kinds := json_kinds(items_schema)) and kinds:
+        null_item = is_null(exp.column("x"))
+        holds_null = exp.GT(this=fn("len", listed), expression=fn("list_count", listed))  # list_count skips nulls
+        out.append(_element_check(column, listed, "x", null_item, lambda items, k: s("null"), (), _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in kinds)), bad=holds_null))
+    element = element_format(column)
+    if element is not None and column.name not in typed:
+        x = exp.column("x")
+        wrong = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=format_valid(x, element))), copy=False)
+        out.append(_element_check(column, r, "x", wrong, lambda items, k: fn("to_json", fn("list_extract", items, k)), (), _says("{v!r} is not a {f!r}", f=element), FORMAT_HINTS[element]))
+    return out
 
 
-def _scalar_of_kind(j: exp.Expr, kind: str) -> tuple[exp.Expr, exp.Expr]:
-    """(is a JSON value of `kind`, its SQL value), judged from the JSON text: a string starts
-    with a quote, so no JSON string passes as a number; no JSON is parsed but a string's."""
-    text = exp.Cast(this=j, to=exp.DataType.build("VARCHAR"))
-    if kind == "string":
-        return fn("starts_with", text, s('"')), fn("json_extract_string", j, s("$"))
-    if kind == "boolean":
-        return exp.In(this=text, expressions=[s("true"), s("false")]), exp.EQ(this=text.copy(), expression=s("true"))
-    double = exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
-    if kind == "number":
-        return not_null(double), double
-    # integer: jsonschema takes 3.0 as one; the BIGINT is read from the text (exact beyond 2^53)
-    whole = exp.EQ(this=double, expression=fn("floor", double.copy()))
-    return whole, exp.TryCast(this=text.copy(), to=exp.DataType.build("BIGINT"))
+def _enum_checks(column: Column, r: exp.Expr) -> list[Check]:
+    """A scalar field's `enum` (or `const`)."""
+    schema = column.schema
+    enum = [schema["const"]] if "const" in schema else schema.get("enum")
+    if not isinstance(enum, list) or column.kind not in ("string", "integer", "number", "boolean"):
+        return []
+    literals = [_literal(v) for v in enum if v is not None and _fits(v, column.kind)]
+    bad = exp.and_(not_null(r), exp.Not(this=exp.In(this=r, expressions=literals)), copy=False) if literals else not_null(r)
+    message = _says("{c!r} was expected", c=schema["const"]) if "const" in schema else _says("{v!r} is not one of {e!r}", e=enum)
+    return [Check(column, column.path, bad, message)]
 
 
-def _scalar_from_json(j: exp.Expr, kind: str) -> exp.Expr:
-    """A JSON scalar as the SQL value of `kind`; NULL for JSON null or a value of another type."""
-    ok, value = _scalar_of_kind(j, kind)
-    return exp.Case(ifs=[exp.If(this=ok, true=value)])
-
-
-def from_json(j: exp.Expr, column: Column) -> exp.Expr:
-    """A value read as JSON → the column's JSON-level SQL value (what a typed read gives), NULL
-    where the JSON type is not the column's (the type check reports it)."""
-    if column.kind in _SCALARS:
-        return _scalar_from_json(j, column.kind)
-    if column.kind == "array":
-        x = exp.column("lawcode_j")
-        each = _scalar_from_json(x, column.element_kind or "string")
-        return fn("list_transform", _json_list(j), exp.Lambda(this=each, expressions=[exp.to_identifier("lawcode_j")]))
-    return j  # records (a STRUCT) and JSON columns
+def _bound_checks(column: Column, r: exp.Expr) -> list[Check]:
+    """A number's `minimum`/`maximum` (and exclusive), each provable from Parquet statistics."""
+    bounds = (
+        ("minimum", exp.LT, "is less than the minimum of", "min>="),
+        ("maximum", exp.GT, "is greater than the maximum of", "max<="),
+        ("exclusiveMinimum", exp.LTE, "is less than or equal to the minimum of", "min>"),
+        ("exclusiveMaximum", exp.GTE, "is greater than or equal to the maximum of", "max<"),
+    )
+    out: list[Check] = []
+    for key, op, words, proof in bounds:
+        limit = column.schema.get(key)
+        if isinstance(limit, int | float) and not isinstance(limit, bool):
+            out.append(Check(column, column.path, op(this=r, expression=_literal(limit)), _says("{v!r} {w} {n!r}", w=words, n=limit), proof=(proof, float(limit))))
+    return out
 
 
 def _json_type_checks(column: Column, j: exp.Expr) -> list[Check]:
@@ -333,14 +181,14 @@ def _json_type_checks(column: Column, j: exp.Expr) -> list[Check]:
     out: list[Check] = []
     kinds = json_kinds(column.schema) or [column.kind]
     words = ", ".join(repr(k) for k in kinds)
-    wrong = exp.and_(not_null(j), exp.Not(this=exp.Paren(this=_json_kind_in(j, kinds))), copy=False)
+    wrong = exp.and_(not_null(j), exp.Not(this=exp.Paren(this=json_kind_in(j, kinds))), copy=False)
     out.append(Check(column, column.path, wrong, _says("{v!r} is not of type " + words), shown=exp.Cast(this=j, to=exp.DataType.build("VARCHAR"))))
     items = column.schema.get("items")
     if column.kind == "array" and isinstance(items, dict):
         item_kinds = json_kinds(items) or [column.element_kind or "string"]
         x = exp.column("lawcode_x")
-        bad_item = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=_json_kind_in(x, item_kinds))), copy=False)
-        out.append(_element_check(column, _json_list(j), "lawcode_x", bad_item, lambda listed, k: fn("list_extract", listed, k), (), _says("{v!r} is not of type " + ", ".join(repr(k) for k in item_kinds))))
+        bad_item = exp.and_(not_null(x), exp.Not(this=exp.Paren(this=json_kind_in(x, item_kinds))), copy=False)
+        out.append(_element_check(column, json_list(j), "lawcode_x", bad_item, lambda listed, k: fn("list_extract", listed, k), (), _says("{v!r} is not of type " + ", ".join(repr(k) for k in item_kinds))))
     return out
 
 
@@ -365,7 +213,7 @@ def _whole(listed: exp.Expr, k: exp.Expr) -> exp.Expr:
 def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     """A list of objects: each item an object, and its scalar fields of their types, present
     when required, of their formats; reported at the item (and field) as jsonschema does."""
-    items = _json_list(exp.Cast(this=r, to=exp.DataType.build("JSON")))
+    items = json_list(exp.Cast(this=r, to=exp.DataType.build("JSON")))
     e = exp.column("lawcode_e")
 
     def field_of(path: exp.Expr) -> Callable[[exp.Expr, exp.Expr], exp.Expr]:
@@ -384,14 +232,14 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
     kind_words = ", ".join(repr(k) for k in kinds)
     out.append(any_item(not_object, _says("{v!r} is not of type " + kind_words)))
     for f in column.fields:
-        path = _json_path(f.path)
+        path = json_path(f.path)
         value = fn("json_extract", e, path)
         allowed = json_kinds(f.schema) or ([f.kind] if f.kind != "json" else [])
         if allowed:  # an untyped leaf (`{}`) takes any value
-            wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=_json_kind_in(value, allowed))), copy=False)
+            wrong = exp.and_(not_null(value), exp.Not(this=exp.Paren(this=json_kind_in(value, allowed))), copy=False)
             out.append(any_item(wrong, _says("{v!r} is not of type {k}", k=", ".join(repr(k) for k in allowed)), field_of(path), f.path))
         if f.required:  # reported at the object that lacks it: the item, or an object inside it
-            parent = fn("json_extract", e, _json_path(f.path[:-1])) if len(f.path) > 1 else e
+            parent = fn("json_extract", e, json_path(f.path[:-1])) if len(f.path) > 1 else e
             absent = exp.and_(exp.EQ(this=fn("json_type", parent), expression=s("OBJECT")), is_null(value), copy=False)
             out.append(any_item(absent, _says("{f!r} is a required property", f=f.path[-1]), inside=f.path[:-1], hint="add the field, or make it optional in the schema"))
         if f.kind == "array":
@@ -399,7 +247,7 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
         fmt = f.schema.get("format")
         if f.kind == "string" and fmt in FORMAT_HINTS:
             text = fn("json_extract_string", e, path.copy())
-            bad_format = exp.and_(exp.EQ(this=fn("json_type", value), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=_format_valid(text, str(fmt)))), copy=False)
+            bad_format = exp.and_(exp.EQ(this=fn("json_type", value), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=format_valid(text, str(fmt)))), copy=False)
             out.append(any_item(bad_format, _says("{v!r} is not a {m!r}", m=fmt), field_of(path), f.path, FORMAT_HINTS[str(fmt)]))
     return out
 
@@ -407,10 +255,10 @@ def _item_checks(column: Column, r: exp.Expr) -> list[Check]:
 def _inner_list_checks(column: Column, inner: Column, r: exp.Expr) -> list[Check]:
     """A list of lists of scalars: each element a list (or null, where the schema allows it),
     and the elements of those of their type and format; each error at the element."""
-    items = _json_list(exp.Cast(this=r, to=exp.DataType.build("JSON")))
+    items = json_list(exp.Cast(this=r, to=exp.DataType.build("JSON")))
     e = exp.column("lawcode_e")
     kinds = json_kinds(inner.schema) or ["array"]
-    not_list: exp.Expr = exp.Not(this=exp.Paren(this=_json_kind_in(e, kinds)))
+    not_list: exp.Expr = exp.Not(this=exp.Paren(this=json_kind_in(e, kinds)))
     if "null" not in kinds:
         not_list = exp.or_(is_null(e), not_list, copy=False)
     check = _element_check(column, items.copy(), "lawcode_e", not_list, _whole, (), _says("{v!r} is not of type " + ", ".join(repr(k) for k in kinds)))
@@ -425,77 +273,34 @@ def _list_in_item_checks(column: Column, f: Column, items: exp.Expr, e: exp.Expr
     schema: dict[str, Any] = found if isinstance(found, dict) else {}
     kinds = json_kinds(schema) or [f.element_kind or "string"]
     y = exp.column("lawcode_y")
-    wrong_type: exp.Expr = exp.Not(this=exp.Paren(this=_json_kind_in(y, kinds)))
+    wrong_type: exp.Expr = exp.Not(this=exp.Paren(this=json_kind_in(y, kinds)))
     if "null" not in kinds:
         wrong_type = exp.or_(is_null(y), wrong_type, copy=False)
     tests: list[tuple[exp.Expr, Callable[[Any], str], str | None]] = [(wrong_type, _says("{v!r} is not of type " + ", ".join(repr(k) for k in kinds)), None)]
     fmt = schema.get("format")
     if f.element_kind == "string" and fmt in FORMAT_HINTS:
         text = fn("json_extract_string", y, s("$"))
-        bad_format = exp.and_(exp.EQ(this=fn("json_type", y), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=_format_valid(text, str(fmt)))), copy=False)
+        bad_format = exp.and_(exp.EQ(this=fn("json_type", y), expression=s("VARCHAR")), exp.Not(this=exp.Paren(this=format_valid(text, str(fmt)))), copy=False)
         tests.append((bad_format, _says("{v!r} is not a {m!r}", m=fmt), FORMAT_HINTS[str(fmt)]))
     out: list[Check] = []
     for wrong, message, hint in tests:
 
         def first_bad(item: exp.Expr, wrong: exp.Expr = wrong) -> exp.Expr:
             """The 1-based index of the first bad element of the item's list (NULL: none)."""
-            inner = _json_list(fn("json_extract", item, path.copy()))
+            inner = json_list(fn("json_extract", item, path.copy()))
             flags = fn("list_transform", inner, exp.Lambda(this=exp.Coalesce(this=wrong.copy(), expressions=[exp.false()]), expressions=[exp.to_identifier("lawcode_y")]))
             return fn("list_position", flags, exp.true())
 
         def shown(listed: exp.Expr, k: exp.Expr, first_bad: Callable[[exp.Expr], exp.Expr] = first_bad) -> exp.Expr:
             item = fn("list_extract", listed, k)
             j = first_bad(item)
-            element = fn("list_extract", _json_list(fn("json_extract", item.copy(), path.copy())), j.copy())
+            element = fn("list_extract", json_list(fn("json_extract", item.copy(), path.copy())), j.copy())
             return fn("json_array", j, exp.Coalesce(this=element, expressions=[exp.Cast(this=s("null"), to=exp.DataType.build("JSON"))]))
 
         found_bad = exp.GT(this=exp.Coalesce(this=first_bad(e), expressions=[exp.Literal.number(0)]), expression=exp.Literal.number(0))
         check = _element_check(column, items.copy(), "lawcode_e", found_bad, shown, f.path, message, hint)
         out.append(replace(check, nested=True))
     return out
-
-
-def _json_path(path: tuple[str, ...]) -> exp.Expr:
-    """`$."meta"."os"`: a JSON path to a leaf inside an item."""
-    return s("$" + "".join('."' + name.replace('"', '\\"') + '"' for name in path))
-
-
-def json_kinds(schema: dict[str, Any]) -> list[str]:
-    """The JSON types a field of no one type admits, in the schema's order (as jsonschema names them)."""
-    kind = schema.get("type")
-    kinds = [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
-    return kinds
-
-
-def _json_kind_in(r: exp.Expr, kinds: list[str]) -> exp.Expr:
-    """The JSON value `r` (JSON, or its text) is null or of one of `kinds`, judged from its
-    text as `_scalar_of_kind` judges scalars (`integer` also takes 3.0, as jsonschema does)."""
-    j = exp.Cast(this=r, to=exp.DataType.build("JSON"))
-    text = exp.Cast(this=j, to=exp.DataType.build("VARCHAR"))
-    tests: list[exp.Expr] = [exp.EQ(this=text, expression=s("null"))]
-    for kind in kinds:
-        if kind in _SCALARS:
-            tests.append(exp.Coalesce(this=_scalar_of_kind(j.copy(), kind)[0], expressions=[exp.false()]))
-        elif kind in ("object", "array"):
-            tests.append(fn("starts_with", text.copy(), s("{" if kind == "object" else "[")))
-    return exp.or_(*tests, copy=False)
-
-
-def _format_valid(r: exp.Expr, fmt: str) -> exp.Expr:
-    """The patterns the SQL conversion accepts, as `values.parse_date` and friends do: years
-    0001 to 9999 (DuckDB also takes year 0), a date-time's UTC instant in them too."""
-    year_zero = fn("starts_with", r.copy(), s("0000"))
-    if fmt == "date":
-        return exp.and_(fn("regexp_full_match", r, s(DATE_RE)), exp.Not(this=year_zero), not_null(exp.TryCast(this=r, to=exp.DataType.build("DATE"))), copy=False)
-    if fmt == "date-time":
-        instant = exp.TryCast(this=r, to=exp.DataType.build("TIMESTAMPTZ"))
-        in_range = exp.Between(this=instant, low=_instant("0001-01-01 00:00:00+00"), high=_instant("9999-12-31 23:59:59.999999+00"))
-        return exp.and_(fn("regexp_full_match", r, s(DATETIME_RE)), exp.Not(this=year_zero), not_null(instant.copy()), in_range, copy=False)
-    return duration_valid(r)
-
-
-def _instant(text: str) -> exp.Expr:
-    return exp.Cast(this=s(text), to=exp.DataType.build("TIMESTAMPTZ"))
 
 
 def _says(template: str, **known: Any) -> Callable[[Any], str]:
@@ -660,3 +465,22 @@ def _typed(raw: Any, column: Column) -> Any:
 
 
 JSON_TYPES = {"string": ("VARCHAR",), "integer": ("UBIGINT", "BIGINT"), "number": ("UBIGINT", "BIGINT", "DOUBLE"), "boolean": ("BOOLEAN",), "object": ("OBJECT",), "array": ("ARRAY",)}
+
+
+# The loaders (`duckdb_backend.py`) ask validation for the raw values' conversions too:
+# they are `conversions.py`'s, read through here with the checks they must agree with.
+__all__ = [
+    "JSON_TYPES",
+    "Check",
+    "ColumnFacts",
+    "check_query",
+    "checks",
+    "convert",
+    "convert_records",
+    "diagnostics",
+    "element_format",
+    "from_json",
+    "json_kinds",
+    "parquet_facts",
+    "proven",
+]
