@@ -200,7 +200,9 @@ message_holes = st.one_of(numbers, strings.filter(lambda e: not isinstance(e, as
 def rules(draw: st.DrawFn, rule_id: str) -> ast.Rule:
     """A well-typed rule `for each g in groups` citing the mini documents."""
     cites = draw(st.lists(st.sampled_from(CITATIONS), min_size=1, max_size=3, unique_by=lambda c: (c.article, c.paragraph)))
-    related = draw(st.lists(st.sampled_from(CITATIONS), max_size=2, unique_by=lambda c: (c.article, c.paragraph)))
+    cited = {(c.document, c.article, c.paragraph) for c in cites}  # E056: one provision is basis or related, not both
+    others = [c for c in CITATIONS if (c.document, c.article, c.paragraph) not in cited]
+    related = draw(st.lists(st.sampled_from(others), max_size=2, unique_by=lambda c: (c.article, c.paragraph))) if others else []
     start = draw(st.none() | st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2030, 1, 1)))
     until = draw(st.none() | st.dates(min_value=dt.date(2030, 1, 2), max_value=dt.date(2040, 1, 1)))
     return ast.Rule(
