@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lawcode.compiler import ir
+from lawcode.compiler import types as T
 from lawcode.compiler.graph import reads
 from lawcode.compiler.program import Program
 from lawcode.dsl.spans import text_at
@@ -166,8 +167,6 @@ def subject_key(sid: Any, position: int) -> tuple[int, Any, str, int]:
     return (0 if numeric else 1, sid if numeric else 0, "" if numeric else str(sid), position)
 
 
-from lawcode.compiler import types as _T  # noqa: E402
-
-_NON_VALUES = (_T.RecordType, _T.EntityType)
+_NON_VALUES = (T.RecordType, T.EntityType)
 _EVIDENCE = (ir.Field, ir.ParamRef, ir.AsOf, ir.Aggregate, ir.Lookup, ir.Escalate)
 __all__ = ["decide", "evaluate", "evidence", "reads", "render_message"]

@@ -191,7 +191,7 @@ def test_positions_in_a_long_collection(monkeypatch: pytest.MonkeyPatch, piece: 
     data["users"][45_000]["verified_at"] = "2024-01-01T00:00:00Z"
     expected, actual = python_and_duckdb(MINI, json.dumps(data).encode())
     assert actual == expected
-    assert [v["subject"]["pointer"] for v in actual["violations"] if v["rule"] == "verified-before-posting"][:3] == ["/users/7", "/users/31337", "/users/59999"]
+    assert [v["subject"]["pointer"] for v in actual["violations"] if v["rule"] == "verified-before-posting"][:3] == ["/users/31337", "/users/59999", "/users/7"]  # by id, as text
 
 
 # ---------------------------------------------------------------- refused documents: same code, place and words
