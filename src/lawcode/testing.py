@@ -32,12 +32,12 @@ from rich.table import Table
 from rich.text import Text
 
 from lawcode.api import Ruleset, load_ruleset
-from lawcode.dsl.diagnostics import LawcodeError, visible
+from lawcode.dsl.diagnostics import LawcodeError, did_you_mean, visible
 from lawcode.engine.report import Report
 
 TEST_SUFFIX = ".test.yaml"
 FILE_KEYS = {"ruleset", "base", "cases"}
-CASE_KEYS = {"name", "rule", "rules", "snapshot", "patch", "merge", "expect", "undetermined"}
+CASE_KEYS = {"name", "rule", "rules", "only", "snapshot", "patch", "merge", "expect", "undetermined"}
 EXPECT_KEYS = {"rule", "subject", "citation"}
 PLATFORM = "platform"
 
@@ -69,6 +69,7 @@ class Case:
     snapshot: dict[str, Any]
     expect: tuple[Key, ...]
     undetermined: tuple[UKey, ...] | None  # None: none expected
+    only: tuple[str, ...] | None = None  # `only:` the rules whose results are compared; None: every rule
 
 
 @dataclass
@@ -272,10 +273,10 @@ def _case(path: Path, ruleset: Path, base: dict[str, Any] | None, raw: dict[str,
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise TestFileError(path, line, "a case needs a `name`")
-    rules_raw = raw.get("rules", raw.get("rule", []))
-    rules = tuple([rules_raw] if isinstance(rules_raw, str) else rules_raw or [])
-    if not all(isinstance(r, str) for r in rules):
-        raise TestFileError(path, line, f"case {name!r}: `rule`/`rules` names rule ids")
+    rules = _rule_ids(path, line, name, raw.get("rules", raw.get("rule", [])), "`rule`/`rules`")
+    only = _rule_ids(path, line, name, raw["only"], "`only`") if "only" in raw else None
+    if only is not None and not only:
+        raise TestFileError(path, line, f"case {name!r}: `only` names no rule", "name the rule(s) whose violations the case states, or leave `only` out to compare every rule's")
     given = raw.get("snapshot")
     if isinstance(given, str):
         snapshot = _snapshot_file(path, line, given)
@@ -302,7 +303,28 @@ def _case(path: Path, ruleset: Path, base: dict[str, Any] | None, raw: dict[str,
     undetermined = None
     if raw.get("undetermined") is not None:
         undetermined = tuple(_expected_undetermined(path, line, name, e) for e in raw["undetermined"])
-    return Case(path, line, name, ruleset, rules, snapshot, expect, undetermined)
+    if only is not None:
+        rules = tuple(dict.fromkeys(rules + only))
+    return Case(path, line, name, ruleset, rules, snapshot, expect, undetermined, only)
+
+
+def _rule_ids(path: Path, line: int, name: str, raw: Any, what: str) -> tuple[str, ...]:
+    """A rule id or a list of them (`rule:`, `rules:`, `only:`)."""
+    ids = [raw] if isinstance(raw, str) else raw or []
+    if not isinstance(ids, list) or not all(isinstance(r, str) for r in ids):
+        raise TestFileError(path, line, f"case {name!r}: {what} names rule ids", "a rule id, or a list of them: [rule-a, rule-b]")
+    return tuple(ids)
+
+
+def _outside_only(case: Case) -> TestFileError | None:
+    """An expectation about a rule that `only` leaves out could never be met: say so, not fail."""
+    if case.only is None:
+        return None
+    named = [k[0] for k in case.expect] + [u[0] for u in case.undetermined or ()]
+    outside = [rule for rule in dict.fromkeys(named) if rule not in case.only]
+    if not outside:
+        return None
+    return TestFileError(case.file, case.line, f"case {case.name!r} expects results of {', '.join(outside)}, which `only` leaves out", "add the rule to `only`, or remove the expectation")
 
 
 def _expected(path: Path, line: int, name: str, entry: Any) -> Key:
@@ -411,15 +433,27 @@ def run_tests(paths: Sequence[Path | str], backend: str = "python") -> TestRun:
             ruleset = _ruleset(run, case)
             if ruleset is None:
                 break
-            unknown = [r for r in case.rules + tuple(k[0] for k in case.expect) if r not in {x.id for x in ruleset.rules}]
-            if unknown:
-                run.errors.append(TestFileError(case.file, case.line, f"case {case.name!r} names unknown rule(s): {', '.join(sorted(set(unknown)))}"))
+            unusable = unknown_rules(case, ruleset) or _outside_only(case)
+            if unusable is not None:
+                run.errors.append(unusable)
                 continue
             run.results.append(run_case(case, ruleset, evaluate))
             expected_rules = {k[0] for k in case.expect}
             for rule in set(case.rules) | expected_rules:
                 (run.fired if rule in expected_rules else run.silent)[rule] += 1
     return run
+
+
+def unknown_rules(case: Case, ruleset: Ruleset) -> TestFileError | None:
+    """The error for rule ids the ruleset does not declare, with the closest spelling of each."""
+    known = [r.id for r in ruleset.rules]
+    named = case.rules + tuple(k[0] for k in case.expect) + tuple(u[0] for u in case.undetermined or ())
+    unknown = sorted(set(named) - set(known))
+    if not unknown:
+        return None
+    hints = [f"`{rule}`: {hint}" for rule in unknown if (hint := did_you_mean(rule, known))]
+    hint = "; ".join(hints) if hints else f"the ruleset's rules: {', '.join(sorted(known)[:12])}" + (", …" if len(known) > 12 else "")
+    return TestFileError(case.file, case.line, f"case {case.name!r} names unknown rule(s): {', '.join(unknown)}", hint)
 
 
 def _ruleset(run: TestRun, case: Case) -> Ruleset | None:
@@ -442,11 +476,12 @@ def run_case(case: Case, ruleset: Ruleset, evaluate: Evaluate) -> Result:
     except ImportError as exc:
         result.error = f"the backend is not available: {exc}"
         return result
-    actual = Counter((v.rule, PLATFORM if v.subject is None else str(v.subject.id), v.citation.label) for v in report.violations)
+    kept = set(case.only) if case.only is not None else None
+    actual = Counter((v.rule, PLATFORM if v.subject is None else str(v.subject.id), v.citation.label) for v in report.violations if kept is None or v.rule in kept)
     expected = Counter(case.expect)
     result.missing = sorted((expected - actual).elements())
     result.unexpected = sorted((actual - expected).elements())
-    got_u = Counter((u.rule, PLATFORM if u.subject is None else str(u.subject.id)) for u in report.undetermined)
+    got_u = Counter((u.rule, PLATFORM if u.subject is None else str(u.subject.id)) for u in report.undetermined if kept is None or u.rule in kept)
     want_u = Counter(case.undetermined or ())
     result.missing_undetermined = sorted((want_u - got_u).elements())
     result.unexpected_undetermined = sorted((got_u - want_u).elements())

@@ -28,6 +28,7 @@ from lawcode.cli.explain import explain_command
 from lawcode.cli.export import export_group
 from lawcode.cli.fmt import fmt_command
 from lawcode.cli.graph import graph_command
+from lawcode.cli.init import init_command
 from lawcode.cli.lsp import lsp_command
 from lawcode.cli.playground import playground_command
 from lawcode.cli.snapshot import snapshot_group
@@ -40,6 +41,7 @@ def cli() -> None:
     """lawcode: regulations as declarative, cited, checkable rules."""
 
 
+cli.add_command(init_command)
 cli.add_command(check_command)
 cli.add_command(lint_command)
 cli.add_command(fmt_command)
