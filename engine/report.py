@@ -53,6 +53,30 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a violation stands across time, when a baseline or waivers were given
+    (`lawcode.engine.cycle`): `new`/`unchanged` against the baseline, the `as_of` of the
+    earliest report it was in and its age in days, and the waiver that covers it (with
+    its state, `active` or `expired`). Each part is absent from the JSON when not known."""
+
+    baseline: str | None = None
+    first_seen: dt.date | None = None
+    age_days: int | None = None
+    waiver: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
+        if self.first_seen is not None:
+            out["first_seen"] = self.first_seen.isoformat()
+            out["age_days"] = self.age_days
+        if self.waiver is not None:
+            out["waiver"] = self.waiver
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class Violation:
     rule: str
     title: str | None
@@ -64,13 +88,14 @@ class Violation:
     evidence: tuple[Evidence, ...]
     source: dict[str, Any]
     related: tuple[ir.Citation, ...] = ()  # the rule's `see …`: relevant, not imposing the duty
+    standing: Standing | None = None  # baselines and waivers only (lawcode.engine.cycle)
 
     @property
     def citation(self) -> ir.Citation:
         return self.citations[0]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "title": self.title,
             "severity": self.severity,
@@ -83,6 +108,9 @@ class Violation:
             "evidence": [e.to_json() for e in self.evidence],
             "source": self.source,
         }
+        if self.standing is not None:
+            out.update(self.standing.to_json())
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +167,7 @@ class Report:
     subjects_checked: int
     backend: str = "python"
     documents: dict[str, ir.Document] = field(default_factory=dict)
+    cycle: dict[str, Any] | None = None  # the `cycle` member: baseline and waivers (lawcode.engine.cycle)
 
     @property
     def compliant(self) -> bool:
@@ -160,7 +189,7 @@ class Report:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "lawcode_report": REPORT_VERSION,
             "as_of": self.as_of.isoformat(),
             "snapshot": self.snapshot,
@@ -170,6 +199,9 @@ class Report:
             "not_in_force": [n.to_json() for n in self.not_in_force],
             "summary": self.summary,
         }
+        if self.cycle is not None:
+            out["cycle"] = self.cycle
+        return out
 
     def to_json(self, *, indent: bool = True) -> str:
         option = orjson.OPT_INDENT_2 if indent else 0
