@@ -87,6 +87,28 @@ def _rule(rule: ir.Rule, in_force: bool) -> dict[str, Any]:
     }
 
 
+def _absent(report: Report, index: dict[str, int]) -> list[dict[str, Any]]:
+    """The baseline's violations gone from this run: results with `baselineState` `absent`
+    (SARIF's "in the baseline, not in this run"), kind `pass`, level `none`."""
+    resolved = (report.cycle or {}).get("baseline", {}).get("resolved_violations", [])
+    out: list[dict[str, Any]] = []
+    for item in resolved:
+        subject = Subject(item["subject"]["collection"], item["subject"]["id"], item["subject"].get("pointer", ""), 0) if item.get("subject") else None
+        result: dict[str, Any] = {
+            "ruleId": item["rule"],
+            "kind": "pass",
+            "level": "none",
+            "message": {"text": f"resolved since the baseline: {item.get('message', '')}"},
+            "partialFingerprints": {"lawcodeSubject/v1": _fingerprint(item["rule"], subject)},
+            "baselineState": "absent",
+            "properties": {"outcome": "resolved", "subject": item.get("subject"), "first_seen": item.get("first_seen")},
+        }
+        if item["rule"] in index:
+            result["ruleIndex"] = index[item["rule"]]
+        out.append(result)
+    return out
+
+
 def render(report: Report, program: Program) -> str:
     rules = sorted(report.rules, key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
@@ -109,8 +131,11 @@ def render(report: Report, program: Program) -> str:
                 "citations": [_citation(c) for c in v.citations],
                 "subject": _subject(v.subject),
                 "evidence": [e.to_json() for e in v.evidence],
+                **(v.standing.to_json() if v.standing else {}),
             },
+            **({"baselineState": v.standing.baseline} if v.standing and v.standing.baseline else {}),
         })
+    results.extend(_absent(report, index))
     for u in report.undetermined:
         rule = by_id[u.rule]
         results.append({

@@ -21,6 +21,7 @@ from rich.text import Text
 from lawcode.compiler import Program
 from lawcode.compiler.ir import Citation
 from lawcode.dsl.diagnostics import visible
+from lawcode.engine.cycle.annotate import counts_line
 from lawcode.engine.report import Evidence, Report, Subject, Violation
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -52,6 +53,7 @@ def write(console: Console, report: Report, program: Program) -> None:
                 line.append(f"{v.severity:<8}", style=SEVERITY_STYLE.get(v.severity, ""))
                 line.append(f" {v.rule}", style="bold")
                 line.append(f"  [{subject_label(v.subject)}]  ")
+                line.append(standing_label(v))
                 line.append(visible(v.message))
                 console.print(line)
                 if v.evidence:
@@ -88,6 +90,26 @@ def write(console: Console, report: Report, program: Program) -> None:
         str(summary["not_in_force"]),
     )
     console.print(table)
+    cycle = counts_line(report.cycle)
+    if cycle:
+        console.print(Text(visible(cycle), style="bold"))
+
+
+def standing_label(v: Violation) -> str:
+    """`new · first seen 2024-08-01 (30 d) · waived until 2024-12-31 `: a violation's
+    standing across time (baseline, waiver), empty when the check had neither."""
+    s = v.standing
+    if s is None:
+        return ""
+    parts = []
+    if s.baseline:
+        parts.append(s.baseline)
+    if s.first_seen is not None and s.baseline == "unchanged":
+        parts.append(f"first seen {s.first_seen.isoformat()} ({s.age_days} d)")
+    if s.waiver:
+        verb = "waived until" if s.waiver["state"] == "active" else "waiver expired on"
+        parts.append(f"{verb} {s.waiver['expires_on']} ({s.waiver['id']})")
+    return visible(" · ".join(parts)) + "  " if parts else ""
 
 
 def subject_label(subject: Subject | None) -> str:

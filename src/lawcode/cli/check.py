@@ -29,9 +29,12 @@ from lawcode.cli.common import (
 )
 from lawcode.compiler.ir import SEVERITIES
 from lawcode.dsl.diagnostics import LawcodeError
-from lawcode.engine.formats import FORMATS, pieces
+from lawcode.compiler import Program
+from lawcode.engine.cycle import Baseline, WaiverFile, annotate, failing, load_waivers
+from lawcode.engine.formats import FORMATS, pieces, render
 from lawcode.engine.output import Destination, stream_to, write_pieces
-from lawcode.engine.report import ReportStream, Undetermined, Violation
+from lawcode.engine.report import Report, ReportStream, Undetermined, Violation
+from lawcode.engine.snapshot import Snapshot
 
 _Item = TypeVar("_Item", Violation, Undetermined)
 
@@ -41,17 +44,23 @@ _Item = TypeVar("_Item", Violation, Undetermined)
 @click.option("--snapshot", "-s", "snapshot", required=True, type=click.Path(path_type=Path), help="Platform state snapshot: a JSON file, or a directory of JSON Lines or Parquet files (see `lawcode snapshot convert`).")
 @click.option("--format", "-f", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Report format (json and jsonl are written as they are produced; jsonl: one record per line, the summary last).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file instead of stdout.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--fail-on", type=click.Choice([*SEVERITIES, "new"]), default="info", show_default=True, help="Lowest severity that makes the exit code 1; `new`: only violations new since --baseline (actively waived ones never fail).")
+@click.option("--baseline", type=click.Path(path_type=Path), help="A previous JSON report: mark violations new or unchanged (by rule and subject), list the resolved ones, carry first_seen.")
+@click.option("--waivers", type=click.Path(path_type=Path), help="A waivers file (YAML, docs/waivers.schema.json): waived violations are reported as waived, stale and expired waivers said so.")
 @click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger JSON snapshots on the python backend (the SQL backends stream any size).")
 @click.option("--backend", "-b", type=click.Choice(["auto", "python", "duckdb", "spark"]), default="auto", show_default=True, help="Evaluator: python for small JSON, duckdb/spark (SQL) for large JSON, JSON Lines or Parquet directories.")
 @click.option("--spark-master", metavar="URL", default=None, help="Spark master for --backend spark (default local[*]).")
-def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, max_snapshot_mb: int, backend: str, spark_master: str | None) -> None:
+def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, baseline: Path | None, waivers: Path | None, max_snapshot_mb: int, backend: str, spark_master: str | None) -> None:
     """Check a snapshot against rulesets (files or folders of .law files)."""
     from lawcode.progress import TerminalProgress, wanted
 
     ruleset = compile_or_exit(paths)
-    target = destination_or_exit(output, [*ruleset_files(ruleset), snapshot]) if output is not None else None
-    gate = Gate(SEVERITIES.index(fail_on))
+    if fail_on == "new" and baseline is None:
+        raise click.UsageError("--fail-on new needs --baseline PREVIOUS_REPORT.json (new since what?)")
+    inputs = [*ruleset_files(ruleset), snapshot, *([baseline] if baseline else []), *([waivers] if waivers else [])]
+    target = destination_or_exit(output, inputs) if output is not None else None
+    cycle = Cycle.load_or_exit(ruleset.program, baseline, waivers) if (baseline or waivers or fmt == "html") else None
+    gate = Gate(SEVERITIES.index(fail_on) if fail_on != "new" else 0)
     terminal = output is None and sys.stdout.isatty()
     try:
         if backend != "python":
@@ -63,11 +72,19 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
 
             # the report is written inside the block: each violation is built as it is written
             with evaluating(ruleset.program, str(snapshot), backend=backend, rulesets=ruleset.paths, spark_master=spark_master) as stream:
+                if cycle is not None:  # baselines and waivers read the whole report
+                    report = cycle.mark(stream.collect(), None)
+                    _write(iter([render(fmt, report, ruleset.program, terminal=terminal).encode()]), target)
+                    sys.exit(EXIT_FAIL if failing(report, gate.threshold, new_only=fail_on == "new") else EXIT_OK)
                 _write(pieces(fmt, gate.watch(stream), ruleset.program, terminal=terminal), target)
         else:
             with TerminalProgress(enabled=wanted()) as progress:
                 loaded = progress.loading("loading the snapshot", lambda: ruleset.load_snapshot(snapshot, max_bytes=max_snapshot_mb * 1_000_000), snapshot)
                 report = ruleset.evaluate(loaded, progress=progress)
+            if cycle is not None:
+                report = cycle.mark(report, loaded)
+                _write(iter([render(fmt, report, ruleset.program, terminal=terminal).encode()]), target)
+                sys.exit(EXIT_FAIL if failing(report, gate.threshold, new_only=fail_on == "new") else EXIT_OK)
             _write(pieces(fmt, gate.watch(report.stream()), ruleset.program, terminal=terminal), target)
     except LawcodeError as error:
         print_error(error)
@@ -85,6 +102,26 @@ def _write(report: Iterator[bytes], target: Destination | None) -> None:
         write_pieces(target, report)
     else:
         stream_to(click.get_binary_stream("stdout"), report)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Cycle:
+    """The baseline and waivers `check` was given, read and checked before the evaluation."""
+
+    program: Program
+    baseline: Baseline | None
+    waivers: WaiverFile | None
+
+    @classmethod
+    def load_or_exit(cls, program: Program, baseline: Path | None, waivers: Path | None) -> Cycle:
+        try:
+            return cls(program, Baseline.load(baseline) if baseline else None, load_waivers(waivers, program) if waivers else None)
+        except LawcodeError as error:
+            print_error(error)
+            sys.exit(EXIT_ERROR)
+
+    def mark(self, report: Report, snapshot: Snapshot | None) -> Report:
+        return annotate(report, self.program, baseline=self.baseline, waivers=self.waivers, snapshot=snapshot)
 
 
 class Gate:
