@@ -31,6 +31,7 @@ from lawcode.cli.graph import graph_command
 from lawcode.cli.init import init_command
 from lawcode.cli.lsp import lsp_command
 from lawcode.cli.playground import playground_command
+from lawcode.cli.schema import schema_group
 from lawcode.cli.snapshot import snapshot_group
 from lawcode.cli.test import test_command
 
@@ -48,6 +49,7 @@ cli.add_command(fmt_command)
 cli.add_command(graph_command)
 cli.add_command(explain_command)
 cli.add_command(snapshot_group)
+cli.add_command(schema_group)
 cli.add_command(test_command)
 cli.add_command(coverage_command)
 cli.add_command(export_group)
