@@ -65,6 +65,26 @@ class SnapshotSchema:
                 target = target[part.replace("~1", "/").replace("~0", "~")]
             node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
             seen += 1
+        return self._nullable(node)
+
+    def _nullable(self, node: JSON) -> JSON:
+        """`anyOf`/`oneOf` of one schema and `{"type": "null"}` (pydantic's `Optional[T]`) read as
+        that schema with `null` added to its types: a T that may be missing, as `type: [T, "null"]` is.
+        Every backend then types and checks the field as it does a `[T, "null"]` one."""
+        for key in ("anyOf", "oneOf"):
+            branches = node.get(key)
+            if not isinstance(branches, list) or not all(isinstance(b, dict) for b in branches):
+                continue
+            resolved = [self.resolve(b) for b in branches]
+            others = [b for b in resolved if json_types(b) != {"null"}]
+            if len(others) != 1 or len(others) == len(resolved):
+                continue
+            kinds = json_types(others[0])
+            if not kinds:
+                continue
+            merged = {**others[0], **{k: v for k, v in node.items() if k != key}}
+            merged["type"] = [*sorted(kinds - {"null"}), "null"]
+            return merged
         return node
 
     def properties(self, node: JSON) -> dict[str, JSON]:
