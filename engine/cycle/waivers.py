@@ -270,15 +270,38 @@ def apply_waivers(report: Report, waivers: WaiverFile, snapshot: Snapshot | None
 
 
 def _covers(w: Waiver, v: Violation, snapshot: Snapshot | None, evaluator: Evaluator | None) -> bool:
+    subject = (v.subject.collection, v.subject.id) if v.subject is not None else None
+    return covers(w, subject, snapshot, evaluator)
+
+
+def covers(w: Waiver, subject: tuple[str, Any] | None, snapshot: Snapshot | None, evaluator: Evaluator | None) -> bool:
+    """Whether waiver `w` covers a violation of its rule on `subject` (collection, id)."""
     if w.collection is None:
-        return v.subject is None
-    if v.subject is None or v.subject.collection != w.collection:
+        return subject is None
+    if subject is None or subject[0] != w.collection:
         return False
     if w.where is None:
-        return bool(orjson.dumps(w.subject_id) == orjson.dumps(v.subject.id))
-    assert snapshot is not None and evaluator is not None
-    entity = snapshot.lookup(w.collection, v.subject.id)
+        return bool(orjson.dumps(w.subject_id) == orjson.dumps(subject[1]))
+    if snapshot is None or evaluator is None:
+        raise LawcodeError([Diagnostic("E087", "waivers with a `where` need the snapshot as JSON, read by the python backend", None, "run with `--backend python`, or name subjects by `id`", where=f"waiver {w.id}")])
+    entity = snapshot.lookup(w.collection, subject[1])
     return entity is not None and evaluator.eval(w.where, {SUBJECT: entity}) is True
+
+
+def mark_report_json(data: dict[str, Any], waivers: WaiverFile, snapshot: Snapshot | None, program: Program) -> dict[str, Any]:
+    """A saved JSON report with its violations marked by the waivers on its own `as_of`
+    (for history, which reads reports rather than evaluating them again)."""
+    as_of = dt.date.fromisoformat(data["as_of"])
+    evaluator = Evaluator(program, snapshot, resolve_parameters(program, snapshot)[0]) if snapshot is not None else None
+    marked = []
+    for item in data.get("violations", []):
+        subject = item.get("subject")
+        key = (subject["collection"], subject["id"]) if subject else None
+        waiver = next((w for w in waivers.waivers if w.rule == item["rule"] and covers(w, key, snapshot, evaluator)), None)
+        if waiver is not None:
+            item = {**item, "waiver": {**waiver.record(), "state": "expired" if waiver.expires_on < as_of else "active"}}
+        marked.append(item)
+    return {**data, "violations": marked}
 
 
 def is_waived(v: Violation) -> bool:

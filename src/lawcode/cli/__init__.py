@@ -1,7 +1,7 @@
 """The `lawcode` command line: the group, its commands listed in one place, and `main`.
 
 Each command lives in a module of this package (`check` and `lint` in `check`, then
-`fmt`, `graph`, `explain`, `snapshot`, `test`, `coverage`, `export`, `playground`) and is added
+`fmt`, `graph`, `explain`, `snapshot`, `test`, `coverage`, `history`, `export`, `playground`) and is added
 below by name: this file lists every command there is, and importing a command's module
 registers nothing. A command's function is named `<name>_command`, never after its
 module, so `lawcode.cli.check` stays the module. What the commands share (exit codes,
@@ -28,6 +28,7 @@ from lawcode.cli.explain import explain_command
 from lawcode.cli.export import export_group
 from lawcode.cli.fmt import fmt_command
 from lawcode.cli.graph import graph_command
+from lawcode.cli.history import history_command
 from lawcode.cli.init import init_command
 from lawcode.cli.lsp import lsp_command
 from lawcode.cli.playground import playground_command
@@ -52,6 +53,7 @@ cli.add_command(snapshot_group)
 cli.add_command(schema_group)
 cli.add_command(test_command)
 cli.add_command(coverage_command)
+cli.add_command(history_command)
 cli.add_command(export_group)
 cli.add_command(playground_command)
 cli.add_command(lsp_command)
