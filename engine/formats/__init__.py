@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lawcode.compiler import Program
-from lawcode.engine.formats import json_format, jsonl, junit, markdown, oscal, sarif, text
+from lawcode.engine.formats import html, json_format, jsonl, junit, markdown, oscal, sarif, text
 from lawcode.engine.report import Report, ReportStream
 
 Renderer = Callable[[Report, Program], str]
@@ -25,6 +25,7 @@ FORMATS: dict[str, Renderer] = {
     "markdown": markdown.render,
     "oscal": oscal.render,
     "oscal-poam": oscal.render_poam,
+    "html": html.render,
 }
 
 
