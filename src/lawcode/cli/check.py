@@ -144,12 +144,15 @@ class Gate:
 @click.command("lint")
 @ruleset_paths
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def lint_command(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option("--waivers", type=click.Path(path_type=Path), help="Also check a waivers file against the rulesets (rule ids, subjects, `where` expressions).")
+def lint_command(paths: tuple[Path, ...], fmt: str, waivers: Path | None) -> None:
     """Compile rulesets and print every diagnostic (exit 2 if any is an error)."""
     import orjson
 
     try:
         ruleset = load_ruleset(list(paths))
+        if waivers is not None:
+            load_waivers(waivers, ruleset.program)
     except LawcodeError as error:
         if fmt == "json":
             click.echo(orjson.dumps([d.to_json() for d in error.diagnostics], option=orjson.OPT_INDENT_2).decode())
@@ -163,5 +166,6 @@ def lint_command(paths: tuple[Path, ...], fmt: str) -> None:
         for w in warnings:
             click.echo(w.render(ruleset.program.sources), err=True)
         rules = len(ruleset.rules)
-        click.echo(f"ok: {rules} rule{'s' if rules != 1 else ''}, {len(ruleset.documents)} document(s), {len(warnings)} warning(s)")
+        checked = f", waivers in {waivers} checked" if waivers is not None else ""
+        click.echo(f"ok: {rules} rule{'s' if rules != 1 else ''}, {len(ruleset.documents)} document(s), {len(warnings)} warning(s){checked}")
     sys.exit(EXIT_OK)
