@@ -343,6 +343,8 @@ class Compiled:
         fold, result = AGGREGATES[node.func].fold, node.type
         states = self._states(node)
         source = node.source
+        if isinstance(source, ir.CollectionRef) and not self.snapshot.has_collection(source.collection):
+            return _absent  # unknown, not empty: missing whatever its filter (docs/snapshot.md)
         if isinstance(source, ir.CollectionRef) and node.keys:
             return self._keyed(node, source.collection, fold, states)
         if isinstance(source, ir.CollectionRef):
@@ -460,6 +462,11 @@ def repeated_definitions(program: Program) -> set[str]:
 
 
 # ---------------------------------------------------------------- node kinds without state
+
+
+def _absent(env: Env) -> Any:
+    """An aggregate over a collection the snapshot does not hold."""
+    return None
 
 
 def _fixed_right(python: Callable[[Any, Any], Any], left: Fn, right: Any) -> Fn:

@@ -22,12 +22,13 @@ from typing import Any
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
+from lawcode.compiler.lower import children
 from lawcode.compiler.operators import AGGREGATES, OPERATORS, State
 from lawcode.compiler.program import Program
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
 from lawcode.engine.jsontext import pointer
-from lawcode.engine.snapshot import Entity, Snapshot, dig
+from lawcode.engine.snapshot import Entity, Snapshot, dig, form_diagnostic
 
 Env = dict[str, Any]
 
@@ -54,9 +55,40 @@ def resolve_parameters(program: Program, snapshot: Snapshot) -> tuple[dict[str, 
             origin[param.name] = where
         except ValueError as exc:
             problems.append(Diagnostic("S020", f"policy value for parameter `{param.name}` is unusable: {exc}", where=f"{snapshot.name} {where}", hint=f"`{param.name}` is a {param.type}"))
+    reported = {problem.where for problem in problems}  # a parameter's own S020 says it already
+    for path, t in root_forms(program):
+        problem = values.form_problem(dig(snapshot.data, path), t)
+        if problem is not None and f"{snapshot.name} {pointer(*path)}" not in reported:
+            problems.append(form_diagnostic(problem, t, f"{snapshot.name} {pointer(*path)}"))
     if problems:
         raise LawcodeError(problems)
     return found, origin
+
+
+_ROOT_FORMS: dict[int, tuple[Program, tuple[tuple[tuple[str, ...], T.Type], ...]]] = {}
+
+
+def root_forms(program: Program) -> tuple[tuple[tuple[str, ...], T.Type], ...]:
+    """The policy (and other scalar-part) fields a rule reads directly as a period or a
+    duration, each once: a present value of the other form there is S020, not missing.
+    Kept per program (`lawcode test` resolves hundreds of snapshots against one)."""
+    kept = _ROOT_FORMS.get(id(program))
+    if kept is not None and kept[0] is program:
+        return kept[1]
+    found: dict[tuple[str, ...], T.Type] = {}
+    stack: list[ir.Expr] = [d.body for d in program.definitions.values()]
+    for rule in program.rules:
+        stack += [part for part in (rule.where, rule.unless, rule.require, *rule.message) if part is not None and not isinstance(part, str)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Field) and isinstance(node.base, ir.Root) and node.type in values.FORM_MESSAGES:
+            found.setdefault(node.path, node.type)
+        stack.extend(children(node))
+    forms = tuple(sorted(found.items()))
+    if len(_ROOT_FORMS) > 16:
+        _ROOT_FORMS.clear()
+    _ROOT_FORMS[id(program)] = (program, forms)
+    return forms
 
 
 def _policy_value(raw: Any, t: T.Type, program: Program) -> Any:
@@ -217,9 +249,12 @@ class Evaluator:
 
     # -- aggregates
     def candidates(self, node: ir.Aggregate, env: Env) -> tuple[list[Any], list[Any]] | None:
-        """(elements whose key matches, elements whose key is unknown); None if the outer key is missing."""
+        """(elements whose key matches, elements whose key is unknown); None if the outer key
+        is missing or the collection is absent from the snapshot (unknown, not empty)."""
         source = node.source
         if isinstance(source, ir.CollectionRef):
+            if not self.snapshot.has_collection(source.collection):
+                return None
             items = self.snapshot.collection(source.collection)
             if node.keys:
                 outer = tuple(self.eval(expr, env) for _, expr in node.keys)
@@ -401,6 +436,9 @@ class TracingEvaluator(Evaluator):
         frame = self._frame()
         if key is None:
             return None
+        if not self.snapshot.has_collection(node.collection):
+            absent(frame, node.collection)
+            return None
         found = self.snapshot.lookup(node.collection, key)
         if found is None:
             frame.note = f"no element of {node.collection} has id {key!r}"
@@ -415,6 +453,9 @@ class TracingEvaluator(Evaluator):
             self.eval(outer, env)
         if not isinstance(node.source, ir.CollectionRef):
             self.eval(node.source, env)
+        elif not self.snapshot.has_collection(node.source.collection):
+            absent(frame, node.source.collection)
+            return None
         found = self.plain.candidates(node, env)
         if found is None:
             return None
@@ -445,6 +486,13 @@ class TracingEvaluator(Evaluator):
             if len(out) >= MISSING_SAMPLE:
                 break
         return list(dict.fromkeys(out))[:MISSING_SAMPLE]
+
+
+def absent(frame: TraceNode, collection: str) -> None:
+    """An aggregate over, or a lookup in, a collection the snapshot does not hold: missing, at its pointer."""
+    frame.pointer = pointer(collection)
+    frame.note = f"the snapshot has no `{collection}`"
+    frame.missing.append(frame.pointer)
 
 
 def iter_nodes(node: TraceNode) -> Iterator[TraceNode]:

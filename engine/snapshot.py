@@ -24,6 +24,7 @@ import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from lawcode.compiler import types as T
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import jsontext, values
@@ -132,12 +133,13 @@ class Snapshot:
         return snapshot
 
     def validate(self, schema: SnapshotSchema) -> None:
-        problems: list[Diagnostic] = []
         errors = [] if schema_valid(schema, self.data) else schema_errors(schema, self.data)
-        for err in errors[:MAX_REPORTED_ERRORS]:
-            problems.append(schema_problem(err, self.name))
-        if len(errors) > MAX_REPORTED_ERRORS:
-            problems.append(Diagnostic("S010", f"… and {len(errors) - MAX_REPORTED_ERRORS} more schema errors", where=self.name))
+        found = [(list(map(str, err.absolute_path)), problem) for err in errors for problem in [schema_problem(err, self.name)]]
+        found += form_problems(schema, self.data, self.name)
+        found.sort(key=lambda f: (f[0], f[1].message))  # by path, as the SQL backends order them
+        problems = [problem for _, problem in found[:MAX_REPORTED_ERRORS]]
+        if len(found) > MAX_REPORTED_ERRORS:
+            problems.append(Diagnostic("S010", f"… and {len(found) - MAX_REPORTED_ERRORS} more schema errors", where=self.name))
         if not problems:
             problems += repeated_ids(schema, self.data, self.name)
         if not problems:
@@ -152,6 +154,16 @@ class Snapshot:
     def collection(self, name: str) -> list[Any]:
         items = self.data.get(name)
         return items if isinstance(items, list) else []
+
+    def has_collection(self, name: str) -> bool:
+        """Whether the snapshot holds the collection at all (an empty array counts, absent or `null` does not).
+
+        An absent collection is unknown, not empty (docs/snapshot.md): every aggregate over
+        it and every lookup in it is missing, so a rule that needs it is undetermined and
+        names its pointer. A collection the schema requires cannot be absent: validation
+        refuses the snapshot first (S010).
+        """
+        return isinstance(self.data.get(name), list)
 
     def lookup(self, collection: str, key: Any) -> Entity | None:
         index = self._id_index.get(collection)
@@ -184,6 +196,48 @@ class Snapshot:
             found = (index, unknown)
             self._key_index[cache_key] = found
         return found
+
+
+def form_fields(schema: SnapshotSchema) -> dict[str, list[tuple[tuple[str, ...], T.Type]]]:
+    """Per collection, the paths of its elements' period and duration fields (inside objects too)."""
+    out: dict[str, list[tuple[tuple[str, ...], T.Type]]] = {}
+
+    def leaves(node: dict[str, Any], prefix: tuple[str, ...], at: str, found: list[tuple[tuple[str, ...], T.Type]]) -> None:
+        for name, sub in schema.properties(node).items():
+            info = schema.type_of(sub, f"{at}/{name}")
+            if info.type in values.FORM_MESSAGES:
+                found.append(((*prefix, name), info.type))
+            elif isinstance(info.type, T.RecordType):
+                leaves(info.schema, (*prefix, name), f"{at}/{name}", found)
+
+    for collection, element in schema.collections().items():
+        found: list[tuple[tuple[str, ...], T.Type]] = []
+        leaves(element, (), f"/{collection}", found)
+        if found:
+            out[collection] = found
+    return out
+
+
+def form_problems(schema: SnapshotSchema, data: Mapping[str, Any], label: str) -> list[tuple[list[str], Diagnostic]]:
+    """S020 for each period or duration field of a collection's element whose value is a
+    valid ISO 8601 duration of the other form (`P180D` for a period): present, so it must not
+    read as missing. Policy values are checked where a rule reads them (`resolve_parameters`)."""
+    out: list[tuple[list[str], Diagnostic]] = []
+    for collection, fields in form_fields(schema).items():
+        items = data.get(collection)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            for path, t in fields:
+                problem = values.form_problem(dig(item, path), t)
+                if problem is not None:
+                    out.append(([collection, str(i), *path], form_diagnostic(problem, t, f"{label} {pointer(collection, i, *path)}")))
+    return out
+
+
+def form_diagnostic(problem: str, t: T.Type, where: str) -> Diagnostic:
+    """S020, worded alike by every backend and for every place a value is read from."""
+    return Diagnostic("S020", problem, where=where, hint=values.FORM_HINTS[t])
 
 
 def dig(obj: Any, path: tuple[str, ...]) -> Any:

@@ -83,6 +83,32 @@ def as_duration(text: str) -> dt.timedelta:
     return exact
 
 
+# A valid ISO 8601 duration of the wrong form for its type: present, so never read as
+# missing, but refused (S020) with its pointer wherever the snapshot holds it for a rule.
+FORM_MESSAGES: dict[T.Type, str] = {
+    T.PERIOD: "{v!r} is not a whole number of months or years, as a period is",
+    T.DURATION: "{v!r} has months or years, which have no fixed length in a duration",
+}
+FORM_HINTS: dict[T.Type, str] = {
+    T.PERIOD: "write whole months or years (P6M, P1Y); a length in days or hours is a duration, not a period",
+    T.DURATION: "write days, hours, minutes or seconds (P30D, PT48H); months and years make a period, not a duration",
+}
+
+
+def form_problem(raw: Any, t: T.Type) -> str | None:
+    """Why a present value cannot be read as a period or duration although it is an ISO 8601
+    duration (`P180D` where a period is expected); None when it can be, or is another
+    problem (not a duration at all: the schema's `format` reports that)."""
+    if t not in FORM_MESSAGES or not isinstance(raw, str):
+        return None
+    try:
+        months, exact = parse_duration(raw)
+    except ValueError:
+        return None
+    wrong = bool(exact) if t == T.PERIOD else bool(months)
+    return FORM_MESSAGES[t].format(v=raw) if wrong else None
+
+
 def convert(raw: Any, t: T.Type) -> Any:
     """A JSON value read as type `t`; None when absent, null or of the wrong shape."""
     return converter(t)(raw)

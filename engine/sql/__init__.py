@@ -134,7 +134,7 @@ def evaluating(
         if timings is not None:
             timings["load"] = time.perf_counter() - started
         root = validate_root(program.schema, loaded.root, loaded.present, tables, source.label, loaded.problems)
-        lazy = LazySnapshot(root, source.label, runner, tables, loaded.lengths)
+        lazy = LazySnapshot(root, source.label, runner, tables, loaded.lengths, loaded.present)
         params, origins = resolve_parameters(program, lazy)
         try:
             batches, shared = plan(program, tables, lazy, params, origins, runner.target)
@@ -154,7 +154,7 @@ def evaluating(
 
 Shared = list[tuple[str, Any, dict[str, str]]]  # (table name, its SELECT, rendered CREATE per dialect)
 
-_PLANS: dict[tuple[int, bytes, str, frozenset[str]], tuple[Program, list[Batch], Shared]] = {}
+_PLANS: dict[tuple[int, bytes, str, frozenset[str], frozenset[str]], tuple[Program, list[Batch], Shared]] = {}
 _PLANS_KEPT = 16
 
 
@@ -169,8 +169,9 @@ def plan(program: Program, tables: Layout, root: LazySnapshot, params: dict[str,
     hundreds of snapshots with the same scalar part).
     """
     large = frozenset(name for name, n in root.lengths.items() if n >= LARGE_COLLECTION)
+    absent = frozenset(name for name in tables.collections if not root.has_collection(name))  # their aggregates are NULL
     try:
-        key: tuple[int, bytes, str, frozenset[str]] | None = (id(program), orjson.dumps(root.data, option=orjson.OPT_SORT_KEYS), target.name, large)
+        key: tuple[int, bytes, str, frozenset[str], frozenset[str]] | None = (id(program), orjson.dumps(root.data, option=orjson.OPT_SORT_KEYS), target.name, large, absent)
     except TypeError:  # scalars nested past orjson's 254 levels: valid, but not worth keeping a plan for
         key = None
     kept = _PLANS.get(key) if key is not None else None

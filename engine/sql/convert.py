@@ -62,7 +62,7 @@ def convert(source: str, schema: SnapshotSchema, form: str, dest: str, *, force:
             with staged_folder(folder, Path(dest)) as stage:
                 manifest.begin(stage, form)
                 if form == "parquet":
-                    write_parquet_files(backend, tables.collections, root, stage)
+                    write_parquet_files(backend, tables.collections, root, stage, loaded.present)
                 else:
                     _jsonl(backend, tables.collections, root, stage, loaded.present)
                 manifest.finish(stage, form, loaded.lengths)
@@ -86,8 +86,11 @@ def _rows(backend: DuckDBBackend, collection: Collection) -> Any:
             yield rebuild(collection.columns, row) if collection.columns else {}
 
 
-def write_parquet_files(backend: DuckDBBackend, collections: dict[str, Collection], root: dict[str, Any], target: Path) -> None:
+def write_parquet_files(backend: DuckDBBackend, collections: dict[str, Collection], root: dict[str, Any], target: Path, present: set[str] | None = None) -> None:
+    """One Parquet file per collection (`present`: only those the snapshot holds, so an absent one stays absent)."""
     for name, coll in collections.items():
+        if present is not None and name not in present:
+            continue
         relation = backend.con.table(coll.table).order(POS)
         relation.write_parquet(str(target / f"{name}.parquet"))
     scalars = [exp.alias_(exp.Literal.string(orjson.dumps(v).decode()), k, quoted=True) for k, v in root.items()]

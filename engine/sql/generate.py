@@ -66,18 +66,25 @@ from lawcode.engine.sql.builders import (
     or_,
 )
 from lawcode.engine.sql.decorrelate import Decorrelator
-from lawcode.engine.sql.dialects import Target, num, paren
+from lawcode.engine.sql.dialects import Target, cast, num, paren
 from lawcode.engine.sql.grouping import Grouping
 from lawcode.engine.sql.inlining import free_vars
 from lawcode.engine.sql.lists import ListAggregates
 from lawcode.engine.sql.lookups import Lookups
 from lawcode.engine.sql.probes import Batch, Probe, RuleQuery, Trace, reached
 from lawcode.engine.sql.scopes import Scope, Val
-from lawcode.engine.sql.tables import POS, Column, Layout
+from lawcode.engine.sql.tables import POS, Column, Layout, scalar_sql_type
 
 # The longest chain of operators written left-deep (a chain of whole numbers is balanced):
 # each step is a few levels of SQL (a date's is a range check around a function call).
 SQL_CHAIN_STEPS = 100
+
+
+def typed_null(t: T.Type) -> exp.Expr:
+    """NULL of a scalar type's SQL type (`epoch_us(NULL)` has no one meaning), else NULL."""
+    kinds = {T.DATE: "string", T.DATETIME: "string", T.DURATION: "string", T.PERIOD: "string", T.NUMBER: "number", T.BOOL: "boolean", T.STRING: "string"}
+    kind = kinds.get(t)
+    return exp.Null() if kind is None else cast(exp.Null(), scalar_sql_type(kind, t))
 
 
 class Generator:
@@ -523,6 +530,10 @@ class Generator:
         outer = [self.expr(expr, env, scope, trace) for _, expr in node.keys]
         if not isinstance(node.source, ir.CollectionRef):
             return self.lists.aggregate(node, env, scope, trace, probe)
+        if not self.root.has_collection(node.source.collection):  # unknown, not empty: missing (docs/snapshot.md)
+            if probe is not None:
+                probe.collection = node.source.collection
+            return Val(typed_null(node.type), node.type)
         free = free_vars(node.where, self.program) | free_vars(node.value, self.program)
         free.discard(node.var)
         known = and_(*[not_null(o.sql) for o in outer]) if outer else exp.true()

@@ -104,12 +104,16 @@ class LazyIndex:
 
 
 class LazySnapshot(Snapshot):
-    def __init__(self, data: dict[str, Any], name: str, engine: Engine, layout: Layout, lengths: dict[str, int]) -> None:
+    def __init__(self, data: dict[str, Any], name: str, engine: Engine, layout: Layout, lengths: dict[str, int], present: set[str] | None = None) -> None:
         super().__init__(data, name)
         self.engine = engine
         self.layout = layout
         self.lengths = lengths
+        self.present = frozenset(layout.collections if present is None else present)  # the collections the input holds
         self._rows: dict[str, LazyRows] = {}
+
+    def has_collection(self, name: str) -> bool:
+        return name in self.present
 
     def collection(self, name: str) -> list[Any]:
         found = self.layout.collections.get(name)

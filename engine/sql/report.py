@@ -25,7 +25,7 @@ from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.program import Program
 from lawcode.engine import values
-from lawcode.engine.evaluate import TraceNode, TracingEvaluator, iter_nodes
+from lawcode.engine.evaluate import TraceNode, TracingEvaluator, absent, iter_nodes
 from lawcode.engine.jsontext import pointer
 from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Undetermined, Violation
 from lawcode.engine.run import MAX_MISSING, evidence, rule_source, subject_key
@@ -278,7 +278,9 @@ class Assembler:
         elif probe.kind == "lookup":
             assert isinstance(expr, ir.Lookup)
             key = from_sql(row[probe.key], expr.key.type)
-            if key is not None:
+            if key is not None and not self.lazy.has_collection(expr.collection):
+                absent(node, expr.collection)
+            elif key is not None:
                 found = row[probe.base]
                 if found is None:
                     node.note = f"no element of {expr.collection} has id {key!r}"
@@ -295,6 +297,9 @@ class Assembler:
     def _aggregate(self, probe: Probe, row: Row, node: TraceNode) -> None:
         expr = probe.expr
         assert isinstance(expr, ir.Aggregate)
+        if isinstance(expr.source, ir.CollectionRef) and not self.lazy.has_collection(expr.source.collection):
+            absent(node, expr.source.collection)
+            return
         if not row[probe.key]:
             return  # an outer key (or the list) is missing: the reference stops before noting anything
         node.value = from_sql(row[probe.value], expr.type)

@@ -32,12 +32,15 @@ from typing import Any
 import orjson
 from sqlglot import exp
 
+from lawcode.compiler import types as T
 from lawcode.dsl.diagnostics import Diagnostic
 from lawcode.engine.jsontext import pointer, shown
 from lawcode.engine.snapshot import FORMAT_HINTS, MAX_REPORTED_ERRORS
 from lawcode.engine.sql.conversions import (
     convert,
     convert_records,
+    duration_parts,
+    duration_valid,
     element_format,
     fn,
     format_valid,
@@ -51,6 +54,8 @@ from lawcode.engine.sql.conversions import (
     s,
 )
 from lawcode.engine.sql.tables import POS, Collection, Column
+from lawcode.engine.values import FORM_HINTS as FORM_HINTS_BY_TYPE
+from lawcode.engine.values import FORM_MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,7 @@ class Check:
     # An element of a list inside an item (`labels` of a device): `value` gives the JSON
     # `[j, v]`, the element's 1-based index in that list and its value.
     nested: bool = False
+    code: str = "S010"  # S020: a valid duration of the wrong form for its type (`values.form_problem`)
 
 
 def checks(
@@ -122,6 +128,11 @@ def _string_checks(column: Column, r: exp.Expr) -> list[Check]:
     if fmt in FORMAT_HINTS:
         valid = format_valid(r, str(fmt))
         out.append(Check(column, column.path, exp.and_(not_null(r), exp.Not(this=exp.Paren(this=valid)), copy=False), _says("{v!r} is not a {f!r}", f=fmt), FORMAT_HINTS[str(fmt)]))
+    if fmt == "duration" and column.type in FORM_MESSAGES:
+        months, micros = duration_parts(r)
+        wrong = exp.NEQ(this=micros if column.type == T.PERIOD else months, expression=exp.Literal.number(0))
+        bad = exp.and_(not_null(r), duration_valid(r), wrong, copy=False)
+        out.append(Check(column, column.path, bad, _says(FORM_MESSAGES[column.type]), FORM_HINTS_BY_TYPE[column.type], code="S020"))
     if isinstance(schema.get("minLength"), int):
         out.append(Check(column, column.path, exp.LT(this=fn("length", r), expression=exp.Literal.number(schema["minLength"])), _says("{v!r} is too short")))
     if isinstance(schema.get("maxLength"), int):
@@ -431,7 +442,7 @@ def diagnostics(collection: Collection, found: list[Check], rows: list[tuple[Any
         where = pointer(collection.name, int(position), *at)
         message = check.message(value)
         parts = [collection.name, str(int(position)), *at]
-        out.append((parts, message, Diagnostic("S010", message, where=f"{label} {where}", hint=check.hint)))
+        out.append((parts, message, Diagnostic(check.code, message, where=f"{label} {where}", hint=check.hint)))
     out.sort(key=lambda x: (x[0], x[1]))
     return [d for _, _, d in out]
 
