@@ -111,3 +111,18 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
 @given(snapshots())
 def test_absent_collections_python_equals_duckdb(snapshot: dict[str, Any]) -> None:
     assert duckdb(snapshot) == python(snapshot)
+
+
+def test_snapshot_doc_names_the_collections_the_cac_schema_requires() -> None:
+    """docs/snapshot.md says which CAC collections are required (absence: S010) and which are not."""
+    import re
+
+    from helpers import ROOT
+    from lawcode.compiler.schema import SnapshotSchema
+
+    schema = SnapshotSchema.load(ROOT / "rulesets" / "cac" / "snapshot.schema.json")
+    required = [name for name in schema.root["required"] if name in schema.collections()]
+    text = (ROOT / "docs" / "snapshot.md").read_text(encoding="utf-8")
+    said = re.search(r"The CAC schema requires ((?:`\w+`(?:,\s+|\s+and\s+)?)+)", text)
+    assert said is not None
+    assert re.findall(r"`(\w+)`", said.group(1)) == required
