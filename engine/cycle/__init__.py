@@ -7,7 +7,14 @@ to a report; nothing they do removes a violation from it.
 
 from lawcode.engine.cycle.annotate import annotate, counts_line, failing
 from lawcode.engine.cycle.baseline import Baseline, Comparison, compare, is_report, key_of, read_report
-from lawcode.engine.cycle.waivers import WaiverFile, WaiverResult, apply_waivers, is_waived, load_waivers, parse_waivers
+from lawcode.engine.cycle.waivers import (
+    WaiverFile,
+    WaiverResult,
+    apply_waivers,
+    is_waived,
+    load_waivers,
+    parse_waivers,
+)
 
 __all__ = [
     "Baseline",

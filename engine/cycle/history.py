@@ -20,6 +20,7 @@ the CAC complaint and report deadlines).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -163,7 +164,7 @@ def build(points: Iterable[Point]) -> History:
     ordered = sorted(points, key=lambda p: p.as_of)
     if not ordered:
         raise LawcodeError([Diagnostic("E088", "no reports or snapshots to make a history of", None, "name JSON reports or dated snapshots, or folders of them")])
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if a.as_of == b.as_of:
             raise LawcodeError([Diagnostic("E088", f"two reports are as of {a.as_of}: {a.source} and {b.source}", None, "a history has one report per day: leave one of them out", where=b.source)])
     timelines: dict[Key, Timeline] = {}

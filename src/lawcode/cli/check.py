@@ -27,9 +27,9 @@ from lawcode.cli.common import (
     ruleset_files,
     ruleset_paths,
 )
+from lawcode.compiler import Program
 from lawcode.compiler.ir import SEVERITIES
 from lawcode.dsl.diagnostics import LawcodeError
-from lawcode.compiler import Program
 from lawcode.engine.cycle import Baseline, WaiverFile, annotate, failing, load_waivers
 from lawcode.engine.formats import FORMATS, pieces, render
 from lawcode.engine.output import Destination, stream_to, write_pieces
@@ -57,7 +57,7 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
     ruleset = compile_or_exit(paths)
     if fail_on == "new" and baseline is None:
         raise click.UsageError("--fail-on new needs --baseline PREVIOUS_REPORT.json (new since what?)")
-    inputs = [*ruleset_files(ruleset), snapshot, *([baseline] if baseline else []), *([waivers] if waivers else [])]
+    inputs: list[str | Path] = [*ruleset_files(ruleset), snapshot, *([baseline] if baseline else []), *([waivers] if waivers else [])]
     target = destination_or_exit(output, inputs) if output is not None else None
     cycle = Cycle.load_or_exit(ruleset.program, baseline, waivers) if (baseline or waivers or fmt == "html") else None
     gate = Gate(SEVERITIES.index(fail_on) if fail_on != "new" else 0)

@@ -14,7 +14,14 @@ from pathlib import Path
 import click
 import orjson
 
-from lawcode.cli.common import EXIT_ERROR, EXIT_OK, compile_or_exit, destination_or_exit, print_error, write_or_exit
+from lawcode.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    compile_or_exit,
+    destination_or_exit,
+    print_error,
+    write_or_exit,
+)
 from lawcode.dsl.diagnostics import LawcodeError
 
 
@@ -27,7 +34,8 @@ from lawcode.dsl.diagnostics import LawcodeError
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 def history_command(sources: tuple[Path, ...], rules: tuple[Path, ...], cache: Path | None, waivers: Path | None, fmt: str, output: Path | None) -> None:
     """Timelines of violations over dated snapshots or saved JSON reports (files or folders)."""
-    from lawcode.engine.cycle import history, load_waivers, sources as reading
+    from lawcode.engine.cycle import history, load_waivers
+    from lawcode.engine.cycle import sources as reading
     from lawcode.engine.cycle.history_text import render as render_text
 
     started = time.perf_counter()
