@@ -290,7 +290,7 @@ def _fingerprint() -> bytes:
 
     digest = hashlib.sha256()
     digest.update(resources.files("lawcode.dsl").joinpath("grammar.lark").read_bytes())
-    for module_file in (parser.__file__, ast.__file__, spans.__file__, __file__):
+    for module_file in (*parser.TREE_MODULES, ast.__file__, spans.__file__, __file__):
         digest.update(Path(module_file).read_bytes() if module_file else b"")
     return digest.digest()
 

@@ -1,35 +1,32 @@
-"""Text → AST. With `tables.py` (the LALR tables), the only module that imports Lark.
+"""Text → AST: the entry points. With `tables.py` (the LALR tables), `builder.py` (Lark's
+tree → AST nodes) and `syntax_errors.py` (Lark's exceptions → diagnostics), the only
+modules that import Lark.
 
-Lark parses with the LALR grammar in `grammar.lark`; a Transformer turns Lark's tree
-into the frozen nodes of `lawcode.dsl.ast`, each with its span. Lark's exceptions never
-leave this module: syntax errors become `Diagnostic`s in a `LawcodeError` that say
-what was found, what was expected, and, for the common slips, how to fix it.
+Lark parses with the LALR grammar in `grammar.lark`; `builder.Builder`, a Transformer,
+turns Lark's tree into the frozen nodes of `lawcode.dsl.ast`, each with its span. Lark's
+exceptions never leave the parser: syntax errors become `Diagnostic`s in a `LawcodeError`
+that say what was found, what was expected, and, for the common slips, how to fix it.
+
+Lark and the two modules that use it are imported when something is first parsed, not
+when this module is: a run whose modules all come from the parse cache (`cache.py`)
+never loads Lark, which is a tenth of the command line's start-up.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import bisect
 import re
-from functools import cache, lru_cache
-from typing import Any
-
-from lark import Lark, Token, Tree, v_args
-from lark.exceptions import (
-    LarkError,
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-    VisitError,
-)
-from lark.visitors import Transformer_NonRecursive
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lawcode.dsl import ast
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl.spans import Span
-from lawcode.dsl.tables import load_parser
 
-__all__ = ["MAX_NESTING", "RESERVED_NAMES", "parse_expression", "parse_module"]
+if TYPE_CHECKING:
+    from lark import Token, Tree
+
+__all__ = ["MAX_NESTING", "TREE_MODULES", "parse_expression", "parse_module"]  # and RESERVED_NAMES, by `__getattr__`
 
 # How deep an expression may nest. A chain of one operator (`a or b or c`, `1 + 2 - 3`)
 # is one level however long; each `not`, `-`, `if`, `??`, call, parenthesised operand
@@ -38,43 +35,28 @@ __all__ = ["MAX_NESTING", "RESERVED_NAMES", "parse_expression", "parse_module"]
 # far from Python's recursion limit; no ruleset written by hand nests half as deep.
 MAX_NESTING = 100
 
-# Words an expression reads as something other than a name: a definition, parameter,
-# ladder or binding called `true` or `count` could be declared but never used.
-RESERVED_NAMES = frozenset(
-    {"true", "false", "null", "if", "then", "else", "and", "or", "not", "in", "for", "where"}
-    | {"count", "exists", "sum", "min", "max", "all", "any"}
-)
-
-DURATION_UNITS = {
-    "year": "years",
-    "month": "months",
-    "week": "weeks",
-    "day": "days",
-    "hour": "hours",
-    "minute": "minutes",
-    "second": "seconds",
-}
+# The files whose code shapes a parsed tree: part of the parse cache's key (`cache.py`), so
+# that a changed parser never reads a stale tree. Named, not imported: importing the
+# builder would load Lark.
+TREE_MODULES = tuple(str(Path(__file__).with_name(name)) for name in ("parser.py", "builder.py", "syntax_errors.py"))
 
 
-@cache
-def _lark() -> Lark:
-    # The LALR tables ship with the package as JSON (building them takes ~0.2 s); never
-    # Lark's cache=True, which unpickles whatever is found in the shared temp folder.
-    return load_parser()
+def __getattr__(name: str) -> Any:
+    """`RESERVED_NAMES` is the builder's (it refuses them as declared names); kept
+    importable from here, where it always was, without loading Lark on import."""
+    if name == "RESERVED_NAMES":
+        from lawcode.dsl.builder import RESERVED_NAMES
 
-
-@lru_cache(maxsize=4096)
-def _hole_tree(hole: str) -> Tree[Token]:
-    """A message placeholder's parse tree, kept by its text: placeholders repeat (`{a.id}`
-    stands in a fifth of the CAC messages) and the tree is only read, never changed, so
-    one parse serves every message with the same text (its spans are shifted when built)."""
-    return _lark().parse(hole, start="expr")
+        return RESERVED_NAMES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_module(text: str, path: str = "<input>") -> ast.Module:
     """Parse one ruleset file. Raises `LawcodeError` with every problem found."""
+    from lawcode.dsl.builder import Builder  # with Lark: see the module's docstring
+
     tree = _parse(text, path, "start")
-    builder = _Builder(path)
+    builder = Builder(path)
     declarations = builder.run(tree)
     builder.diagnostics.extend(d for d in map(_too_deep, _expressions(declarations)) if d is not None)
     if builder.diagnostics:
@@ -83,7 +65,9 @@ def parse_module(text: str, path: str = "<input>") -> ast.Module:
 
 
 def parse_expression(text: str, path: str = "<expr>") -> ast.Expr:
-    builder = _Builder(path)
+    from lawcode.dsl.builder import Builder
+
+    builder = Builder(path)
     expr = builder.run(_parse(text, path, "expr"))
     deep = _too_deep(expr)
     if deep is not None:
@@ -94,107 +78,17 @@ def parse_expression(text: str, path: str = "<expr>") -> ast.Expr:
 
 
 def _parse(text: str, path: str, start: str) -> Tree[Token]:
+    from lark.exceptions import LarkError, UnexpectedInput
+
+    from lawcode.dsl.syntax_errors import syntax_error
+    from lawcode.dsl.tables import lark_parser
+
     try:
-        return _lark().parse(text, start=start)
+        return lark_parser().parse(text, start=start)
     except UnexpectedInput as exc:
-        raise LawcodeError([_syntax_error(exc, text, path)], {path: text}) from None
+        raise LawcodeError([syntax_error(exc, text, path)], {path: text}) from None
     except LarkError as exc:  # pragma: no cover - Lark's own internal failures
         raise LawcodeError([error("E001", f"could not parse: {exc}", Span(path, 1, 1, 1, 2))], {path: text}) from None
-
-
-# ---------------------------------------------------------------- syntax errors
-
-_TERMINAL_NAMES = {
-    "KEY": "a key such as `groups-2017`",
-    "NAME": "a name",
-    "STRING": 'a string in "double quotes"',
-    "INT": "a whole number",
-    "DECIMAL": "a number",
-    "DATE": "a date such as 2017-10-08",
-    "DATETIME": "a date-time such as 2024-05-01T10:00:00Z",
-    "DURATION": "a duration such as `6 months`",
-    "COMP_OP": "a comparison",
-    "ADD_OP": "`+` or `-`",
-    "MUL_OP": "`*` or `/`",
-    "UNIT": "`article` or `task`",
-    "CITE_UNIT": "`art` or `task`",
-    "$END": "the end of the file",
-}
-
-
-def _describe_terminal(name: str) -> str:
-    if name in _TERMINAL_NAMES:
-        return _TERMINAL_NAMES[name]
-    for terminal in _lark().terminals:
-        if terminal.name == name and terminal.pattern.type == "str":
-            return f"`{terminal.pattern.value}`"
-    return name.lower()
-
-
-def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
-    line = getattr(exc, "line", 1) or 1
-    column = getattr(exc, "column", 1) or 1
-    if isinstance(exc, UnexpectedCharacters):
-        at = exc.pos_in_stream or 0
-        char = text[at] if at < len(text) else ""
-        hint = None
-        if char == "'":
-            hint = 'strings take double quotes: "like this"'
-        elif char == "=":
-            hint = "compare with `==`; `=` only gives a parameter its default"
-        elif char in ";":
-            hint = "lawcode needs no `;` between clauses: remove it"
-        return error("E001", f"unexpected character `{char}`", Span(path, line, column, line, column + 1), hint)
-    if isinstance(exc, UnexpectedEOF):
-        last = text.rstrip().splitlines() or [""]
-        end_line = max(1, len(last))
-        end_col = len(last[-1]) + 1
-        expected = sorted({_describe_terminal(t) for t in exc.expected})
-        return error(
-            "E002",
-            "the file ends too early; expected " + _one_of(expected),
-            Span(path, end_line, end_col, end_line, end_col + 1),
-            "a `{` may be missing its `}`",
-        )
-    assert isinstance(exc, UnexpectedToken)
-    token = exc.token
-    if token.type == "$END":
-        lines = text.rstrip().splitlines() or [""]
-        span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
-        expected = sorted({_describe_terminal(t) for t in exc.expected})
-        return error("E002", f"the file ends too early; expected {_one_of(expected)}", span, "a `{` may be missing its `}`")
-    else:
-        end_col = (token.end_column or column + len(str(token)))
-        span = Span(path, line, column, token.end_line or line, end_col)
-        found = f"`{token}`"
-    expected_names = set(exc.expected)
-    expected = sorted({_describe_terminal(t) for t in expected_names})
-    hint = _hint_for(str(token), token.type, expected_names)
-    return error("E002", f"unexpected {found}; expected {_one_of(expected)}", span, hint)
-
-
-def _one_of(items: list[str]) -> str:
-    # Punctuation first: a missing `}` or `)` is the likeliest fix and must not hide behind "…".
-    items = sorted(items, key=lambda s: (s[1:2].isalnum() or not s.startswith("`"), s))
-    if len(items) == 1:
-        return items[0]
-    if len(items) > 8:
-        items = [*items[:8], "…"]
-    return "one of " + ", ".join(items)
-
-
-def _hint_for(value: str, kind: str, expected: set[str]) -> str | None:
-    if kind == "EQUAL" and "COMP_OP" in expected:
-        return "compare with `==`"
-    if kind == "NAME" and "KEY" in expected:
-        return "rule ids and document keys are lower case with dashes, like `log-retention`"
-    if kind == "KEY" and "-" in value and "NAME" in expected:
-        return f"names use underscores, not dashes: `{value.replace('-', '_')}`"
-    if value in {"&&", "||", "!"}:
-        return "write `and`, `or`, `not`"
-    if kind == "RBRACE" or "RBRACE" in expected:
-        return "check that every `{` has its `}` and every clause starts with its keyword"
-    return None
 
 
 # ---------------------------------------------------------------- comments
@@ -205,8 +99,6 @@ _STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|#[^\n]*')
 def _comments(text: str, path: str) -> tuple[ast.Comment, ...]:
     found: list[ast.Comment] = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    import bisect
-
     for match in _STRING_OR_COMMENT.finditer(text):
         if match.group().startswith("#"):
             line = bisect.bisect_right(line_starts, match.start())
@@ -217,571 +109,6 @@ def _comments(text: str, path: str) -> tuple[ast.Comment, ...]:
     return tuple(found)
 
 
-# ---------------------------------------------------------------- strings
-
-_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
-
-
-_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-
-
-def _unquote(token: Token, path: str, diagnostics: list[Diagnostic]) -> str:
-    raw = str(token)[1:-1]
-    if "\\" not in raw:
-        return raw
-
-    def replace(match: re.Match[str]) -> str:
-        escaped = match.group(1)
-        if escaped in _ESCAPES:
-            return _ESCAPES[escaped]
-        col = (token.column or 1) + 1 + match.start()
-        diagnostics.append(
-            error(
-                "E003",
-                f"unknown escape `\\{escaped}` in a string",
-                Span(path, token.line or 1, col, token.line or 1, col + 2),
-                'known escapes: \\" \\\\ \\n \\t \\{ \\}',
-            )
-        )
-        return ""
-
-    return _ESCAPE.sub(replace, raw)
-
-
-# ---------------------------------------------------------------- tree → AST
-
-
-def _span(path: str, meta: Any, line_shift: tuple[int, int] | None = None) -> Span:
-    line, col = meta.line, meta.column
-    end_line, end_col = meta.end_line, meta.end_column
-    if line_shift is not None:
-        base_line, base_col = line_shift
-        col = base_col + col - 1 if line == 1 else col
-        end_col = base_col + end_col - 1 if end_line == 1 else end_col
-        line, end_line = base_line + line - 1, base_line + end_line - 1
-    return Span(path, line, col, end_line, end_col)
-
-
-@v_args(meta=True)
-class _Builder(Transformer_NonRecursive[Token, Any]):
-    """Lark's tree → AST nodes. Non-recursive: a chain of 10,000 `+` is a Lark tree
-    10,000 deep (the grammar is left-recursive), which Lark's recursive Transformer
-    cannot walk."""
-
-    def __init__(self, path: str, shift: tuple[int, int] | None = None) -> None:
-        super().__init__()
-        self.path = path
-        self.shift = shift
-        self.diagnostics: list[Diagnostic] = []
-
-    def run(self, tree: Tree[Token]) -> Any:
-        try:
-            return self.transform(tree)
-        except VisitError as exc:  # pragma: no cover - a bug in a callback below
-            raise exc.orig_exc from None
-
-    def _s(self, meta: Any) -> Span:
-        return _span(self.path, meta, self.shift)
-
-    def _t(self, token: Token) -> Span:
-        return _span(self.path, token, self.shift)
-
-    def _name(self, token: Token, what: str) -> str:
-        """A declared name; a literal or keyword is refused (an expression would read it as that)."""
-        name = str(token)
-        if name in RESERVED_NAMES:
-            self.diagnostics.append(
-                error("E071", f"`{name}` cannot name {what}: expressions read it as a literal or keyword", self._t(token), f"choose another name, e.g. `{name}_value`")
-            )
-        return name
-
-    def _str(self, token: Token) -> str:
-        return _unquote(token, self.path, self.diagnostics)
-
-    def _date(self, token: Token) -> dt.date:
-        try:
-            return dt.date.fromisoformat(str(token))
-        except ValueError:
-            self.diagnostics.append(
-                error("E004", f"`{token}` is not a calendar date", self._t(token), "dates are YYYY-MM-DD")
-            )
-            return dt.date(1, 1, 1)
-
-    # -- module
-    def start(self, meta: Any, children: list[Any]) -> list[Any]:
-        return children
-
-    def import_decl(self, meta: Any, c: list[Any]) -> ast.Import:
-        return ast.Import(self._str(c[0]), self._s(meta))
-
-    def schema_decl(self, meta: Any, c: list[Any]) -> ast.SchemaDecl:
-        return ast.SchemaDecl(self._str(c[0]), self._s(meta))
-
-    # -- documents
-    def document(self, meta: Any, c: list[Any]) -> ast.Document:
-        fields: dict[str, Any] = {}
-        articles: list[ast.Article] = []
-        clauses: list[tuple[str, Span]] = []
-        entries: list[Any] = []
-        for entry in c[1:]:
-            entries.extend(entry if isinstance(entry, list) else [entry])  # an article and the header line it took in
-        for entry in entries:
-            if isinstance(entry, ast.Article):
-                articles.append(entry)
-            else:
-                name, value, span = entry
-                clauses.append((name, span))
-                if name in fields:
-                    self.diagnostics.append(error("E005", f"`{name}` is given twice in document `{c[0]}`", span))
-                fields[name] = value
-        in_force, in_force_until = fields.get("in_force", (None, None))
-        return ast.Document(
-            key=str(c[0]),
-            title=fields.get("title"),
-            issuer=fields.get("issuer"),
-            issued=fields.get("issued"),
-            in_force=in_force,
-            source=fields.get("source"),
-            articles=tuple(articles),
-            span=self._s(meta),
-            clauses=tuple(clauses),
-            in_force_until=in_force_until,
-        )
-
-    def doc_title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("title", self._str(c[0]), self._s(meta))
-
-    def doc_issuer(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("issuer", self._str(c[0]), self._s(meta))
-
-    def doc_source(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("source", self._str(c[0]), self._s(meta))
-
-    def doc_issued(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("issued", self._date(c[0]), self._s(meta))
-
-    def doc_in_force(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        until = self._date(c[1]) if c[1] is not None else None
-        return ("in_force", (self._date(c[0]), until), self._s(meta))
-
-    def not_applicable(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("not_applicable", self._str(c[0]), self._s(meta))
-
-    def partial(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("partial", self._str(c[0]), self._s(meta))
-
-    def unit_period(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        until = self._date(c[1]) if c[1] is not None else None
-        return ("period", (self._date(c[0]), until), self._s(meta))
-
-    def unit_until(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("period", (None, self._date(c[0])), self._s(meta))
-
-    def _unit_clauses(self, what: str, clauses: list[Any], end: Span, trailing_ok: bool) -> tuple[dict[str, Any], list[tuple[str, Span]], list[Any]]:
-        """The clauses of an article, paragraph or item, by keyword, with the (keyword, span)
-        list the formatter reads. A bare `in_force DATE` after an article without a body is
-        the document's own date (what it always meant there): it is handed back to go up."""
-        fields: dict[str, Any] = {}
-        written: list[tuple[str, Span]] = []
-        hoisted: list[Any] = []
-        for clause in clauses:
-            kind, value, span = clause
-            if kind == "in_force":
-                if trailing_ok and (span.end_line, span.end_column) == (end.end_line, end.end_column):
-                    hoisted.append(clause)
-                    continue
-                self.diagnostics.append(
-                    error("E007", f"{what} gives a bare date after `in_force`", span, "an article's or paragraph's own dates are `in_force from DATE`, `in_force until DATE` or both")
-                )
-                continue
-            if kind in fields:
-                self.diagnostics.append(error("E005", f"{what} has two `{'in_force' if kind == 'period' else kind}` clauses", span, "keep one"))
-            fields[kind] = value
-            written.append((kind, span))
-        return fields, written, hoisted
-
-    def article(self, meta: Any, c: list[Any]) -> ast.Article | list[Any]:
-        unit, number, summary, *rest = c
-        span = self._s(meta)
-        clauses = [x for x in rest if isinstance(x, tuple)]
-        fields, written, hoisted = self._unit_clauses(f"{unit} {number}", clauses, span, trailing_ok=True)
-        if hoisted:  # the article ends where its own text does, before the document's line
-            last = max([self._t(t) for t in (number, summary) if t is not None] + [s for _, s in written], key=lambda s: (s.end_line, s.end_column))
-            span = Span(span.file, span.line, span.column, last.end_line, last.end_column)
-        start, until = fields.get("period", (None, None))
-        article = ast.Article(
-            str(unit),
-            int(number),
-            self._str(summary) if summary is not None else None,
-            fields.get("not_applicable"),
-            tuple(p for p in rest if isinstance(p, ast.Paragraph)),
-            span,
-            fields.get("partial"),
-            start,
-            until,
-            tuple(written),
-        )
-        return [article, *hoisted] if hoisted else article
-
-    def paragraph(self, meta: Any, c: list[Any]) -> ast.Paragraph:
-        number, summary, *rest = c
-        clauses = [x for x in rest if isinstance(x, tuple)]
-        fields, written, _ = self._unit_clauses(f"paragraph {number}", clauses, self._s(meta), trailing_ok=False)
-        start, until = fields.get("period", (None, None))
-        return ast.Paragraph(
-            int(number),
-            self._str(summary) if summary is not None else None,
-            fields.get("not_applicable"),
-            tuple(i for i in rest if isinstance(i, ast.Item)),
-            self._s(meta),
-            fields.get("partial"),
-            start,
-            until,
-            tuple(written),
-        )
-
-    def item(self, meta: Any, c: list[Any]) -> ast.Item:
-        number, summary, *rest = c
-        fields, written, _ = self._unit_clauses(f"item {number}", [x for x in rest if isinstance(x, tuple)], self._s(meta), trailing_ok=False)
-        start, until = fields.get("period", (None, None))
-        return ast.Item(
-            int(number),
-            self._str(summary) if summary is not None else None,
-            fields.get("not_applicable"),
-            self._s(meta),
-            fields.get("partial"),
-            start,
-            until,
-            tuple(written),
-        )
-
-    # -- citations
-    def citations(self, meta: Any, c: list[Any]) -> tuple[ast.Citation, ...]:
-        return tuple(c)
-
-    def related(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("see", tuple(c), self._s(meta))
-
-    def citation(self, meta: Any, c: list[Any]) -> ast.Citation:
-        key, unit, art, para, item = c
-        return ast.Citation(
-            str(key),
-            str(unit),
-            int(art),
-            int(para) if para is not None else None,
-            int(item) if item is not None else None,
-            self._s(meta),
-        )
-
-    # -- parameters and definitions
-    def parameter(self, meta: Any, c: list[Any]) -> ast.Parameter:
-        name, type_, default, *clauses = c
-        citations: tuple[ast.Citation, ...] = ()
-        source: tuple[str, ...] | None = None
-        source_span: Span | None = None
-        unit: str | None = None
-        seen: set[str] = set()
-        written: list[tuple[str, Span]] = []
-        for clause in clauses:
-            kind = "cites" if isinstance(clause, tuple) and (not clause or isinstance(clause[0], ast.Citation)) else clause[0]
-            written.append((kind, _cover(clause) if kind == "cites" else clause[-1]))
-            if kind in seen:
-                self.diagnostics.append(
-                    error("E005", f"parameter `{name}` has two `{kind}` clauses", self._s(meta), "keep one")
-                )
-            seen.add(kind)
-            if kind == "cites":
-                citations = clause
-            elif kind == "from":
-                source, source_span = clause[1], clause[2]
-            else:
-                unit = clause[1]
-        return ast.Parameter(self._name(name, "a parameter"), type_, default, citations, source, source_span, unit, self._s(meta), tuple(written))
-
-    def param_from(self, meta: Any, c: list[Any]) -> tuple[str, tuple[str, ...], Span]:
-        return ("from", c[0], self._s(meta))
-
-    def param_unit(self, meta: Any, c: list[Any]) -> tuple[str, str, Span]:
-        return ("unit", self._str(c[0]), self._s(meta))
-
-    def field_path(self, meta: Any, c: list[Any]) -> tuple[str, ...]:
-        return tuple(str(t) for t in c)
-
-    def definition(self, meta: Any, c: list[Any]) -> ast.Definition:
-        name, params, returns, body = c
-        return ast.Definition(self._name(name, "a definition"), params, returns, body, self._s(meta))
-
-    def def_params(self, meta: Any, c: list[Any]) -> tuple[ast.DefParam, ...]:
-        return tuple(p for p in c if p is not None)
-
-    def def_param(self, meta: Any, c: list[Any]) -> ast.DefParam:
-        return ast.DefParam(self._name(c[0], "a definition's parameter"), c[1], self._s(meta))
-
-    def simple_type(self, meta: Any, c: list[Any]) -> ast.TypeRef:
-        return ast.TypeRef(str(c[0]), None, self._s(meta))
-
-    def generic_type(self, meta: Any, c: list[Any]) -> ast.TypeRef:
-        return ast.TypeRef(str(c[0]), c[1], self._s(meta))
-
-    # -- ladders
-    def ladder(self, meta: Any, c: list[Any]) -> ast.Ladder:
-        name, citations, *steps = c
-        return ast.Ladder(
-            self._name(name, "a ladder"),
-            citations or (),
-            tuple(ast.Step(str(s), self._t(s)) for s in steps),
-            self._s(meta),
-        )
-
-    # -- rules
-    def rule(self, meta: Any, c: list[Any]) -> ast.Rule:
-        rule_id = str(c[0])
-        fields: dict[str, Any] = {}
-        requires: list[ast.Expr] = []
-        unless: list[ast.Expr] = []
-        citations: list[ast.Citation] = []
-        related: list[ast.Citation] = []
-        written: list[tuple[str, Span]] = []
-        for clause in c[1:]:
-            if isinstance(clause, tuple) and (not clause or isinstance(clause[0], ast.Citation)):
-                citations.extend(clause)
-                written.append(("cites", _cover(clause)))
-                continue
-            kind, value, span = clause
-            written.append((kind, span))
-            if kind == "see":
-                related.extend(value)
-            elif kind == "require":
-                requires.append(value)
-            elif kind == "unless":
-                unless.append(value)
-            else:
-                if kind in fields or (kind in ("subject", "platform") and ("subject" in fields or "platform" in fields)):
-                    self.diagnostics.append(
-                        error("E005", f"rule `{rule_id}` has more than one `{_CLAUSE_WORD[kind]}` clause", span, "keep one")
-                    )
-                fields[kind] = (value, span)
-        period = fields.get("period", ((None, None), None))[0]
-        severity = fields.get("severity")
-        kind_ = fields.get("kind")
-        message = fields.get("message")
-        return ast.Rule(
-            id=rule_id,
-            citations=tuple(citations),
-            title=fields["title"][0] if "title" in fields else None,
-            severity=severity[0] if severity else None,
-            severity_span=severity[1] if severity else None,
-            kind=kind_[0] if kind_ else None,
-            kind_span=kind_[1] if kind_ else None,
-            in_force_from=period[0],
-            in_force_until=period[1],
-            subject=fields["subject"][0] if "subject" in fields else None,
-            on_platform="platform" in fields,
-            requires=tuple(requires),
-            unless=tuple(unless),
-            message=message[0] if message else None,
-            span=self._s(meta),
-            clauses=tuple(written),
-            related=tuple(related),
-        )
-
-    def rule_title(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("title", self._str(c[0]), self._s(meta))
-
-    def rule_severity(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("severity", str(c[0]), self._t(c[0]))
-
-    def rule_kind(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("kind", str(c[0]), self._t(c[0]))
-
-    def rule_period(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        start = self._date(c[0]) if c[0] is not None else None
-        end = self._date(c[1]) if c[1] is not None else None
-        return ("period", (start, end), self._s(meta))
-
-    def subject(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        var, coll, where = c
-        span = self._s(meta)
-        return ("subject", ast.Subject(self._name(var, "a rule's subject"), self._t(var), str(coll), self._t(coll), where, span), span)
-
-    def platform_subject(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("platform", True, self._s(meta))
-
-    def require(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("require", c[0], self._s(meta))
-
-    def unless(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("unless", c[0], self._s(meta))
-
-    def message(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("message", self._template(c[0]), self._s(meta))
-
-    def _template(self, token: Token) -> ast.Template:
-        raw = str(token)[1:-1]
-        parts: list[str | ast.Expr] = []
-        text: list[str] = []
-        i = 0
-        line, base_col = token.line or 1, (token.column or 1) + 1
-        while i < len(raw):
-            ch = raw[i]
-            if ch == "\\" and i + 1 < len(raw):
-                text.append(_ESCAPES.get(raw[i + 1], raw[i : i + 2]))
-                i += 2
-            elif ch == "{" and raw[i + 1 : i + 2] == "{":
-                text.append("{")
-                i += 2
-            elif ch == "}" and raw[i + 1 : i + 2] == "}":
-                text.append("}")
-                i += 2
-            elif ch == "{":
-                close = raw.find("}", i)
-                if close < 0:
-                    col = base_col + i
-                    self.diagnostics.append(
-                        error("E006", "`{` in a message has no closing `}`", Span(self.path, line, col, line, col + 1), "write `{{` for a literal brace")
-                    )
-                    break
-                if text:
-                    parts.append("".join(text))
-                    text = []
-                # A string literal inside a placeholder is written with escaped quotes
-                # (`{status(\"x\")}`), since the message itself is a string.
-                hole = raw[i + 1 : close].replace('\\"', '"')
-                shift = (line, base_col + i + 1)
-                try:
-                    tree = _hole_tree(hole)
-                    sub = _Builder(self.path, shift)
-                    parts.append(sub.run(tree))
-                    self.diagnostics.extend(sub.diagnostics)
-                except UnexpectedInput as exc:
-                    diag = _syntax_error(exc, hole, self.path)
-                    col = shift[1] + ((diag.span.column - 1) if diag.span else 0)
-                    self.diagnostics.append(
-                        error("E006", f"in message placeholder `{{{hole}}}`: {diag.message}", Span(self.path, line, col, line, col + 1), diag.hint)
-                    )
-                i = close + 1
-            else:
-                text.append(ch)
-                i += 1
-        if text:
-            parts.append("".join(text))
-        return ast.Template(tuple(parts), raw, self._t(token))
-
-    # -- expressions
-    def if_expr(self, meta: Any, c: list[Any]) -> ast.Conditional:
-        return ast.Conditional(c[0], c[1], c[2], self._s(meta))
-
-    def or_(self, meta: Any, c: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("or", c[0], c[1], self._s(meta))
-
-    def and_(self, meta: Any, c: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("and", c[0], c[1], self._s(meta))
-
-    def not_expr(self, meta: Any, c: list[Any]) -> ast.Not:
-        return ast.Not(c[0], self._s(meta))
-
-    def compare(self, meta: Any, c: list[Any]) -> ast.Compare:
-        return ast.Compare(str(c[1]), c[0], c[2], self._s(meta))
-
-    def member(self, meta: Any, c: list[Any]) -> ast.Member:
-        return ast.Member(c[0], c[1], False, self._s(meta))
-
-    def not_member(self, meta: Any, c: list[Any]) -> ast.Member:
-        return ast.Member(c[0], c[1], True, self._s(meta))
-
-    def default(self, meta: Any, c: list[Any]) -> ast.Default:
-        return ast.Default(c[0], c[1], self._s(meta))
-
-    def arith(self, meta: Any, c: list[Any]) -> ast.Arith:
-        return ast.Arith(str(c[1]), c[0], c[2], self._s(meta))
-
-    def negate(self, meta: Any, c: list[Any]) -> ast.Negate:
-        return ast.Negate(c[0], self._s(meta))
-
-    def attribute(self, meta: Any, c: list[Any]) -> ast.Attribute:
-        return ast.Attribute(c[0], str(c[1]), self._t(c[1]), self._s(meta))
-
-    def index(self, meta: Any, c: list[Any]) -> ast.Index:
-        return ast.Index(c[0], c[1], self._s(meta))
-
-    def call(self, meta: Any, c: list[Any]) -> ast.Call:
-        return ast.Call(str(c[0]), self._t(c[0]), tuple(a for a in c[1:] if a is not None), self._s(meta))
-
-    def name(self, meta: Any, c: list[Any]) -> ast.Name:
-        return ast.Name(str(c[0]), self._s(meta))
-
-    def int_lit(self, meta: Any, c: list[Any]) -> ast.IntLit:
-        return ast.IntLit(int(c[0]), self._s(meta))
-
-    def decimal_lit(self, meta: Any, c: list[Any]) -> ast.DecimalLit:
-        return ast.DecimalLit(str(c[0]), self._s(meta))
-
-    def string_lit(self, meta: Any, c: list[Any]) -> ast.StringLit:
-        return ast.StringLit(self._str(c[0]), self._s(meta))
-
-    def true_lit(self, meta: Any, c: list[Any]) -> ast.BoolLit:
-        return ast.BoolLit(True, self._s(meta))
-
-    def false_lit(self, meta: Any, c: list[Any]) -> ast.BoolLit:
-        return ast.BoolLit(False, self._s(meta))
-
-    def date_lit(self, meta: Any, c: list[Any]) -> ast.DateLit:
-        return ast.DateLit(self._date(c[0]), self._s(meta))
-
-    def datetime_lit(self, meta: Any, c: list[Any]) -> ast.DateTimeLit:
-        text = str(c[0])
-        try:
-            value = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
-        except ValueError:
-            self.diagnostics.append(error("E004", f"`{text}` is not a valid date-time", self._s(meta)))
-            value = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
-        return ast.DateTimeLit(text, value, self._s(meta))
-
-    def duration_lit(self, meta: Any, c: list[Any]) -> ast.DurationLit:
-        match = re.fullmatch(r"(\d+)\s*([a-z]+?)s?", str(c[0]))
-        assert match is not None
-        return ast.DurationLit(int(match.group(1)), DURATION_UNITS[match.group(2)], self._s(meta))
-
-    def list_lit(self, meta: Any, c: list[Any]) -> ast.ListLit:
-        return ast.ListLit(tuple(x for x in c if x is not None), self._s(meta))
-
-    def map_lit(self, meta: Any, c: list[Any]) -> ast.MapLit:
-        return ast.MapLit(tuple(e for e in c if e is not None), self._s(meta))
-
-    def map_entry(self, meta: Any, c: list[Any]) -> tuple[Any, Any]:
-        return (c[0], c[1])
-
-    def count(self, meta: Any, c: list[Any]) -> ast.Aggregate:
-        return ast.Aggregate("count", self._name(c[0], "an element"), self._t(c[0]), c[1], c[2], None, self._s(meta))
-
-    def exists(self, meta: Any, c: list[Any]) -> ast.Aggregate:
-        return ast.Aggregate("exists", self._name(c[0], "an element"), self._t(c[0]), c[1], c[2], None, self._s(meta))
-
-    def aggregate(self, meta: Any, c: list[Any]) -> ast.Aggregate:
-        func, value, var, coll, where = c
-        return ast.Aggregate(func, self._name(var, "an element"), self._t(var), coll, where, value, self._s(meta))
-
-    def aggregate_fn(self, meta: Any, c: list[Any]) -> str:
-        return str(c[0])
-
-
-def _cover(citations: tuple[ast.Citation, ...]) -> Span:
-    """The span of a `cites` clause: from its first citation to its last."""
-    return citations[0].span.cover(citations[-1].span)
-
-
-_CLAUSE_WORD = {
-    "title": "title",
-    "severity": "severity",
-    "kind": "kind",
-    "period": "in_force",
-    "subject": "for each / on platform",
-    "platform": "for each / on platform",
-    "message": "message",
-}
-
-
-# ---------------------------------------------------------------- nesting
 
 
 def _expressions(declarations: list[Any]) -> list[ast.Expr]:
@@ -816,3 +143,4 @@ def _too_deep(expr: ast.Expr) -> Diagnostic | None:
             )
         stack.extend((child, depth + (0 if continues else 1)) for child, continues in reversed(ast.operands(node)))
     return None
+

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,13 @@ def key(grammar: str) -> str:
     digest.update(json.dumps(OPTIONS, sort_keys=True).encode())
     digest.update(lark.__version__.encode())
     return digest.hexdigest()
+
+
+@cache
+def lark_parser() -> Lark:
+    """The process's one parser, loaded when first needed: parsing and the syntax-error
+    messages (which name its terminals) share it."""
+    return load_parser()
 
 
 def load_parser() -> Lark:
@@ -95,4 +103,4 @@ if __name__ == "__main__":
     print(f"wrote {write()}")
 
 
-__all__ = ["OPTIONS", "build", "key", "load_parser", "to_json", "write"]
+__all__ = ["OPTIONS", "build", "key", "lark_parser", "load_parser", "to_json", "write"]
