@@ -52,7 +52,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "required": ["ruleset", "snapshot"],
         "additionalProperties": False,
-        "properties": {"ruleset": _RULESET, "folder": _FOLDER, "path": _PATH, "snapshot": _SNAPSHOT},
+        "properties": {
+            "ruleset": _RULESET, "folder": _FOLDER, "path": _PATH, "snapshot": _SNAPSHOT,
+            "waivers": {
+                "type": "string",
+                "description": "A waivers file's YAML text (docs/waivers.schema.json): waived violations stay in the report with a `waiver` (state active or expired), and the report's `cycle.waivers` gives every waiver's state; errors answer 422 `invalid_waivers`, at `<waivers>` line and column.",
+            },
+        },
     },
     "GraphRequest": {
         "type": "object",
@@ -98,7 +104,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "span": _nullable(_ref("Span")),
             "where": {**_nullable(_STR), "description": "For snapshot problems: `<snapshot> /json/pointer`."},
             "notes": {"type": "array", "items": {"type": "object", "required": ["message", "span"], "properties": {"message": _STR, "span": _nullable(_ref("Span"))}}},
-            "source": {"enum": ["ruleset", "snapshot", "request"], "description": "Which input the diagnostic is about."},
+            "source": {"enum": ["ruleset", "snapshot", "waivers", "request"], "description": "Which input the diagnostic is about."},
             "pointer": {**_nullable(_STR), "description": "JSON pointer of the bad snapshot value, when there is one."},
         },
     },
@@ -109,7 +115,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "error": {
                 "enum": [
                     "malformed_json", "invalid_request", "unsupported_media_type", "too_large", "not_found", "no_store", "store_failed",
-                    "invalid_ruleset", "invalid_snapshot", "too_complex", "timeout", "busy", "worker_failed", "internal",
+                    "invalid_ruleset", "invalid_snapshot", "invalid_waivers", "too_complex", "timeout", "busy", "worker_failed", "internal",
                 ]
             },
             "message": _STR,
@@ -156,6 +162,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "message": _STR,
             "evidence": {"type": "array", "items": _ref("Evidence")},
             "source": {"type": "object", "required": ["file", "line", "column"], "properties": {"file": _STR, "line": _INT, "column": _INT}},
+            "waiver": {
+                "type": "object",
+                "description": "Only when waivers were sent: the waiver covering the violation and its state on as_of (docs/report.schema.json `waiver_mark`).",
+                "required": ["id", "rule", "reason", "approved_by", "approved_on", "expires_on", "state"],
+                "properties": {"id": _STR, "rule": _STR, "reason": _STR, "approved_by": _STR, "approved_on": _STR, "expires_on": _STR, "state": {"enum": ["active", "expired"]}},
+            },
         },
     },
     "Undetermined": {
@@ -211,6 +223,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 },
             },
             "documents": {"type": "object", "additionalProperties": _ref("Document")},
+            "cycle": {"type": "object", "description": "Only when waivers were sent: `waivers`, each waiver's state (active, expired, stale) and how many violations it covers (docs/report.schema.json)."},
             "warnings": {"type": "array", "items": _ref("Diagnostic")},
             "rules": {
                 "type": "array",

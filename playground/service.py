@@ -25,11 +25,13 @@ from lawcode.compiler.modules import display, load
 from lawcode.compiler.program import Compiler
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import Snapshot
+from lawcode.engine.cycle import annotate, parse_waivers
 from lawcode.engine.explain import explain_subject
 from lawcode.playground.confine import check_paths
 
 INPUT = "<input>"
 SNAPSHOT = "<snapshot>"
+WAIVERS = "<waivers>"
 Outcome = tuple[int, dict[str, Any]]
 _WHERE = re.compile(r"^\S+ (/.*)?$")
 
@@ -162,18 +164,26 @@ def lint(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any] | 
     return 200, {"ok": ok, "rules": len(compiled.rules), "documents": sorted(compiled.documents), "diagnostics": found}
 
 
-def evaluate(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any], max_bytes: int = 1 << 30) -> Outcome:
+def evaluate(ruleset: str, source: dict[str, Any], snapshot: str | dict[str, Any], max_bytes: int = 1 << 30, waivers: str | None = None) -> Outcome:
     """The report (`Report.to_dict()`), with the cited documents for the citations' summaries
-    and the rules it covers (each with the collection it checks)."""
+    and the rules it covers (each with the collection it checks). `waivers`: a waivers
+    file's YAML text (docs/compliance-cycle.md); waived violations stay in the report, marked."""
     folder = _source(source)
     try:
         compiled = _ruleset(ruleset, folder)
     except LawcodeError as error:
         return _rejected("invalid_ruleset", "the ruleset has errors", error, folder)
     try:
-        report = compiled.evaluate(_snapshot(compiled, snapshot, max_bytes))
+        waiver_file = parse_waivers(waivers, WAIVERS, compiled.program) if waivers is not None else None
+    except LawcodeError as error:
+        return _rejected("invalid_waivers", "the waivers file has errors", error, folder)
+    try:
+        loaded = _snapshot(compiled, snapshot, max_bytes)
+        report = compiled.evaluate(loaded)
     except LawcodeError as error:
         return _rejected("invalid_snapshot", "the snapshot does not fit the ruleset's schema", error, folder)
+    if waiver_file is not None:
+        report = annotate(report, compiled.program, waivers=waiver_file, snapshot=loaded)
     body = report.to_dict()
     for item in body["violations"]:
         item["source"]["file"] = folder.show_file(str(item["source"]["file"]))
