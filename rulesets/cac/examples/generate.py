@@ -55,7 +55,7 @@ def compliant() -> Snapshot:
         "platform": {
             "name": "知言社区 (Zhiyan Community)",
             "operator": "北京知言网络科技有限公司",
-            "services": ["forum", "comments", "live_comments", "news", "groups", "pushes"],
+            "services": ["forum", "comments", "live_comments", "news", "groups", "pushes", "trending_lists"],
             "launched_on": "2019-03-01",
             "licences": ["internet_news_information_service", "icp_commercial"],
             "metrics": {"daily_active_users": 58000, "daily_comments": 11500},
@@ -88,7 +88,7 @@ def compliant() -> Snapshot:
         "user_registration_management", "security_protection", "group_management_rules", "group_classification_filing",
         "group_admin_tools", "community_rules", "editor_in_chief", "manual_review", "content_quality_support",
         "algorithm_filing", "minors_protection_plan", "anti_addiction", "youth_mode", "staff_training_plan",
-        "staff_credit_blacklist", "self_inspection", "leadership_responsibility_plan",
+        "staff_credit_blacklist", "self_inspection", "leadership_responsibility_plan", "trending_list_rules",
     ]
     attestations = []
     for i, system in enumerate(systems, 1):
@@ -209,7 +209,7 @@ def compliant() -> Snapshot:
         chosen = [(founder, "founder")] + [(others[0], "admin")] + [(a, "member") for a in others[1 : size - 1]]
         for k, (acct, role) in enumerate(chosen):
             joined = max(created, datetime.strptime(acct["verified_at"], "%Y-%m-%dT%H:%M:%SZ").date() + timedelta(days=1))
-            memberships.append({"id": f"m-{gid}-{k:02d}", "group_id": gid, "account_id": acct["id"], "role": role,
+            memberships.append({"id": f"m-{gid}-{k:02d}", "group_id": gid, "account_id": acct["id"], "role": role, "role_label": role,
                                 "joined_at": ts(joined, 13, k), "status": "left" if gid == "g8" else "active"})
     snap["groups"], snap["memberships"] = groups, memberships
 
@@ -251,6 +251,9 @@ def compliant() -> Snapshot:
         author = next(a for a in accounts if a["id"] == membership["account_id"])
         content.append({"id": f"gmsg-{n + 1:02d}", "kind": "group_message", "author_id": author["id"], "board_id": None, "group_id": membership["group_id"], "page_id": None,
                         "title": "群消息", "published_at": shift(membership["joined_at"], days=2 + n), "prohibited": False, "discovered_at": None, "removed_at": None, "source": None})
+    # paid placement is honest when marked: one sponsored forum post, shown as advertising
+    for c in content:
+        c.update(sponsored=c["id"] == "post-20", labelled_as_ad=c["id"] == "post-20")
     snap["content"] = content
 
     # -- comments on news (reviewed first), on videos (live stream) and on forum posts
@@ -361,10 +364,10 @@ def compliant() -> Snapshot:
             report("list_entry", e["id"], shift(e["listed_at"], days=2))
 
     snap["interventions"] = [
-        {"id": "iv-1", "service": "news", "action": "pin", "target_id": "news-1", "at": ts(date(2022, 11, 1), 8), "operator_id": "s13", "reason": "重大民生新闻置顶", "benefit_received": False, "major": False},
-        {"id": "iv-2", "service": "forum", "action": "delete", "target_id": "post-05", "at": ts(date(2022, 7, 3), 21, 35), "operator_id": "s02", "reason": "违法信息", "benefit_received": False, "major": False},
-        {"id": "iv-3", "service": "comments", "action": "demote", "target_id": "cm-052", "at": ts(date(2022, 10, 25), 9), "operator_id": "s07", "reason": "疑似机器刷评", "benefit_received": False, "major": False},
-        {"id": "iv-4", "service": "recommendation", "action": "recommend", "target_id": "news-2", "at": ts(date(2022, 11, 5), 9), "operator_id": "s14", "reason": "重大主题宣传", "benefit_received": False, "major": True},
+        {"id": "iv-1", "service": "news", "action": "pin", "target_id": "news-1", "at": ts(date(2022, 11, 1), 8), "operator_id": "s13", "reason": "重大民生新闻置顶", "benefit_received": False, "motive": "public_interest", "major": False},
+        {"id": "iv-2", "service": "forum", "action": "delete", "target_id": "post-05", "at": ts(date(2022, 7, 3), 21, 35), "operator_id": "s02", "reason": "违法信息", "benefit_received": False, "motive": "unlawful_content", "major": False},
+        {"id": "iv-3", "service": "comments", "action": "demote", "target_id": "cm-052", "at": ts(date(2022, 10, 25), 9), "operator_id": "s07", "reason": "疑似机器刷评", "benefit_received": False, "motive": "rule_violation", "major": False},
+        {"id": "iv-4", "service": "recommendation", "action": "recommend", "target_id": "news-2", "at": ts(date(2022, 11, 5), 9), "operator_id": "s14", "reason": "重大主题宣传", "benefit_received": False, "motive": "public_interest", "major": True},
     ]
     for iv in snap["interventions"]:
         record("intervention", iv["id"], iv["action"], iv["at"])
@@ -428,20 +431,20 @@ BREAKS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("forum-reviewer-staffing", lambda s: find(s, "staff", "s06").update(status="left")),
     ("forum-platform-own-posts-lawful", lambda s: find(s, "content", "post-official").update(prohibited=True, discovered_at="2022-01-05T10:20:00Z", removed_at="2022-01-05T10:30:00Z")),
     ("forum-agreement-clauses", lambda s: s["policy"]["user_agreement"]["clauses"].remove("board_manager_duties")),
-    ("user-agreement-accepted", lambda s: find(s, "accounts", "a005").update(agreement_version="2021.3")),
+    ("forum-agreement-accepted groups-agreement-accepted comments-agreement-accepted", lambda s: find(s, "accounts", "a005").update(agreement_version="2021.3")),
     ("forum-serious-case-closed", lambda s: add(s, "cases", id="case-f3", service="forum", account_id="a011", board_id=None, group_id=None, user_id="u011", violation_type="violence", serious=True, prior_violations=0, decided_at="2022-11-02T10:00:00Z")),
     ("board-manager-measure-step", lambda s: add(s, "board_manager_sanctions", id="bs-2", case_id="case-f1", account_id="a004", board_id="b1", violation_type="hate_speech", prior_violations=1, measure="limit_powers", applied_at="2022-10-01T10:00:00Z")),
     ("board-manager-equal-treatment", lambda s: add(s, "board_manager_sanctions", id="bs-3", case_id="case-f1", account_id="a010", board_id="b4", violation_type="hate_speech", prior_violations=0, measure="revoke_powers", applied_at="2022-10-02T10:00:00Z")),
     ("board-manager-measure-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_type"] == "board_manager_sanction"))),
     ("forum-prohibited-stopped forum-prohibited-reported", lambda s: find(s, "content", "post-18").update(prohibited=True, discovered_at="2022-10-09T12:00:00Z", removed_at="2022-10-09T13:00:01Z")),
     ("forum-prohibited-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_type"] == "content"))),
-    ("account-verified-at-registration", lambda s: find(s, "accounts", "a030").update(verified_at=None, user_id=None)),
+    ("account-verified-at-registration forum-account-verified-at-registration", lambda s: find(s, "accounts", "a030").update(verified_at=None, user_id=None)),
     ("forum-publisher-verified", lambda s: find(s, "accounts", "a001").update(verified_at="2022-12-31T00:00:00Z")),
     ("board-manager-reverified", lambda s: find(s, "board_managers", "bm3a").update(last_reverified_at="2021-11-29T10:00:00Z")),
     ("board-registration-reviewed", lambda s: find(s, "boards", "b3").update(updated_at="2022-11-20T10:00:00Z", name="美食天地（广告合作）")),
     ("identity-data-protected personal-data-protected", lambda s: add(s, "data_disclosures", id="dd-3", category="identity", at="2022-10-30T10:00:00Z", recipient="某营销公司", lawful_basis="none", sold=True)),
-    ("forum-no-paid-intervention", lambda s: add(s, "interventions", id="iv-5", service="forum", action="delete", target_id="post-09", at="2022-11-11T11:00:00Z", operator_id="s03", reason="商家要求删帖", benefit_received=True, major=False) or s["records"].append({"id": "r-iv5", "subject_type": "intervention", "subject_id": "iv-5", "action": "delete", "at": "2022-11-11T11:00:00Z", "operator_id": "s03"})),
-    ("complaint-channel", lambda s: attestation(s, "complaint_channel").update(review_due="2022-06-30")),
+    ("forum-no-paid-intervention no-paid-intervention", lambda s: add(s, "interventions", id="iv-5", service="forum", action="delete", target_id="post-09", at="2022-11-11T11:00:00Z", operator_id="s03", reason="商家要求删帖", benefit_received=True, motive="commercial_interest", major=False) or s["records"].append({"id": "r-iv5", "subject_type": "intervention", "subject_id": "iv-5", "action": "delete", "at": "2022-11-11T11:00:00Z", "operator_id": "s03"})),
+    ("complaint-channel forum-complaint-channel comments-complaint-channel groups-complaint-channel", lambda s: attestation(s, "complaint_channel").update(review_due="2022-06-30")),
     ("forum-complaints-handled complaint-feedback", lambda s: find(s, "complaints", "cp-01").update(handled_at="2022-09-04T10:00:01Z", feedback_at=None)),
     ("news-comment-product-assessed media-technology-assessed", lambda s: find(s, "products", "pr-1").update(assessment_passed_on="2019-06-02")),
     ("commenter-verified", lambda s: find(s, "accounts", "a008").update(verified_at="2022-12-30T00:00:00Z")),
@@ -452,20 +455,26 @@ BREAKS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("comments-anti-spam-system", lambda s: s["attestations"].remove(attestation(s, "anti_spam"))),
     ("comment-security-incident-handled", lambda s: find(s, "security_incidents", "si-1").update(remedied_at=None)),
     ("comment-reviewer-staffing", lambda s: s["platform"]["metrics"].update(daily_comments=13500)),
-    ("inspection-support", lambda s: attestation(s, "inspection_support").update(review_due="2022-11-01")),
-    ("comments-no-paid-selection", lambda s: find(s, "interventions", "iv-3").update(benefit_received=True)),
+    ("forum-inspection-support comments-inspection-support groups-inspection-support", lambda s: attestation(s, "inspection_support").update(review_due="2022-11-01")),
+    ("comments-no-paid-selection no-paid-intervention", lambda s: find(s, "interventions", "iv-3").update(benefit_received=True)),
+    ("comments-agreement-clauses", lambda s: s["policy"]["user_agreement"]["clauses"].remove("civility")),
+    ("groups-agreement-clauses", lambda s: s["policy"]["user_agreement"]["clauses"].remove("group_rights_and_duties")),
+    ("forum-sponsored-posts-labelled", lambda s: find(s, "content", "post-20").update(labelled_as_ad=False)),
+    ("group-roles-consistent", lambda s: find(s, "memberships", "m-g2-01").update(role="founder", role_label="founder")),
+    ("group-roles-shown", lambda s: find(s, "memberships", "m-g3-05").update(role_label=None)),
+    ("trending-list-rules", lambda s: s["attestations"].remove(attestation(s, "trending_list_rules"))),
     ("comments-no-astroturfing", lambda s: find(s, "comments", "cm-040").update(origin="hired_poster", arranged_by_platform=True)),
     ("comment-measure-step", lambda s: find(s, "comment_sanctions", "cs-5").update(measure="notice")),
     ("comment-measure-equal-treatment", lambda s: add(s, "cases", id="case-c7", service="comments", account_id="a028", board_id=None, group_id=None, user_id="u028", violation_type="rumour", serious=False, prior_violations=0, decided_at="2022-11-03T09:00:00Z")
      or add(s, "comment_sanctions", id="cs-7", case_id="case-c7", account_id="a028", violation_type="rumour", prior_violations=0, measure="restrict_functions", applied_at="2022-11-03T10:00:00Z")
      or s["records"].append({"id": "r-cs7", "subject_type": "comment_sanction", "subject_id": "cs-7", "action": "restrict_functions", "at": "2022-11-03T10:00:00Z", "operator_id": "s08"})),
-    ("comment-measure-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_id"] == "cs-4"))),
+    ("comment-measure-recorded comments-measure-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_id"] == "cs-4"))),
     ("comment-prohibited-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_type"] == "comment"))),
-    ("credit-level-assigned", lambda s: find(s, "accounts", "a013").update(credit_level=None)),
-    ("features-within-credit-scope", lambda s: find(s, "accounts", "a014").update(credit_level=2, can_create_groups=False, features=["post", "comment", "livestream"])),
+    ("credit-level-assigned comments-credit-level-assigned groups-credit-level-assigned", lambda s: find(s, "accounts", "a013").update(credit_level=None)),
+    ("comments-features-within-credit-scope groups-features-within-credit-scope", lambda s: find(s, "accounts", "a014").update(credit_level=2, can_create_groups=False, features=["post", "comment", "livestream"])),
     ("comments-serious-listed", lambda s: s["list_entries"].remove(find(s, "list_entries", "le-4"))),
-    ("blacklisted-no-service blacklisted-account-group-functions", lambda s: find(s, "accounts", "a042").update(status="active", can_create_groups=True)),
-    ("blacklisted-no-new-account", lambda s: add(s, "accounts", **{**find(s, "accounts", "a042"), "id": "a042b", "name": "重新注册的小号", "registered_at": "2022-06-01T10:00:00Z", "verified_at": "2022-06-01T09:00:00Z", "status": "closed", "profile_changed_at": "2022-06-01T10:00:00Z"})),
+    ("blacklisted-no-service comments-blacklisted-no-service blacklisted-account-group-functions", lambda s: find(s, "accounts", "a042").update(status="active", can_create_groups=True)),
+    ("blacklisted-no-new-account comments-blacklisted-no-new-account", lambda s: add(s, "accounts", **{**find(s, "accounts", "a042"), "id": "a042b", "name": "重新注册的小号", "registered_at": "2022-06-01T10:00:00Z", "verified_at": "2022-06-01T09:00:00Z", "status": "closed", "profile_changed_at": "2022-06-01T10:00:00Z"})),
     ("comments-complaints-handled", lambda s: find(s, "complaints", "cp-02").update(handled_at=None, outcome=None, feedback_at=None)),
     ("group-manager-staffing", lambda s: find(s, "staff", "s12").update(status="left") or s["policy"]["staffing"].update(max_active_groups_per_manager=5)),
     ("group-rules-published", lambda s: attestation(s, "group_management_rules").update(review_due="2022-10-31")),
@@ -485,10 +494,10 @@ BREAKS: list[tuple[str, Callable[[Snapshot], None]]] = [
      or add(s, "group_sanctions", id="gs-5", case_id="case-g6", group_id="g2", violation_type="spam", prior_violations=0, measure="suspend_posting", applied_at="2022-11-08T10:00:00Z")
      or s["records"].append({"id": "r-gs5", "subject_type": "group_sanction", "subject_id": "gs-5", "action": "suspend_posting", "at": "2022-11-08T10:00:00Z", "operator_id": "s11"})
      or s["regulator_reports"].append({"id": "rep-gs5", "subject_type": "group_sanction", "subject_id": "gs-5", "regulator": "cac_provincial", "reported_at": "2022-11-09T10:00:00Z"})),
-    ("group-measure-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_id"] == "gs-1"))),
+    ("group-measure-recorded groups-measure-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_id"] == "gs-1"))),
     ("group-measure-reported", lambda s: s["regulator_reports"].remove(next(r for r in s["regulator_reports"] if r["subject_id"] == "gs-2"))),
     ("people-measure-step people-measure-equal-treatment", lambda s: find(s, "people_sanctions", "ps-2").update(measure="suspend_admin_powers", prior_violations=2) or find(s, "people_sanctions", "ps-3").update(measure="lower_credit_level")),
-    ("people-measure-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_id"] == "ps-1"))),
+    ("people-measure-recorded groups-people-measure-recorded", lambda s: s["records"].remove(next(r for r in s["records"] if r["subject_id"] == "ps-1"))),
     ("people-measure-reported", lambda s: s["regulator_reports"].remove(next(r for r in s["regulator_reports"] if r["subject_id"] == "ps-1"))),
     ("groups-serious-listed", lambda s: add(s, "cases", id="case-g5", service="groups", account_id=None, board_id=None, group_id="g7", user_id=None, violation_type="gambling", serious=True, prior_violations=0, decided_at="2022-11-20T10:00:00Z")),
     ("blacklisted-group-restricted", lambda s: find(s, "groups", "g8").update(status="active")),
