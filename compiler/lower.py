@@ -17,6 +17,7 @@ from lawcode.compiler import ir
 from lawcode.compiler import types as T
 from lawcode.compiler.operators import AGGREGATES, COMPARISONS, FUNCTIONS, OPERATORS, infix
 from lawcode.compiler.schema import FieldInfo, SnapshotSchema, json_types
+from lawcode.compiler.slips import slip_hint
 from lawcode.dsl import ast
 from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl.spans import Span
@@ -183,7 +184,7 @@ class Lowerer:
             info = self.schema.type_of(self.root_fields[name], f"$.{name}")
             return self._typed(e, ir.Field(ir.Root(e.span), (name,), info.type, e.span), name, self.root_fields[name])
         candidates = [*env, "as_of", *self.ctx.visible_names(self.module), *self.collections, *self.root_fields]
-        hint = self.ctx.import_hint(self.module, name) or did_you_mean(name, candidates)
+        hint = self.ctx.import_hint(self.module, name) or slip_hint(name) or did_you_mean(name, candidates)
         self._err("E030", f"unknown name `{name}`", e.span, hint)
         return self._unknown(e.span)
 

@@ -9,7 +9,7 @@ which is the order the IR lists them in.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,7 +101,9 @@ class Compiler:
             modules=self.loaded.modules,
             warnings=tuple(self.problems),
         )
-        return program
+        from lawcode.compiler.usage import unused_declarations  # it reads the Program this module defines
+
+        return replace(program, warnings=(*program.warnings, *unused_declarations(program, self.loaded)))
 
     # ------------------------------------------------------------ schema
     def _load_schema(self) -> None:

@@ -35,6 +35,7 @@ from pathlib import Path
 from lawcode.compiler.modules import EXTENSION, Loaded, display, load
 from lawcode.compiler.program import Compiler
 from lawcode.compiler.reading import RULESET, FileRefused, read_text
+from lawcode.compiler.usage import USAGE_CODES
 from lawcode.dsl import ast
 from lawcode.dsl.cache import parse_file
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
@@ -224,7 +225,8 @@ class Workspace:
             loaded, clean = _reuse(loaded, result.texts, memos)
             result.compiler = Compiler(loaded)
             try:
-                problems.extend(result.compiler.compile().warnings)
+                # usage warnings need every rule, and a focused check compiles one file's: `lint` shows them
+                problems.extend(w for w in result.compiler.compile().warnings if w.code not in USAGE_CODES)
             except LawcodeError as exc:
                 problems.extend(exc.diagnostics)
             problems.extend(clean)
