@@ -51,7 +51,9 @@ class SnapshotSchema:
             raise FileRefused(SCHEMA_CODE, "its JSON is nested too deeply for a snapshot schema") from None
         if not isinstance(document, dict):
             raise FileRefused(SCHEMA_CODE, f"it holds {_json_kind(document)}, and a JSON Schema is a JSON object")
-        return cls(document, str(path))
+        schema = cls(document, str(path))
+        schema.check_display_names()
+        return schema
 
     # -- structure
     def resolve(self, node: JSON) -> JSON:
@@ -112,6 +114,34 @@ class SnapshotSchema:
         self._collections = found
         return found
 
+    def display_name(self, collection: str) -> tuple[str, ...] | None:
+        """The path of the field that names an element of `collection` for people, as the
+        schema declares it (`"x-lawcode-name": "name"` on the element schema), if it does.
+
+        Explicit rather than guessed from a field called `name`: the writer says which field a
+        reader recognises a subject by (a group's name, an account's display name), and
+        reports show it beside the id (docs/snapshot.md, "Display names")."""
+        element = self.collections().get(collection)
+        declared = element.get(DISPLAY_NAME) if element is not None else None
+        return tuple(declared.split(".")) if isinstance(declared, str) and declared else None
+
+    def check_display_names(self) -> None:
+        """Refuse an `x-lawcode-name` that does not name a text field of the elements."""
+        for name, element in self.collections().items():
+            declared = element.get(DISPLAY_NAME)
+            if declared is None:
+                continue
+            node: JSON | None = element
+            for part in declared.split(".") if isinstance(declared, str) and declared else [""]:
+                node = self.properties(node).get(part) if node is not None else None
+                node = self.resolve(node) if isinstance(node, dict) else None
+            if node is None or json_types(node) - {"null"} != {"string"}:
+                raise FileRefused(
+                    SCHEMA_CODE,
+                    f"the `{DISPLAY_NAME}` of `{name}` is {json.dumps(declared, ensure_ascii=False)}, which is not a text field of its elements: "
+                    'name a string property of the element schema ("name") or a path into an object ("info.name")',
+                )
+
     def record(self, pointer: str) -> JSON:
         return self._records[pointer]
 
@@ -146,6 +176,7 @@ class SnapshotSchema:
 
 
 SCHEMA_CODE = "E065"
+DISPLAY_NAME = "x-lawcode-name"  # on a collection's element schema: the field that names an element
 
 
 def _json_kind(value: Any) -> str:

@@ -31,9 +31,16 @@ class Subject:
     id: Any
     pointer: str
     position: int
+    name: str | None = None  # what people know it by, where the schema declares it (`x-lawcode-name`)
 
     def to_json(self) -> dict[str, Any]:
-        return {"collection": self.collection, "id": self.id, "pointer": self.pointer}
+        if self.name is None:
+            return {"collection": self.collection, "id": self.id, "pointer": self.pointer}
+        return {"collection": self.collection, "id": self.id, "name": self.name, "pointer": self.pointer}
+
+    def label(self) -> str:
+        """The id, and the display name beside it when there is one: `g-017 (北京跑友会)`."""
+        return f"{self.id}" if self.name is None else f"{self.id} ({self.name})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from lawcode.engine import values
 from lawcode.engine.closures import Compiled
 from lawcode.engine.evaluate import Evaluator, TraceNode, TracingEvaluator, iter_nodes, resolve_parameters
 from lawcode.engine.report import Evidence, NotInForce, Report, Subject, Undetermined, Violation
-from lawcode.engine.snapshot import Entity, Snapshot
+from lawcode.engine.snapshot import Entity, Snapshot, subject_name
 
 MAX_MISSING = 20
 PROGRESS_EVERY = 1000  # subjects between two calls of a `progress` callback
@@ -61,7 +61,7 @@ def evaluate(
         failing.sort(key=lambda f: subject_key(f[0].id, f[0].index) if f[0] is not None else (0, 0, "", -1))
         for entity, outcome, message in failing:
             env = {rule.var: entity} if rule.var else {}
-            subject = Subject(entity.collection, entity.id, entity.pointer, entity.index) if entity else None
+            subject = Subject(entity.collection, entity.id, entity.pointer, entity.index, subject_name(program.schema, entity.collection, entity.data)) if entity else None
             traces = [tracer.trace(part, env) for part in _parts(rule)]
             if outcome is False:
                 violations.append(

@@ -240,6 +240,14 @@ def form_diagnostic(problem: str, t: T.Type, where: str) -> Diagnostic:
     return Diagnostic("S020", problem, where=where, hint=values.FORM_HINTS[t])
 
 
+def subject_name(schema: SnapshotSchema | None, collection: str, element: Any) -> str | None:
+    """An element's display name, where the schema declares which field holds it (`x-lawcode-name`);
+    None when it does not, or the element has no text there."""
+    path = schema.display_name(collection) if schema is not None else None
+    value = dig(element, path) if path is not None else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def dig(obj: Any, path: tuple[str, ...]) -> Any:
     for part in path:
         if not isinstance(obj, dict):

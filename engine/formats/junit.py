@@ -29,7 +29,7 @@ def _text(value: str) -> str:
 
 
 def _who(subject: Subject | None) -> str:
-    return f"{subject.collection} {subject.id}" if subject else "platform"
+    return f"{subject.collection} {subject.label()}" if subject else "platform"
 
 
 def _failure_text(v: Violation) -> str:
@@ -37,6 +37,7 @@ def _failure_text(v: Violation) -> str:
         v.message,
         f"rule:     {v.rule} ({v.source['file']}:{v.source['line']}:{v.source['column']})",
         "cites:    " + "; ".join(f"{c.label}" + (f" — {c.summary}" if c.summary else "") for c in v.citations),
+        *(["see:      " + "; ".join(c.label for c in v.related)] if v.related else []),
         f"subject:  {_who(v.subject)}" + (f" ({v.subject.pointer})" if v.subject else ""),
     ]
     if v.evidence:

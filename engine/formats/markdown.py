@@ -56,7 +56,10 @@ def _json(value: Any) -> str:
 
 
 def _who(subject: Subject | None, cell: bool = False) -> str:
-    return f"{text(subject.collection)} {code(str(subject.id), cell)}" if subject else "the platform"
+    if subject is None:
+        return "the platform"
+    name = f" ({text(subject.name)})" if subject.name is not None else ""
+    return f"{text(subject.collection)} {code(str(subject.id), cell)}{name}"
 
 
 def _source(v: Violation) -> str:
@@ -102,6 +105,8 @@ def render(report: Report, program: Program) -> str:
             out += ["", "<details><summary>Evidence</summary>", ""]
             for v in items:
                 out.append(f"- {code(v.rule)} · {_who(v.subject)}" + (f" ({code(v.subject.pointer)})" if v.subject else "") + f" · rule at {_source(v)}")
+                if v.related:
+                    out.append("  - see " + "; ".join(text(c.label) for c in v.related))
                 for e in v.evidence:
                     where = f" at {code(e.pointer)}" if e.pointer else ""
                     note = f" — {text(e.note)}" if e.note else ""

@@ -129,6 +129,7 @@ def render(report: Report, program: Program) -> str:
                 "severity": v.severity,
                 "citation": _citation(v.citation),
                 "citations": [_citation(c) for c in v.citations],
+                **({"related": [_citation(c) for c in v.related]} if v.related else {}),
                 "subject": _subject(v.subject),
                 "evidence": [e.to_json() for e in v.evidence],
                 **(v.standing.to_json() if v.standing else {}),

@@ -58,6 +58,8 @@ def write(console: Console, report: Report, program: Program) -> None:
                 console.print(line)
                 if v.evidence:
                     console.print(Text("      " + evidence_line(v.evidence), style="dim"))
+                if v.related:
+                    console.print(Text("      see " + visible("; ".join(c.label for c in v.related)), style="dim"))
     if report.undetermined:
         console.print()
         console.print(Text("Undetermined (a needed fact is missing)", style="bold magenta"))
@@ -114,7 +116,7 @@ def standing_label(v: Violation) -> str:
 
 def subject_label(subject: Subject | None) -> str:
     """`users u2`: the collection and the id as the snapshot spells them, controls shown."""
-    return visible(f"{subject.collection} {subject.id}") if subject else "platform"
+    return visible(f"{subject.collection} {subject.label()}") if subject else "platform"
 
 
 def evidence_line(evidence: tuple[Evidence, ...]) -> str:

@@ -29,7 +29,7 @@ from lawcode.engine.evaluate import TraceNode, TracingEvaluator, absent, iter_no
 from lawcode.engine.jsontext import pointer
 from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Undetermined, Violation
 from lawcode.engine.run import MAX_MISSING, evidence, rule_source, subject_key
-from lawcode.engine.snapshot import Entity, Snapshot
+from lawcode.engine.snapshot import Entity, Snapshot, subject_name
 from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
 from lawcode.engine.sql.probes import Batch, Probe, RuleQuery, reached
 
@@ -210,7 +210,8 @@ class Assembler:
         position = int(row[query.position])
         raw_id = row[query.subject_id]
         sid = raw_id if raw_id is not None else f"#{position}"
-        return Subject(rule.collection, sid, pointer(rule.collection, position), position)
+        name = subject_name(self.program.schema, rule.collection, self.lazy.collection(rule.collection)[position]) if self.program.schema.display_name(rule.collection) else None
+        return Subject(rule.collection, sid, pointer(rule.collection, position), position, name)
 
     def _trace(self, query: RuleQuery, row: Row) -> TraceNode:
         root = TraceNode(ir.Const(None, T.UNKNOWN, query.rule.span))

@@ -26,7 +26,7 @@ function severityRank(level) {
 
 /** Everything a text filter looks through: rule, title, subject, message, citation, evidence. */
 function haystack(row) {
-  const subject = row.subject ? `${row.subject.collection} ${row.subject.id} ${row.subject.pointer}` : "platform";
+  const subject = row.subject ? `${row.subject.collection} ${row.subject.id} ${row.subject.name ?? ""} ${row.subject.pointer}` : "platform";
   const cited = row.citations.map((c) => `${c.document} art ${c.article} ${c.summary ?? ""}`).join(" ");
   const evidence = row.evidence.map((e) => `${e.expr} ${JSON.stringify(e.value)}`).join(" ");
   return `${row.rule} ${row.title ?? ""} ${subject} ${row.message} ${cited} ${evidence} ${(row.missing || []).join(" ")}`.toLowerCase();

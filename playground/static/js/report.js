@@ -38,8 +38,10 @@ function citationCell(c, documents) {
     source ? h("div", { className: "muted", text: source }) : null);
 }
 
+/** The subject's collection and id, and its display name beside the id where the schema declares one. */
 function subjectText(subject) {
-  return subject ? `${subject.collection} ${showValue(subject.id)}` : "platform";
+  if (!subject) return "platform";
+  return `${subject.collection} ${showValue(subject.id)}` + (subject.name ? ` (${subject.name})` : "");
 }
 
 function severity(level) {
@@ -75,7 +77,8 @@ function reportRow(row, report, actions) {
       ? h("button", { className: "link", text: subjectText(row.subject), title: row.subject.pointer, on: { click: (ev) => { ev.stopPropagation(); actions.showPointer(row.subject.pointer); } } })
       : "platform"),
     h("div", { className: "cell c-message", text: row.message }),
-    h("div", { className: "cell c-citation" }, row.citations.map((c) => citationCell(c, report.documents))),
+    h("div", { className: "cell c-citation" }, row.citations.map((c) => citationCell(c, report.documents)),
+      (row.related || []).length ? h("div", { className: "related" }, h("span", { className: "muted", text: "see " }), row.related.map((c) => citationCell(c, report.documents))) : null),
     h("div", { className: "cell c-evidence" }, details),
     h("div", { className: "cell c-action" }, explain)]);
 }
