@@ -205,6 +205,17 @@ are not applicable, and which are not encoded.
     add(run(f"lawcode coverage {CAC}", max_lines=30))
 
     add("""
+## lawcode history
+
+Timelines of violations over dated snapshots (checked with `--rules`, each evaluated
+once with `--cache FILE`) or over saved JSON reports: when each rule and subject opened,
+resolved and reopened, the days to resolve, what is open now and since when, per document
+and article; `-f json` and `-f html` too (docs/compliance-cycle.md).
+
+""")
+    add(run("lawcode history tests/data/cycle/deadlines/day1.json tests/data/cycle/deadlines/day2.json tests/data/cycle/deadlines/day3.json --rules tests/data/cycle/deadlines/deadlines.law", max_lines=40))
+
+    add("""
 ## lawcode export
 
 `lawcode export catalog` writes the regulations the rulesets cite as one OSCAL 1.2.1
