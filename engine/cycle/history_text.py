@@ -18,7 +18,7 @@ from lawcode.dsl.diagnostics import visible
 OPEN_SHOWN = 30
 
 
-def render(history: dict[str, Any], *, color: bool | None = None, width: int = 110) -> str:
+def render(history: dict[str, Any], *, color: bool | None = None, width: int = 120) -> str:
     """`history` is `History.to_json()`."""
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=color is False, width=width, highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -36,7 +36,7 @@ def render(history: dict[str, Any], *, color: bool | None = None, width: int = 1
     console.print(days)
     articles = Table(title="By document and article", header_style="bold")
     for column in ("document", "article", "opened", "reopened", "resolved", "open now", "oldest open", "median to resolve"):
-        articles.add_column(column, justify="left" if column in ("document", "article") else "right", no_wrap=column == "article")
+        articles.add_column(column, justify="left" if column in ("document", "article") else "right", no_wrap=column in ("document", "article"))
     for a in history["by_article"]:
         articles.add_row(visible(a["document"]), visible(a["article"]), str(a["opened"]), str(a["reopened"]), str(a["resolved"]), str(a["open_now"]), _days(a["oldest_open_days"]), _days(a["median_days_to_resolve"]))
     console.print(articles)
