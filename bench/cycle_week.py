@@ -100,7 +100,7 @@ def generate(days: int, out: Path) -> list[Path]:
 
 def _run(args: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "lawcode.cli", *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "lawcode", *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -114,7 +114,7 @@ def main() -> None:
     reports = opts.out / "reports"
     reports.mkdir(exist_ok=True)
     for path in snaps:
-        subprocess.run([sys.executable, "-m", "lawcode.cli", "check", str(RULESET), "-s", str(path), "-f", "json", "-o", str(reports / path.name)], cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "lawcode", "check", str(RULESET), "-s", str(path), "-f", "json", "-o", str(reports / path.name)], cwd=ROOT, stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache.sqlite"
         _run(["history", str(opts.out / "snapshots"), "--rules", str(RULESET), "--cache", str(cache), "-f", "json"])  # warm it
