@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 from lawcode.compiler import Program
 from lawcode.engine.formats import html, json_format, jsonl, junit, markdown, oscal, sarif, text
+from lawcode.engine.formats.view import View
 from lawcode.engine.report import Report, ReportStream
 
 Renderer = Callable[[Report, Program], str]
@@ -29,10 +30,13 @@ FORMATS: dict[str, Renderer] = {
 }
 
 
-def render(fmt: str, report: Report, program: Program, *, terminal: bool = False) -> str:
-    """The report in `fmt`; `terminal`: the text goes to a terminal (colour it)."""
+def render(fmt: str, report: Report, program: Program, *, terminal: bool = False, view: View | None = None) -> str:
+    """The report in `fmt`; `view`: how text and markdown are shown (default: `View.for_output(terminal=…)`)."""
+    view = view or View.for_output(terminal=terminal)
     if fmt == "text":
-        return text.render(report, program, color=True if terminal else None)
+        return text.render(report, program, color=view.color, width=view.width, evidence=view.evidence)
+    if fmt == "markdown":
+        return markdown.render(report, program, max_bytes=view.max_bytes, full_report=view.full_report)
     return FORMATS[fmt](report, program)
 
 
@@ -42,12 +46,12 @@ STREAMED: dict[str, Streamer] = {
 }
 
 
-def pieces(fmt: str, stream: ReportStream, program: Program, *, terminal: bool = False) -> Iterator[bytes]:
+def pieces(fmt: str, stream: ReportStream, program: Program, *, terminal: bool = False, view: View | None = None) -> Iterator[bytes]:
     """The report in `fmt` as bytes, written as produced where the format allows."""
     streamer = STREAMED.get(fmt)
     if streamer is not None:
         return streamer(stream, program)
-    return iter([render(fmt, stream.collect(), program, terminal=terminal).encode("utf-8")])
+    return iter([render(fmt, stream.collect(), program, terminal=terminal, view=view).encode("utf-8")])
 
 
-__all__ = ["FORMATS", "STREAMED", "Renderer", "Streamer", "pieces", "render"]
+__all__ = ["FORMATS", "STREAMED", "Renderer", "Streamer", "View", "pieces", "render"]

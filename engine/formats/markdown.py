@@ -7,12 +7,18 @@ and rules not in force. Text from the snapshot or the ruleset is escaped, so a s
 called `<script>` or `a|b` cannot break the page or the tables, and its control
 characters and bidi overrides are shown as escapes (`visible`): the report is read in a
 terminal as often as on a web page.
+
+A report is pasted into a pull request comment, which GitHub cuts at 65,536 characters:
+with `max_bytes` the report keeps its summary whole and shows the first violations of
+each article (as many as fit, the same number for every article, with their evidence),
+says under each article how many more there are, and ends with a line saying what was
+left out and where the full report is (`full_report`, or how to get one).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import orjson
@@ -22,6 +28,7 @@ from lawcode.dsl.diagnostics import visible
 from lawcode.engine.formats.text import citation_label, label_order
 from lawcode.engine.report import Report, Subject, Violation
 
+MAX_BYTES = 65_536  # a GitHub comment's limit, in characters: UTF-8 bytes are never fewer
 STATUS = {"compliant": "✅ compliant", "violations": "❌ violations", "undetermined": "⚠️ undetermined"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^[#>+=-]")
@@ -66,7 +73,45 @@ def _source(v: Violation) -> str:
     return code(f"{v.source['file']}:{v.source['line']}:{v.source['column']}")
 
 
-def render(report: Report, program: Program) -> str:
+def render(report: Report, program: Program, *, max_bytes: int | None = None, full_report: str | None = None) -> str:
+    """The report; within `max_bytes` (UTF-8) when given, cut as the module says."""
+    whole = _render(report, None)
+    if not max_bytes or len(whole.encode()) <= max_bytes:
+        return whole
+    longest = max([*Counter((v.citation.document, citation_label(v.citation)) for v in report.violations).values(), len(report.undetermined), 1])
+    low, high = 0, longest  # the most rows per article (and undetermined rows) that fit: size grows with it
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(_cut(report, middle, max_bytes, full_report).encode()) <= max_bytes:
+            low = middle
+        else:
+            high = middle - 1
+    fitted = _cut(report, low, max_bytes, full_report)
+    if len(fitted.encode()) <= max_bytes:
+        return fitted
+    summary_only = whole.split("\n## ", 1)[0] + "\n" + _cut_line(report, 0, max_bytes, full_report)
+    return summary_only if len(summary_only.encode()) <= max_bytes else summary_only.encode()[:max_bytes].decode(errors="ignore")
+
+
+def _cut(report: Report, rows: int, max_bytes: int, full_report: str | None) -> str:
+    return _render(report, rows) + _cut_line(report, rows, max_bytes, full_report)
+
+
+def _cut_line(report: Report, rows: int, max_bytes: int, full_report: str | None) -> str:
+    """What a cut report left out, and where the whole one is."""
+    by_article = Counter((v.citation.document, citation_label(v.citation)) for v in report.violations)
+    shown = sum(min(rows, n) for n in by_article.values())
+    undetermined = min(rows, len(report.undetermined))
+    where = text(full_report) if full_report else "run the check again with `--max-bytes 0` (no limit), or `--format json` for the data"
+    return (
+        f"\n---\n\n**Cut to fit {max_bytes:,} bytes:** {shown} of {len(report.violations)} violations"
+        + (f" and {undetermined} of {len(report.undetermined)} undetermined subjects" if report.undetermined else "")
+        + f" are shown. The full report: {where}.\n"
+    )
+
+
+def _render(report: Report, rows: int | None) -> str:
+    """The report, with at most `rows` violations per article and undetermined subjects (None: all)."""
     summary = report.summary
     out = [
         "# lawcode compliance report",
@@ -95,10 +140,15 @@ def render(report: Report, program: Program) -> str:
             link = f" · <{doc.source}>" if doc.source.startswith(("http://", "https://")) and " " not in doc.source else ""
             out += ["", f"{text(doc.issuer)} · in force {doc.in_force or '…'}{link}"]
         for article in sorted(grouped[doc_key], key=label_order):
-            items = grouped[doc_key][article]
+            every = grouped[doc_key][article]
+            items = every if rows is None else every[:rows]
             out += ["", f"### {text(article)}"]
-            if items[0].citation.summary:
-                out += ["", f"> {text(items[0].citation.summary)}"]
+            if every[0].citation.summary:
+                out += ["", f"> {text(every[0].citation.summary)}"]
+            if len(items) < len(every):
+                out += ["", f"_{len(every) - len(items)} more violation(s) of {text(doc_key)} {text(article)} not shown here ({len(every)} in all)._"]
+            if not items:
+                continue
             out += ["", "| severity | rule | subject | finding |", "|---|---|---|---|"]
             for v in items:
                 out.append(f"| {v.severity} | {code(v.rule)} | {_who(v.subject, cell=True)} | {text(v.message)} |")
@@ -113,9 +163,10 @@ def render(report: Report, program: Program) -> str:
                     out.append(f"  - {code(e.expr)} = {code(_json(e.value))}{where}{note}")
             out += ["", "</details>"]
     if report.undetermined:
-        out += ["", "## Undetermined", "", "A fact the rule needs is missing from the snapshot, so it could not be decided.", ""]
+        left_out = len(report.undetermined) - rows if rows is not None and rows < len(report.undetermined) else 0
+        out += ["", "## Undetermined", "", "A fact the rule needs is missing from the snapshot, so it could not be decided" + (f" ({left_out} more not shown here)." if left_out else "."), ""]
         out += ["| severity | rule | citation | subject | missing |", "|---|---|---|---|---|"]
-        for u in report.undetermined:
+        for u in report.undetermined[:rows]:
             missing = ", ".join(code(m, cell=True) for m in u.missing) or "unknown"
             out.append(f"| {u.severity} | {code(u.rule)} | {text(u.citation.label)} | {_who(u.subject, cell=True)} | {missing} |")
     if report.not_in_force:

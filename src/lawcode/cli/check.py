@@ -31,7 +31,10 @@ from lawcode.compiler import Program
 from lawcode.compiler.ir import SEVERITIES
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.cycle import Baseline, WaiverFile, annotate, failing, load_waivers
-from lawcode.engine.formats import FORMATS, pieces, render
+from lawcode.engine.formats import FORMATS, View, pieces, render
+from lawcode.engine.formats.markdown import MAX_BYTES
+from lawcode.engine.formats.text import EVIDENCE_SHOWN
+from lawcode.engine.formats.view import COLORS
 from lawcode.engine.output import Destination, stream_to, write_pieces
 from lawcode.engine.report import Report, ReportStream, Undetermined, Violation
 from lawcode.engine.snapshot import Snapshot
@@ -50,7 +53,10 @@ _Item = TypeVar("_Item", Violation, Undetermined)
 @click.option("--max-snapshot-mb", type=click.IntRange(min=1), default=1024, show_default=True, help="Refuse larger JSON snapshots on the python backend (the SQL backends stream any size).")
 @click.option("--backend", "-b", type=click.Choice(["auto", "python", "duckdb", "spark"]), default="auto", show_default=True, help="Evaluator: python for small JSON, duckdb/spark (SQL) for large JSON, JSON Lines or Parquet directories.")
 @click.option("--spark-master", metavar="URL", default=None, help="Spark master for --backend spark (default local[*]).")
-def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, baseline: Path | None, waivers: Path | None, max_snapshot_mb: int, backend: str, spark_master: str | None) -> None:
+@click.option("--color", type=click.Choice(COLORS), default="auto", show_default=True, help="Colour the text report: auto = on a terminal, unless NO_COLOR is set.")
+@click.option("--evidence", default=str(EVIDENCE_SHOWN), show_default=True, metavar="N|all", callback=lambda _c, _p, v: _evidence(v), help="Evidence values shown per violation in the text report.")
+@click.option("--max-bytes", type=click.IntRange(min=0), default=MAX_BYTES, show_default=True, help="Cut the markdown report to fit (a GitHub comment takes 65,536); 0: no limit.")
+def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, baseline: Path | None, waivers: Path | None, max_snapshot_mb: int, backend: str, spark_master: str | None, color: str, evidence: int | None, max_bytes: int) -> None:
     """Check a snapshot against rulesets (files or folders of .law files)."""
     from lawcode.progress import TerminalProgress, wanted
 
@@ -62,6 +68,7 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
     cycle = Cycle.load_or_exit(ruleset.program, baseline, waivers) if (baseline or waivers or fmt == "html") else None
     gate = Gate(SEVERITIES.index(fail_on) if fail_on != "new" else 0)
     terminal = output is None and sys.stdout.isatty()
+    view = View.for_output(terminal=terminal, color=color, evidence=evidence, max_bytes=max_bytes)
     try:
         if backend != "python":
             from lawcode.engine.sql import choose
@@ -74,18 +81,18 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
             with evaluating(ruleset.program, str(snapshot), backend=backend, rulesets=ruleset.paths, spark_master=spark_master) as stream:
                 if cycle is not None:  # baselines and waivers read the whole report
                     report = cycle.mark(stream.collect(), None)
-                    _write(iter([render(fmt, report, ruleset.program, terminal=terminal).encode()]), target)
+                    _write(iter([render(fmt, report, ruleset.program, view=view).encode()]), target)
                     sys.exit(EXIT_FAIL if failing(report, gate.threshold, new_only=fail_on == "new") else EXIT_OK)
-                _write(pieces(fmt, gate.watch(stream), ruleset.program, terminal=terminal), target)
+                _write(pieces(fmt, gate.watch(stream), ruleset.program, view=view), target)
         else:
             with TerminalProgress(enabled=wanted()) as progress:
                 loaded = progress.loading("loading the snapshot", lambda: ruleset.load_snapshot(snapshot, max_bytes=max_snapshot_mb * 1_000_000), snapshot)
                 report = ruleset.evaluate(loaded, progress=progress)
             if cycle is not None:
                 report = cycle.mark(report, loaded)
-                _write(iter([render(fmt, report, ruleset.program, terminal=terminal).encode()]), target)
+                _write(iter([render(fmt, report, ruleset.program, view=view).encode()]), target)
                 sys.exit(EXIT_FAIL if failing(report, gate.threshold, new_only=fail_on == "new") else EXIT_OK)
-            _write(pieces(fmt, gate.watch(report.stream()), ruleset.program, terminal=terminal), target)
+            _write(pieces(fmt, gate.watch(report.stream()), ruleset.program, view=view), target)
     except LawcodeError as error:
         print_error(error)
         sys.exit(EXIT_ERROR)
@@ -94,6 +101,15 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
         click.echo("lawcode: the output was closed before the report was complete", err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FAIL if gate.failing else EXIT_OK)
+
+
+def _evidence(value: str) -> int | None:
+    """`--evidence`: a count, or `all` (None)."""
+    if value == "all":
+        return None
+    if value.isdigit():
+        return int(value)
+    raise click.BadParameter(f"{value!r} is neither a count nor `all`", param_hint="--evidence")
 
 
 def _write(report: Iterator[bytes], target: Destination | None) -> None:
