@@ -56,6 +56,21 @@ error (bad ruleset, unreadable snapshot, unknown rule), reported as diagnostics 
     add(run("lawcode --help"))
 
     add("""
+## lawcode init
+
+Writes a starter ruleset into a folder (default: the current one): a document, a
+parameter, a rule, the snapshot schema, an example snapshot and rule tests, which `lint`,
+`check` and `test` pass at once. It never replaces a file: if any file of the starter is
+already there, nothing is written (exit 2). Then replace the document, the rule and the
+schema with yours (`lawcode schema infer` drafts a schema from your data).
+
+""")
+    shutil.rmtree("/tmp/lawcode-cli-doc-init", ignore_errors=True)
+    add(run("lawcode init /tmp/lawcode-cli-doc-init"))
+    add(run("lawcode test /tmp/lawcode-cli-doc-init/tests"))
+    add(run("lawcode init /tmp/lawcode-cli-doc-init"))
+
+    add("""
 ## lawcode check
 
 Checks a snapshot against rulesets (files, or folders of `.law` files) and prints the
@@ -83,6 +98,13 @@ backend a cost model measured on both expects to be faster for the file's size a
 rules' size (python up to about 1 MB, duckdb beyond; `python -m bench.auto_cost`).
 Every backend gives the same report (docs/performance.md lists the few
 constructs the SQL backends do not compile: they say so, B001, and name the construct).
+
+For people, the text report wraps at the terminal's width (`COLUMNS`; 100 in a file),
+keeping each line's indentation; `--color auto|always|never` (auto: on a terminal, unless
+`NO_COLOR` is set) and `--evidence N|all` (values shown per violation, 4 by default). The
+markdown report fits a GitHub comment: over `--max-bytes` (65,536 by default; 0 for no
+limit) it keeps the summary, shows the first violations of each article, says how many more
+each has, and ends with a line saying what was left out and how to get it all.
 
 """)
     add(run(f"lawcode check {MINI} --snapshot {SNAP}"))
@@ -260,6 +282,19 @@ that already exists is refused unless `--force`.
     shutil.rmtree("/tmp/lawcode-cli-doc-parquet", ignore_errors=True)
     add(run("lawcode snapshot convert rulesets/cac/examples/compliant.json /tmp/lawcode-cli-doc-parquet --to parquet --ruleset rulesets/cac"))
     add(run("lawcode check rulesets/cac --snapshot /tmp/lawcode-cli-doc-parquet --backend duckdb --format json --output /tmp/lawcode-cli-doc.json"))
+
+    add("""
+## lawcode schema
+
+`lawcode schema infer SAMPLE...` drafts a snapshot JSON Schema from sample snapshots (JSON
+files, or folders of JSON Lines or Parquet files): types; `date`, `date-time` and `duration`
+formats where every string parses as one; small sets of repeated strings as an `enum`;
+`required` where every sampled object has the field; `[T, "null"]` where null appears. It
+prints the draft, or writes it with `-o FILE` (never over an existing file without
+`--force`). Review it: it only knows the samples (docs/snapshot.md).
+
+""")
+    add(run("lawcode schema infer tests/data/schema_infer/day1.json tests/data/schema_infer/day2.json", max_lines=30))
 
     add("""
 ## Shell completion
