@@ -64,7 +64,7 @@ class Compiled:
         self._definitions: dict[str, tuple[Fn, list[str]]] = {}
         self._entities: dict[str, list[Entity]] = {}
         self._compiled: dict[int, tuple[ir.Expr, Fn]] = {}
-        self._repeated = repeated_definitions(program)
+        self.repeated = repeated_definitions(program)  # memoised per subject; the others are not
 
     # -- what the report loop calls
     def entities(self, collection: str) -> list[Entity]:
@@ -309,7 +309,7 @@ class Compiled:
                 return cell[0]
 
             return constant
-        if name not in self._repeated:  # called once per decision: a memo would only cost
+        if name not in self.repeated:  # called once per decision: a memo would only cost
             if len(args) == 1:
                 (arg,), (only,) = args, names
                 return lambda env: body({only: arg(env)})
@@ -402,6 +402,21 @@ class Compiled:
             return lookup(tuple(key), env)
 
         return keyed
+
+    def tally_by_key(self, node: ir.Aggregate) -> tuple[dict[Any, Any], Any] | None:
+        """For the generated loops (`rulecode.py`): an aggregate joined by one key that is its
+        whole filter (`count(g in groups where g.creator_id == u.id)`), as its value for each
+        key value the collection holds, and its value for any other key. The key is looked up
+        as `_keyed` looks it up (a string as it is, anything else through `index_key`); None
+        for any other aggregate, and over a collection the snapshot does not hold."""
+        source, tally = node.source, AGGREGATES[node.func].tally
+        if not isinstance(source, ir.CollectionRef) or len(node.keys) != 1 or node.where is not None or node.value is not None or tally is None:
+            return None
+        if not self.snapshot.has_collection(source.collection):
+            return None
+        positions, unknown = self.snapshot.keyed(source.collection, (node.keys[0][0],))
+        by_key = {key: tally(len(matched), len(unknown), node.type) for (key,), matched in positions.items()}
+        return by_key, tally(0, len(unknown), node.type)
 
     def _states(self, node: ir.Aggregate) -> Callable[[Env, Any, Any], Iterator[State]]:
         """The elements' (filter, value) states, as `Evaluator.states` makes them."""

@@ -14,6 +14,7 @@ from lawcode.engine import values
 from lawcode.engine.closures import Compiled
 from lawcode.engine.evaluate import Evaluator, TraceNode, TracingEvaluator, iter_nodes, resolve_parameters
 from lawcode.engine.report import Evidence, NotInForce, Report, Subject, Undetermined, Violation
+from lawcode.engine.rulecode import rule_loop
 from lawcode.engine.snapshot import Entity, Snapshot, subject_name
 
 MAX_MISSING = 20
@@ -42,19 +43,7 @@ def evaluate(
             not_in_force.append(NotInForce(rule.id, rule.citations, rule.in_force_from, rule.in_force_until, rule.related))
             continue
         cites = rule.citations_on(snapshot.as_of)  # the basis in force today: what a violation cites
-        subjects: list[Entity] | list[None] = [None] if rule.collection is None else fast.entities(rule.collection)
-        decide_one, message_of = fast.decision(rule), fast.message(rule)
-        failing: list[tuple[Entity | None, bool | None, str]] = []
-        for entity in subjects:
-            checked += 1
-            if progress is not None and checked % PROGRESS_EVERY == 0:
-                progress(checked, total)
-            env: dict[str, Any] = {rule.var: entity} if rule.var else {}
-            fast.next_subject()
-            outcome = decide_one(env)
-            if outcome is True:
-                continue
-            failing.append((entity, outcome, message_of(env)))
+        failing, checked = _failing(fast, rule, checked, progress, total)
         # Traced in report order (by subject id, not by position): the tracer shows a
         # definition's facts the first time it reads it, so this order makes the evidence
         # independent of the order of the snapshot's collections (the SQL path sorts alike).
@@ -85,6 +74,45 @@ def evaluate(
         subjects_checked=checked,
         documents=program.documents,
     )
+
+
+def _failing(
+    fast: Compiled, rule: ir.Rule, checked: int, progress: Callable[[int, int], None] | None, total: int
+) -> tuple[list[tuple[Entity | None, bool | None, str]], int]:
+    """The rule's subjects that are not satisfied, each with its outcome and message, and
+    the count of subjects checked so far (`progress` is told every PROGRESS_EVERY).
+
+    A rule over a collection is decided by its generated loop (`engine/rulecode.py`), a
+    chunk of subjects at a time so that progress can be told; a rule on the platform is one
+    decision, by the closures."""
+    loop = rule_loop(fast, rule)
+    message_of = fast.message(rule)
+    failing: list[tuple[Entity | None, bool | None, str]] = []
+    if loop is None or rule.var is None or rule.collection is None:
+        decide_one = fast.decision(rule)
+        for entity in [None] if rule.collection is None else fast.entities(rule.collection):
+            checked += 1
+            if progress is not None and checked % PROGRESS_EVERY == 0:
+                progress(checked, total)
+            env: dict[str, Any] = {rule.var: entity} if rule.var else {}
+            fast.next_subject()
+            outcome = decide_one(env)
+            if outcome is not True:
+                failing.append((entity, outcome, message_of(env)))
+        return failing, checked
+    items = fast.snapshot.collection(rule.collection)
+    start = 0
+    while start < len(items):
+        end = min(len(items), start + PROGRESS_EVERY - checked % PROGRESS_EVERY)  # to the next multiple
+        for index, outcome in loop(items[start:end], start):
+            entity = Entity(rule.collection, index, items[index])
+            fast.next_subject()  # the message's shared fields and memo are this subject's
+            failing.append((entity, outcome, message_of({rule.var: entity})))
+        checked += end - start
+        start = end
+        if progress is not None and checked % PROGRESS_EVERY == 0:
+            progress(checked, total)
+    return failing, checked
 
 
 def decide(ev: Evaluator | Compiled, rule: ir.Rule, env: dict[str, Any]) -> bool | None:
