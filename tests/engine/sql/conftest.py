@@ -1,5 +1,5 @@
 """The SQL backend tests share snapshot generators (`snapshots.py` beside this file) and,
-for the Spark tests, one Spark session per test process (`spark_cases.py`)."""
+for the Spark tests, one Spark session per test process (`spark_settings.py`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from spark_cases import SPARK_CONFIG, SPARK_MASTER
+from spark_settings import SPARK_CONFIG, SPARK_MASTER
 
 
 @pytest.fixture(scope="session")
