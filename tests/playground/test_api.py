@@ -259,7 +259,7 @@ def test_explain_of_an_imported_definition_names_its_file(url: str, check: Any) 
         "folder": "cac",
         "path": "forum-2017.law",
         "snapshot": (cac / "examples" / "violations.json").read_text(encoding="utf-8"),
-        "rule": "account-verified-at-registration",
+        "rule": "forum-account-verified-at-registration",
         "subject": "/accounts/0",
     }
     body = check(post(url, "/api/explain", request), "/api/explain")
@@ -270,7 +270,7 @@ def test_explain_of_an_imported_definition_names_its_file(url: str, check: Any) 
         node = nodes.pop()
         files.add(node["span"]["file"])
         nodes.extend(node["children"])
-    assert files == {"<input>", "cac/common/identity.law"}  # never a server path
+    assert files == {"<input>", "cac/common/identity.law", "cac/common/snapshot.law"}  # never a server path
 
 
 @pytest.mark.parametrize(
