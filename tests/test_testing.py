@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from helpers import DATA
+from pathlib import Path
+
+from helpers import DATA, golden
 from lawcode.testing import run_tests
 
 ONLY = DATA / "testing" / "only"
@@ -36,3 +38,9 @@ def test_an_empty_only_is_refused_with_the_line() -> None:
     run = run_tests([ONLY / "empty.test.yaml"])
     assert run.exit_code == 2
     assert "empty.test.yaml:5: case 'an empty only': `only` names no rule" in run.errors[0].render()
+
+
+def test_the_messages_a_writer_sees() -> None:
+    """Golden text, as `lawcode test` prints it (`LAWCODE_REGEN=1` rewrites it; review the diff)."""
+    run = run_tests([(ONLY / "misspelt.test.yaml").relative_to(Path.cwd())])
+    golden(ONLY / "misspelt.expected", "\n".join(e.render() for e in run.errors) + "\n")

@@ -48,5 +48,5 @@ def infer_command(samples: tuple[Path, ...], output: Path | None, title: str, fo
     if target is None:
         click.echo(text, nl=False)
     else:
-        click.echo(f"wrote {output}: review it, then name it in the ruleset with `schema \"{output.name}\"`", err=True)
+        click.echo(f"wrote {target.path}: review it, then name it in the ruleset with `schema \"{target.path.name}\"`", err=True)
     sys.exit(EXIT_OK)
