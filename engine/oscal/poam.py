@@ -25,7 +25,7 @@ from lawcode.engine.oscal.common import (
     tool_assets,
 )
 from lawcode.engine.oscal.ids import content_uuid, day_key, digest
-from lawcode.engine.oscal.results import assess, back_matter
+from lawcode.engine.oscal.results import assess, back_matter, standing_props
 from lawcode.engine.report import Report
 
 
@@ -37,7 +37,7 @@ def _items(report: Report, open_items: list[Any]) -> list[dict[str, Any]]:
             "uuid": content_uuid("poam-item", v.rule, finding),
             "title": line(f"Fix {v.rule} for {subject}"),
             "description": prose(f"{v.message} (breaks {v.citation.label})"),
-            "props": props([("rule", v.rule), ("severity", v.severity), ("status", "open")]),
+            "props": props([("rule", v.rule), ("severity", v.severity), ("status", "open"), *standing_props(v)]),
             "related-findings": [{"finding-uuid": finding}],
             "related-observations": [{"observation-uuid": obs}],
             "related-risks": [{"risk-uuid": risk}],

@@ -92,6 +92,33 @@ def _evidence(snapshot: str, subject: Subject | None, evidence: tuple[Evidence, 
     return out
 
 
+def standing_props(v: Violation) -> list[tuple[str, Any]]:
+    """The violation's standing across time (docs/compliance-cycle.md) as properties:
+    `baseline` (new/unchanged), `first-seen`, and the waiver covering it."""
+    s = v.standing
+    if s is None:
+        return []
+    waiver = s.waiver or {}
+    return [
+        ("baseline", s.baseline), ("first-seen", s.first_seen.isoformat() if s.first_seen else None),
+        ("waiver", waiver.get("id")), ("waiver-state", waiver.get("state")), ("waiver-expires", waiver.get("expires_on")),
+    ]
+
+
+def _waiver_risk(v: Violation, risk: str) -> dict[str, Any]:
+    """An active waiver makes the risk `deviation-approved` until its expiry, its reason a
+    mitigating factor; without one (or once it expired) the risk is `open`."""
+    waiver = v.standing.waiver if v.standing else None
+    if not waiver or waiver.get("state") != "active":
+        return {"status": "open"}
+    approval = f"{waiver['reason']} (approved by {waiver['approved_by']} on {waiver['approved_on']}" + (f"; {waiver['citation']})" if waiver.get("citation") else ")")
+    return {
+        "status": "deviation-approved",
+        "deadline": timestamp(dt.date.fromisoformat(waiver["expires_on"])),
+        "mitigating-factors": [{"uuid": content_uuid("waiver", risk, waiver["id"]), "description": prose(approval)}],
+    }
+
+
 def basis(rule: ir.Rule, day: dt.date) -> tuple[ir.Citation, ...]:
     """The citations a rule stands on that day (all of them where the program predates
     per-provision in-force dates), so findings and reviewed controls name live provisions."""
@@ -135,7 +162,7 @@ class Assessment:
             "uuid": obs,
             "title": line(v.title or v.rule),
             "description": prose(v.message),
-            "props": [*props([("outcome", "violated"), ("rule", v.rule), ("severity", v.severity), ("kind", v.kind)]), *_citation_props(v.citations)],
+            "props": [*props([("outcome", "violated"), ("rule", v.rule), ("severity", v.severity), ("kind", v.kind), *standing_props(v)]), *_citation_props(v.citations)],
             "methods": ["EXAMINE" if attestation else "TEST"],
             "types": ["discovery"],
             "origins": origins(),
@@ -148,8 +175,8 @@ class Assessment:
             "title": line(f"{v.title or v.rule}: {_subject_title(v.subject)}"),
             "description": prose(v.message),
             "statement": prose(f"Breaks {v.citation.label}" + (f": {v.citation.summary}" if v.citation.summary else ".")),
-            "props": props([("rule", v.rule), ("severity", v.severity)]),
-            "status": "open",
+            "props": props([("rule", v.rule), ("severity", v.severity), *standing_props(v)]),
+            **_waiver_risk(v, risk),
             "characterizations": [{
                 "origin": origins()[0],
                 "facets": [
