@@ -265,8 +265,10 @@ JSON Lines outputs are otherwise written as they are produced).
 
 ## OSCAL
 
-The OSCAL documents (docs/oscal.md) do not yet carry baselines or waivers; that page
-says where each state would go.
+`-f oscal` and `-f oscal-poam` carry the standing too: props `baseline`, `first-seen`
+and `waiver…` on observations, risks and POA&M items, and a risk under an active waiver
+is `deviation-approved` until the waiver's expiry (docs/oscal.md says what is not there
+yet: resolved findings and risk logs over a history).
 """
 
 
