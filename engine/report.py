@@ -8,6 +8,10 @@ produced one at a time, in report order, for the formats that write as they go
 (`formats/json_format.py`, `formats/jsonl.py`): a platform with poor compliance has
 hundreds of thousands of violations, and none of them needs to be held to be written.
 `Tally` counts what passes for the summary, which comes last in every format.
+
+A backend may also write violations itself (`Written`: one rule's items as JSON text the
+engine produced, `engine/sql/render.py`); `ReportStream.parts` then gives them in report
+order beside the `Violation`s it still builds, and the JSON writers copy the text through.
 """
 
 from __future__ import annotations
@@ -215,6 +219,21 @@ class Report:
         return orjson.dumps(self.to_dict(), option=option).decode()
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One rule's violations as JSON text the engine wrote, for the streaming writers.
+
+    `chunks(form)` (`json`: items as `formats/json_format.py` writes them two levels deep;
+    `jsonl`: the lines of `formats/jsonl.py`) yields (text, n): n items, in report order,
+    joined by the form's separator. Byte-identical to the `Violation`s' `to_json()` written
+    by those formats (tests/engine/sql/test_written.py)."""
+
+    rule: str
+    severity: str
+    document: str  # the first citation's: what the summary counts by
+    chunks: Callable[[str], Iterator[tuple[bytes, int]]]
+
+
 class Tally:
     """The summary's counts, taken as violations pass (the summary is written last)."""
 
@@ -230,6 +249,11 @@ class Tally:
         self.violations += 1
         self.by_severity[v.severity] += 1
         self.by_document[v.citations[0].document] += 1
+
+    def written(self, block: Written, count: int) -> None:
+        self.violations += count
+        self.by_severity[block.severity] += count
+        self.by_document[block.document] += count
 
     def summary(self, rules: int, not_in_force: int, subjects_checked: int) -> dict[str, Any]:
         status = "violations" if self.violations else ("undetermined" if self.undetermined else "compliant")
@@ -265,6 +289,11 @@ class ReportStream:
     undetermined: Callable[[], Iterator[Undetermined]]
     backend: str = "python"
     documents: dict[str, ir.Document] = field(default_factory=dict)
+    parts: Callable[[], Iterator[Violation | Written]] | None = None  # the violations, some written by the engine
+
+    def violation_parts(self) -> Iterator[Violation | Written]:
+        """The violations in report order, as the engine gives them (see `Written`)."""
+        return self.parts() if self.parts is not None else self.violations()
 
     def header(self) -> dict[str, Any]:
         """What the JSON report holds before its violations."""

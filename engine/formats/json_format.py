@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from lawcode.compiler import Program
-from lawcode.engine.report import Report, ReportStream, Tally
+from lawcode.engine.report import Report, ReportStream, Tally, Violation
 
 _INDENT = orjson.OPT_INDENT_2
 
@@ -29,9 +29,14 @@ def _member(key: str, value: Any) -> bytes:
 
 def _array(key: str, items: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     """A top-level member holding a list, its items dumped one by one."""
+    return _written(key, (_value(item, 2) for item in items))
+
+
+def _written(key: str, texts: Iterable[bytes]) -> Iterator[bytes]:
+    """A top-level member holding a list, from its items' texts (or runs of items, joined)."""
     opened = False
-    for item in items:
-        yield (b",\n    " if opened else b"  " + orjson.dumps(key) + b": [\n    ") + _value(item, 2)
+    for item in texts:
+        yield (b",\n    " if opened else b"  " + orjson.dumps(key) + b": [\n    ") + item
         opened = True
     yield b"\n  ]" if opened else b"  " + orjson.dumps(key) + b": []"
 
@@ -41,10 +46,15 @@ def pieces(stream: ReportStream, program: Program | None = None) -> Iterator[byt
     byte-identical to `render(stream.collect(), program)`."""
     tally = Tally()
 
-    def violations() -> Iterator[dict[str, Any]]:
-        for v in stream.violations():
-            tally.violation(v)
-            yield v.to_json()
+    def violations() -> Iterator[bytes]:
+        for part in stream.violation_parts():
+            if isinstance(part, Violation):
+                tally.violation(part)
+                yield _value(part.to_json(), 2)
+                continue
+            for text, count in part.chunks("json"):  # written by the engine: copied through
+                tally.written(part, count)
+                yield text
 
     def undetermined() -> Iterator[dict[str, Any]]:
         for u in stream.undetermined():
@@ -52,7 +62,7 @@ def pieces(stream: ReportStream, program: Program | None = None) -> Iterator[byt
             yield u.to_json()
 
     yield b"{\n" + b",\n".join(_member(k, v) for k, v in stream.header().items()) + b",\n"
-    yield from _array("violations", violations())
+    yield from _written("violations", violations())
     yield b",\n"
     yield from _array("undetermined", undetermined())
     yield b",\n"

@@ -15,15 +15,20 @@ from collections.abc import Iterator
 import orjson
 
 from lawcode.compiler import Program
-from lawcode.engine.report import Report, ReportStream, Tally
+from lawcode.engine.report import Report, ReportStream, Tally, Violation
 
 
 def pieces(stream: ReportStream, program: Program | None = None) -> Iterator[bytes]:
     """The lines, one per item, as they are produced."""
     tally = Tally()
-    for v in stream.violations():
-        tally.violation(v)
-        yield orjson.dumps({"record": "violation", **v.to_json()}) + b"\n"
+    for part in stream.violation_parts():
+        if isinstance(part, Violation):
+            tally.violation(part)
+            yield orjson.dumps({"record": "violation", **part.to_json()}) + b"\n"
+            continue
+        for text, count in part.chunks("jsonl"):  # lines written by the engine: copied through
+            tally.written(part, count)
+            yield text + b"\n"
     for u in stream.undetermined():
         tally.undetermined += 1
         yield orjson.dumps({"record": "undetermined", **u.to_json()}) + b"\n"

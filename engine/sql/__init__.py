@@ -13,7 +13,8 @@ JSON pointers, messages, order). The modules, in pipeline order:
 - `duckdb_backend.py` / `spark_backend.py`: load into tables, run queries;
 - `generate.py` (+ `dialects.py`, `operators.py`, `aggregates.py` and the modules its
   docstring names): IR → sqlglot trees, one query per rule;
-- `report.py` (+ `lazy.py`): result rows → the reference `Report`.
+- `report.py` (+ `lazy.py`): result rows → the reference `Report`; `written.py` (+
+  `render.py`): on DuckDB, large batches' violations written as JSON text by the engine.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from lawcode.engine.sql.lazy import LazySnapshot
 from lawcode.engine.sql.probes import Batch
 from lawcode.engine.sql.report import Assembler
 from lawcode.engine.sql.tables import Layout, layout
+from lawcode.engine.sql.written import Kept
 
 BACKENDS = ("auto", "python", "duckdb", "spark")
 
@@ -128,6 +130,7 @@ def evaluating(
     source = detect(snapshot, name)
     owned = engine is None
     runner = engine or make_backend(backend, spark_master=spark_master)
+    kept = Kept(runner) if runner.name == "duckdb" and hasattr(runner, "con") else None  # rows kept for the engine to write the report
     try:
         tables = layout(program.schema)
         loaded = runner.load(source, tables, program.schema)
@@ -140,7 +143,8 @@ def evaluating(
             batches, shared = plan(program, tables, lazy, params, origins, runner.target)
             created = _create_shared(runner, shared)
             try:
-                stream = Assembler(program, runner, lazy, params, origins).stream(source.label, rulesets, loaded.lengths, runner.name, batches)
+                assembler = Assembler(program, runner, lazy, params, origins, kept)
+                stream = assembler.stream(source.label, rulesets, loaded.lengths, runner.name, batches)
             finally:
                 _drop_shared(runner, created)
         except Unsupported as exc:
@@ -148,6 +152,8 @@ def evaluating(
             raise LawcodeError([Diagnostic("B001", f"the {runner.name} backend cannot evaluate this ruleset: {exc}", where=where, hint="use --backend python")]) from None
         yield stream
     finally:
+        if kept is not None:
+            kept.drop()
         if owned:
             runner.close()
 

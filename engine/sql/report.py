@@ -10,6 +10,10 @@ tracer itself on a `LazySnapshot` (`lazy.py`).
 
 Definitions without arguments are traced by the reference only the first time the
 report reads them (its tracer caches their value); `seen` reproduces that.
+
+On DuckDB, for large collections, the rows stay in the engine (`written.py`) and the
+violations of the rules `render.py` can write come as JSON text (`ReportStream.parts`);
+`violations()` still builds every `Violation`, for the formats that need objects.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from sqlglot import exp
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
@@ -27,11 +32,14 @@ from lawcode.compiler.program import Program
 from lawcode.engine import values
 from lawcode.engine.evaluate import TraceNode, TracingEvaluator, absent, iter_nodes
 from lawcode.engine.jsontext import pointer
-from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Undetermined, Violation
+from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Undetermined, Violation, Written
 from lawcode.engine.run import MAX_MISSING, evidence, rule_source, subject_key
 from lawcode.engine.snapshot import Entity, Snapshot, subject_name
+from lawcode.engine.sql import written
 from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
 from lawcode.engine.sql.probes import Batch, Probe, RuleQuery, reached
+from lawcode.engine.sql.render import RuleText, RuleWriter, Unrenderable, groups
+from lawcode.engine.sql.written import Kept
 
 Row = tuple[Any, ...]
 
@@ -104,7 +112,11 @@ def _subject_order(subject_id: int, column: int) -> Callable[[Row], tuple[int, A
 
 
 class Assembler:
-    def __init__(self, program: Program, engine: Engine, lazy: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None]) -> None:
+    def __init__(self, program: Program, engine: Engine, lazy: LazySnapshot, params: dict[str, Any], origins: dict[str, str | None], kept: Kept | None = None) -> None:
+        self.kept = kept  # DuckDB: where large batches' rows stay (their violations written by the engine)
+        self.texts: dict[str, tuple[str, RuleText]] = {}  # rule → (its rows' table, how SQL writes its violations)
+        self.partial: set[str] = set()  # rules whose violated rows stayed in the table
+        self.built_in_python: dict[str, str] = {}  # kept rules SQL does not write, and why (bench/, docs)
         self.program = program
         self.engine = engine
         self.lazy = lazy
@@ -130,8 +142,11 @@ class Assembler:
         checked = 0
         found: dict[str, tuple[Batch, RuleQuery, list[Row]]] = {}
         for batch in batches:
-            if batch.rules[0].rule.collection is not None and not lengths.get(batch.rules[0].rule.collection, 0):
+            collection = batch.rules[0].rule.collection
+            if collection is not None and not lengths.get(collection, 0):
                 rows: list[Row] = []  # no subjects: nothing to ask
+            elif self.kept is not None and collection is not None and lengths.get(collection, 0) >= written.MIN_SUBJECTS:
+                rows = self._keep(self.kept, batch)
             else:
                 rows = self.engine.query(batch.select, batch.text)
             by_position: dict[int, list[Row]] = {}  # the reference's order (the query's is not kept by every plan)
@@ -150,13 +165,16 @@ class Assembler:
         ordered = [found[rule.id] for rule in sorted(in_force, key=lambda r: r.id)]
 
         def violations() -> Iterator[Violation]:
-            for batch, query, rows in ordered:
-                self.seen = set(seen_before[query.rule.id])
-                for row in rows:
-                    if row[query.outcome] == 1:
-                        yield self._violation(query, batch.types, row)
-                    elif row[query.outcome]:
-                        self._walk(query, row)
+            for entry in ordered:
+                yield from self._violations(entry, seen_before)
+
+        def parts() -> Iterator[Violation | Written]:
+            for entry in ordered:
+                block = self._written(entry[1], seen_before)
+                if block is not None:
+                    yield block
+                else:
+                    yield from self._violations(entry, seen_before)
 
         def undetermined() -> Iterator[Undetermined]:
             for batch, query, rows in ordered:
@@ -178,7 +196,50 @@ class Assembler:
             undetermined=undetermined,
             backend=backend,
             documents=self.program.documents,
+            parts=parts if self.texts else None,
         )
+
+    def _keep(self, kept: Kept, batch: Batch) -> list[Row]:
+        """Keep the batch's rows in the engine; returns those Python still needs: every
+        unsatisfied row of the rules it builds itself (or that show a definition's facts:
+        `_seen_before` walks them), the undetermined rows of the others."""
+        text = batch.text.get("duckdb") or batch.text.setdefault("duckdb", batch.select.sql(dialect="duckdb"))
+        name, duck = kept.keep(text)
+        writer = RuleWriter(self.program, self.lazy.as_of, self.ladders, self.lazy.has_collection)
+        wanted: list[exp.Expr] = []
+        for query in batch.rules:
+            outcome = exp.column(f"c{query.outcome}", quoted=True)
+            try:
+                self.texts[query.rule.id] = (name, writer.rule_text(query, batch.types, duck))
+            except Unrenderable as exc:
+                self.built_in_python[query.rule.id] = str(exc)
+            if query.rule.id in self.texts and not groups(query):
+                self.partial.add(query.rule.id)
+                wanted.append(exp.EQ(this=outcome, expression=exp.Literal.number(2)))
+            else:
+                wanted.append(exp.NEQ(this=outcome, expression=exp.Literal.number(0)))
+        return kept.rows(name, exp.or_(*wanted))
+
+    def _written(self, query: RuleQuery, seen_before: dict[str, frozenset[str]]) -> Written | None:
+        """The rule's violations as the engine writes them, when it can write them all exactly."""
+        found = self.texts.get(query.rule.id)
+        if found is None or self.kept is None or not groups(query) <= seen_before[query.rule.id]:
+            return None
+        name, text = found
+        return self.kept.written(name, text) if self.kept.writable(name, text) else None
+
+    def _violations(self, entry: tuple[Batch, RuleQuery, list[Row]], seen_before: dict[str, frozenset[str]]) -> Iterator[Violation]:
+        batch, query, rows = entry
+        self.seen = set(seen_before[query.rule.id])
+        if query.rule.id in self.partial and self.kept is not None:  # its violated rows stayed in the engine
+            name, text = self.texts[query.rule.id]
+            found = self.kept.rows(name, exp.column(text.outcome, quoted=True).eq(1))
+            rows = sorted(found, key=_subject_order(query.subject_id, query.position))
+        for row in rows:
+            if row[query.outcome] == 1:
+                yield self._violation(query, batch.types, row)
+            elif row[query.outcome]:
+                self._walk(query, row)
 
     def _seen_before(self, in_force: list[ir.Rule], found: dict[str, tuple[Batch, RuleQuery, list[Row]]]) -> dict[str, frozenset[str]]:
         """Per rule, the definitions the reference has shown when it starts that rule."""

@@ -1,0 +1,89 @@
+"""A batch's result rows kept in DuckDB while the report is written, and the violations
+the engine writes from them (`render.py`).
+
+Without this, every violated subject's row comes to Python and becomes objects (`report.py`).
+With it, the rows stay in a temporary table; Python fetches only what it still builds
+itself (undetermined subjects, and the violations of rules `render.py` cannot write), and a
+written rule's violations come back as JSON text, a run of `CHUNK` items per fetched
+value, already in report order. Used for collections of at least `MIN_SUBJECTS`
+elements: below that the extra statements cost more than the objects they save.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from lawcode.engine.report import Written
+from lawcode.engine.sql.render import FAIL, SEPARATOR, RuleText, fn, lit
+
+MIN_SUBJECTS = 10_000  # subjects in a collection before its violations are written by the engine (tests lower it)
+CHUNK = 1_000  # items per fetched value: few Python objects, each a few hundred kB at most
+
+_names = itertools.count()
+
+
+def _table(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def _outcome(text: RuleText, value: int) -> exp.Expr:
+    return exp.EQ(this=exp.column(text.outcome, quoted=True), expression=exp.Literal.number(value))
+
+
+class Kept:
+    """The temporary tables of one evaluation on one DuckDB connection; `drop` ends them."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner  # the DuckDB backend: its `query` registers the functions a query calls
+        self.con = runner.con
+        self.names: list[str] = []
+
+    def keep(self, select_text: str) -> tuple[str, list[str]]:
+        """Keep a batch's rows (its SELECT as DuckDB text); returns the table and its column types."""
+        name = f"lawcode_rows_{next(_names)}"
+        statement = f'CREATE TEMP TABLE "{name}" AS {select_text}'
+        self.runner.query(exp.Command(this=statement), {"duckdb": statement})
+        self.names.append(name)
+        types = [str(row[1]) for row in self.con.execute(f'DESCRIBE "{name}"').fetchall()]
+        return name, types
+
+    def rows(self, name: str, where: exp.Expr) -> list[tuple[Any, ...]]:
+        select = exp.select(exp.Star()).from_(_table(name)).where(where)
+        found: list[tuple[Any, ...]] = self.con.execute(select.sql(dialect="duckdb")).fetchall()
+        return found
+
+    def writable(self, name: str, text: RuleText) -> bool:
+        """Whether SQL wrote every violation of the rule exactly (no failure mark)."""
+        marked = fn("contains", text.text["json"].copy(), lit(FAIL))
+        select = exp.select(fn("count", exp.Star())).from_(_table(name)).where(exp.And(this=_outcome(text, 1), expression=exp.Paren(this=marked)))
+        return int(self.con.execute(select.sql(dialect="duckdb")).fetchone()[0]) == 0
+
+    def written(self, name: str, text: RuleText) -> Written:
+        def chunks(form: str) -> Iterator[tuple[bytes, int]]:
+            window = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=o.copy()) for o in text.order]))
+            inner = exp.select(exp.alias_(text.text[form].copy(), "t"), exp.alias_(window, "n")).from_(_table(name)).where(_outcome(text, 1))
+            piece = exp.IntDiv(this=exp.Paren(this=exp.Sub(this=exp.column("n"), expression=exp.Literal.number(1))), expression=exp.Literal.number(CHUNK))
+            joined = exp.GroupConcat(this=exp.Order(this=exp.column("t"), expressions=[exp.Ordered(this=exp.column("n"))]), separator=lit(SEPARATOR[form].decode()))
+            select = exp.select(joined, fn("count", exp.Star())).from_(inner.subquery("w")).group_by(piece).order_by(piece.copy())
+            result = self.con.execute(select.sql(dialect="duckdb"))
+            while True:
+                batch = result.fetchmany(16)
+                if not batch:
+                    return
+                for joined_text, count in batch:
+                    yield joined_text.encode("utf-8"), int(count)
+
+        return Written(text.rule.id, text.severity, text.document, chunks)
+
+    def drop(self) -> None:
+        for name in reversed(self.names):
+            try:
+                self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            except duckdb.Error:  # the connection is closed: its temporary tables went with it
+                break
+        self.names.clear()
