@@ -82,6 +82,8 @@ def _emit(e: ast.Expr, at_least: int) -> str:
 
 
 def _render(e: ast.Expr) -> str:
+    # One case per kind of expression, each a line: a flat dispatch, whose complexity (30 by
+    # radon, 24 by ruff's C901, over the 20 allowed) counts the kinds, not paths to follow.
     match e:
         case ast.Conditional(condition=c, then=t, otherwise=o):
             return f"if {_emit(c, IF)} then {_emit(t, IF)} else {_emit(o, IF)}"

@@ -343,19 +343,11 @@ class DuckDBBackend:
         return [schema_problem(e, label) for e in errors]
 
     def _load_parquet(self, directory: str, label: str, layout: Layout, schema: SnapshotSchema) -> Loaded:
+        """A folder of Parquet files: the root's fields, then per collection its file's
+        column types checked, its views made and the checks its statistics leave run."""
         import duckdb
 
-        root: dict[str, Any] = {}
-        root_path = root_file(directory, "parquet")
-        try:
-            if Path(root_path).exists():
-                rel = self.con.read_parquet(root_path)
-                names = rel.columns
-                rows = rel.fetchall()
-                if rows:
-                    root = {n: orjson.loads(v) for n, v in zip(names, rows[0], strict=True) if v is not None}
-        except (duckdb.Error, orjson.JSONDecodeError) as exc:
-            raise self._read_error(exc, f"{label} ({root_path})") from None
+        root = self._parquet_root(directory, label)
         problems: list[Diagnostic] = []
         lengths: dict[str, int] = {}
         present: set[str] = set()
@@ -381,43 +373,72 @@ class DuckDBBackend:
             problems += self._parquet_types(coll, types, label, path)
             if problems:
                 continue
-            source = exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(path), exp.EQ(this=exp.column("file_row_number"), expression=exp.true())])
-            typed = {c.name for c in coll.columns if types.get(c.name, "").replace(" ", "") == sql_type(c).replace(" ", "")}
-            position = exp.column(POS, quoted=True) if POS in types else exp.column("file_row_number")
-            items: list[exp.Expr] = [exp.alias_(position, POS, quoted=True, copy=False)]
-            for column in coll.columns:
-                if column.name not in types:
-                    items.append(exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type(column), dialect="duckdb")), column.name, quoted=True, copy=False))
-                elif column.name in typed:
-                    items.append(exp.alias_(exp.column(column.name, quoted=True), column.name, quoted=True, copy=False))
-                else:
-                    items.append(exp.alias_(validate.convert(exp.column(column.name, quoted=True), column), column.name, quoted=True, copy=False))
-                if column.typed_name is None:
-                    continue
-                # A list of objects: its typed column as written by `snapshot convert`, else from its JSON.
-                want = typed_sql_type(column)
-                typed_items: exp.Expr
-                if types.get(column.typed_name, "").replace(" ", "").replace('"', "") == want.replace(" ", "").replace('"', ""):
-                    typed_items = exp.column(column.typed_name, quoted=True)
-                elif column.name in types:
-                    typed_items = validate.convert_records(exp.column(column.name, quoted=True), column)
-                else:
-                    typed_items = exp.Cast(this=exp.Null(), to=exp.DataType.build(want, dialect="duckdb"))
-                items.append(exp.alias_(typed_items, column.typed_name, quoted=True, copy=False))
-            view = exp.select(*items, copy=False).from_(exp.Table(this=source), copy=False)
-            self.execute(exp.Create(this=table(coll.table), kind="VIEW", expression=view))
-            raw_view = exp.select(exp.alias_(position, POS, quoted=True, copy=False), exp.Star(), copy=False).from_(exp.Table(this=source.copy()), copy=False)
-            self.execute(exp.Create(this=table(f"rawp_{name}"), kind="VIEW", expression=raw_view))
-            # Checks the file's statistics already settle (no nulls in a required column, a
-            # bound its least/greatest value keeps) are not run: they could find nothing.
-            def raw(p: tuple[str, ...]) -> exp.Expr:
-                return exp.column(".".join(p), quoted=True)
-
-            pending = [c for c in validate.checks(coll, raw, typed) if not validate.proven(c, facts.get(path, {}))]
-            problems += self._check(coll, f"rawp_{name}", raw, label, typed, only=pending)
+            problems += self._parquet_views(name, coll, path, types, label, facts.get(path, {}))
             lengths[name] = counts[path] if path in counts else self._length(coll)
         problems = problems or self._repeated_ids(layout, schema, root, present, label)
         return Loaded(root, lengths, present, problems)
+
+    def _parquet_root(self, directory: str, label: str) -> dict[str, Any]:
+        """The snapshot's fields outside its collections, from the root file (one row of JSON texts)."""
+        import duckdb
+
+        root: dict[str, Any] = {}
+        root_path = root_file(directory, "parquet")
+        try:
+            if Path(root_path).exists():
+                rel = self.con.read_parquet(root_path)
+                names = rel.columns
+                rows = rel.fetchall()
+                if rows:
+                    root = {n: orjson.loads(v) for n, v in zip(names, rows[0], strict=True) if v is not None}
+        except (duckdb.Error, orjson.JSONDecodeError) as exc:
+            raise self._read_error(exc, f"{label} ({root_path})") from None
+        return root
+
+    def _parquet_views(self, name: str, coll: Collection, path: str, types: dict[str, str], label: str, facts: dict[str, validate.ColumnFacts]) -> list[Diagnostic]:
+        """The collection's typed view and its raw view over the file, and the problems of
+        the checks the file's statistics do not already settle."""
+        source = exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(path), exp.EQ(this=exp.column("file_row_number"), expression=exp.true())])
+        typed = {c.name for c in coll.columns if types.get(c.name, "").replace(" ", "") == sql_type(c).replace(" ", "")}
+        position = exp.column(POS, quoted=True) if POS in types else exp.column("file_row_number")
+        items = [exp.alias_(position, POS, quoted=True, copy=False), *self._parquet_columns(coll, types, typed)]
+        view = exp.select(*items, copy=False).from_(exp.Table(this=source), copy=False)
+        self.execute(exp.Create(this=table(coll.table), kind="VIEW", expression=view))
+        raw_view = exp.select(exp.alias_(position, POS, quoted=True, copy=False), exp.Star(), copy=False).from_(exp.Table(this=source.copy()), copy=False)
+        self.execute(exp.Create(this=table(f"rawp_{name}"), kind="VIEW", expression=raw_view))
+
+        # Checks the file's statistics already settle (no nulls in a required column, a
+        # bound its least/greatest value keeps) are not run: they could find nothing.
+        def raw(p: tuple[str, ...]) -> exp.Expr:
+            return exp.column(".".join(p), quoted=True)
+
+        pending = [c for c in validate.checks(coll, raw, typed) if not validate.proven(c, facts)]
+        return self._check(coll, f"rawp_{name}", raw, label, typed, only=pending)
+
+    def _parquet_columns(self, coll: Collection, types: dict[str, str], typed: set[str]) -> list[exp.Expr]:
+        """The typed view's columns: each as the file has it when its type is the schema's,
+        converted when it is not, NULL when the file lacks it; a list of objects also typed."""
+        items: list[exp.Expr] = []
+        for column in coll.columns:
+            if column.name not in types:
+                items.append(exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type(column), dialect="duckdb")), column.name, quoted=True, copy=False))
+            elif column.name in typed:
+                items.append(exp.alias_(exp.column(column.name, quoted=True), column.name, quoted=True, copy=False))
+            else:
+                items.append(exp.alias_(validate.convert(exp.column(column.name, quoted=True), column), column.name, quoted=True, copy=False))
+            if column.typed_name is None:
+                continue
+            # A list of objects: its typed column as written by `snapshot convert`, else from its JSON.
+            want = typed_sql_type(column)
+            typed_items: exp.Expr
+            if types.get(column.typed_name, "").replace(" ", "").replace('"', "") == want.replace(" ", "").replace('"', ""):
+                typed_items = exp.column(column.typed_name, quoted=True)
+            elif column.name in types:
+                typed_items = validate.convert_records(exp.column(column.name, quoted=True), column)
+            else:
+                typed_items = exp.Cast(this=exp.Null(), to=exp.DataType.build(want, dialect="duckdb"))
+            items.append(exp.alias_(typed_items, column.typed_name, quoted=True, copy=False))
+        return items
 
     def _parquet_types(self, coll: Collection, types: dict[str, str], label: str, path: str) -> list[Diagnostic]:
         out = []
