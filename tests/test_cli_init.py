@@ -22,8 +22,9 @@ def test_the_starter_passes_lint_check_and_test(tmp_path: Path) -> None:
     assert lint.returncode == 0 and "0 warning(s)" in lint.stdout, lint.stdout + lint.stderr
     check = run("check", folder, "--snapshot", folder / "examples" / "snapshot.json")
     assert check.returncode == 0, check.stdout + check.stderr
-    tests = run("test", folder / "tests")
-    assert tests.returncode == 0 and "5 passed, 0 failed" in tests.stdout, tests.stdout
+    for backend in ("python", "duckdb"):
+        tests = run("test", folder / "tests", "--backend", backend)
+        assert tests.returncode == 0 and "5 passed, 0 failed" in tests.stdout, tests.stdout
     assert run("fmt", "--check", folder / "regulation.law", folder / "rules.law").returncode == 0
 
 

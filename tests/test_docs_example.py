@@ -28,8 +28,9 @@ def test_both_samples_are_compliant_and_the_tests_pass() -> None:
     for sample in SAMPLES:
         checked = run("check", EXAMPLE, "-s", sample)
         assert checked.returncode == 0, checked.stdout + checked.stderr
-    tests = run("test", EXAMPLE / "tests")
-    assert tests.returncode == 0 and "10 passed, 0 failed" in tests.stdout, tests.stdout
+    for backend in ("python", "duckdb"):
+        tests = run("test", EXAMPLE / "tests", "--backend", backend)
+        assert tests.returncode == 0 and "10 passed, 0 failed" in tests.stdout, tests.stdout
 
 
 def test_the_schema_is_the_draft_with_the_one_edit_the_page_describes() -> None:
