@@ -149,7 +149,7 @@ class SnapshotSchema:
         """The lawcode type of a schema node; `pointer` names nested records."""
         node = self.resolve(node)
         kinds = json_types(node) - {"null"}
-        enum = tuple(node["enum"]) if isinstance(node.get("enum"), list) else None
+        enum = tuple(v for v in node["enum"] if v is not None) if isinstance(node.get("enum"), list) else None  # null: missing
         if "const" in node:
             enum = (node["const"],)
         if kinds == {"string"}:

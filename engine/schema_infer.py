@@ -106,7 +106,7 @@ class Shape:
         seen = sum(self.strings.values())
         identifying = name == "id" or name.endswith(("_id", "_ids", "name", "url", "text"))
         if not self.many_strings and not identifying and len(self.strings) <= ENUM_MAX and seen >= ENUM_REPEAT * len(self.strings) and alone:
-            node["enum"] = sorted(self.strings)
+            node["enum"] = [*sorted(self.strings), *([None] if self.kinds["null"] else [])]  # null is a value too
 
 
 def _kind(value: Any) -> str:

@@ -101,3 +101,15 @@ def test_every_sample_satisfies_its_draft(samples: list[dict[str, Any]]) -> None
         schema = SnapshotSchema(draft)
         for sample in samples:
             assert not schema_errors(schema, sample), (sample, draft)
+
+
+def test_a_nullable_enum_admits_null_and_the_compiler_reads_its_strings(tmp_path: Path) -> None:
+    sample = {"as_of": "2025-06-30", "accounts": [{"id": f"a{i}", "status": ["active", "closed", None][i % 3]} for i in range(9)]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(sample), encoding="utf-8")
+    draft = infer_schema([path])
+    status = draft["properties"]["accounts"]["items"]["properties"]["status"]
+    assert status == {"type": ["string", "null"], "enum": ["active", "closed", None]}
+    schema = SnapshotSchema(draft)
+    assert not schema_errors(schema, sample)
+    assert schema.type_of(status, "/accounts/status").enum == ("active", "closed")
