@@ -72,6 +72,7 @@ class Compiler:
     failed: set[str] = field(default_factory=set)
     lowering: list[str] = field(default_factory=list)
     schema: SnapshotSchema = field(default_factory=lambda: SnapshotSchema({"type": "object"}))
+    usage: bool = True  # W001-W003 (compiler/usage.py): off where only part of the rules is compiled (the LSP)
 
     # ------------------------------------------------------------ entry
     def compile(self) -> Program:
@@ -101,6 +102,8 @@ class Compiler:
             modules=self.loaded.modules,
             warnings=tuple(self.problems),
         )
+        if not self.usage:
+            return program
         from lawcode.compiler.usage import unused_declarations  # it reads the Program this module defines
 
         return replace(program, warnings=(*program.warnings, *unused_declarations(program, self.loaded)))

@@ -49,3 +49,15 @@ def test_lint_shows_the_warnings_and_exits_0() -> None:
 @pytest.mark.parametrize(("name", "literal"), [("P30D", "30 days"), ("P6M", "6 months"), ("PT48H", "48 hours"), ("P1DT12H", "1 day + 12 hours"), ("P1Y", "1 year"), ("p2w", "2 weeks"), ("P", None), ("PT", None), ("Policy", None), ("P1DT", None)])
 def test_iso_durations_as_names_get_the_literal(name: str, literal: str | None) -> None:
     assert duration_literal(name) == literal
+
+
+def test_thenames_read_are_the_graphs() -> None:
+    """usage.py's own walk (it runs on every compile) finds what `graph.reads` finds, fields aside."""
+    from lawcode.compiler.graph import reads
+    from lawcode.compiler.usage import names_read
+
+    program = lawcode.load_ruleset(ROOT / "rulesets" / "cac").program
+    exprs = [e for r in program.rules for e in (r.where, r.unless, r.require) if e is not None] + [d.body for d in program.definitions.values()]
+    assert exprs
+    for expr in exprs:
+        assert set(names_read(expr)) == {name for kind, name in reads(expr) if kind != "field"}

@@ -35,7 +35,6 @@ from pathlib import Path
 from lawcode.compiler.modules import EXTENSION, Loaded, display, load
 from lawcode.compiler.program import Compiler
 from lawcode.compiler.reading import RULESET, FileRefused, read_text
-from lawcode.compiler.usage import USAGE_CODES
 from lawcode.dsl import ast
 from lawcode.dsl.cache import parse_file
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
@@ -223,10 +222,9 @@ class Workspace:
             names = [focus] if focus is not None else list(loaded.modules)
             memos = {n: m for n in names if (m := self.rule_memos.get(n)) is not None and n not in result.broken and _same(m.env, result.env)}
             loaded, clean = _reuse(loaded, result.texts, memos)
-            result.compiler = Compiler(loaded)
+            result.compiler = Compiler(loaded, usage=False)  # usage warnings need every rule; a focused check compiles one file's
             try:
-                # usage warnings need every rule, and a focused check compiles one file's: `lint` shows them
-                problems.extend(w for w in result.compiler.compile().warnings if w.code not in USAGE_CODES)
+                problems.extend(result.compiler.compile().warnings)
             except LawcodeError as exc:
                 problems.extend(exc.diagnostics)
             problems.extend(clean)
