@@ -3,8 +3,10 @@
 An unused parameter is usually a rule that forgot its threshold (`require n <= 500`
 beside `parameter max_members = 500`), an unused definition a rule that restates it, an
 unused import a leftover: each is worth a look, none stops a check. They are warnings
-(W001–W003), listed by `lawcode lint` and the language server, computed from the checked
-program after lowering (so only from what type-checked), never by the evaluators.
+(W001–W003), listed by `lawcode lint`, computed from the checked program after lowering
+(so only from what type-checked), never by the evaluators. The language server turns
+them off (`Compiler(usage=False)`): it compiles one file's rules at a time, and a
+parameter read only by another file's rule would look unused.
 
 What counts as a use:
 
