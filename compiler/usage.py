@@ -71,16 +71,15 @@ def _expressions(program: Program) -> Iterator[tuple[str, ir.Expr]]:
 
 def names_read(expr: ir.Expr) -> Iterator[str]:
     """The parameters, definitions and ladders an expression reads (`graph.reads` without the
-    fields, by exact type: this runs on every compile, `graph.reads` only for the graph tools)."""
+    fields, and no pattern matching: this runs on every compile, `graph.reads` only for the graph tools)."""
     for node in walk(expr):
-        kind = type(node)
-        if kind is ir.ParamRef or kind is ir.DefCall:
+        if isinstance(node, ir.ParamRef | ir.DefCall):
             yield node.name
-        elif kind is ir.Escalate:
+        elif isinstance(node, ir.Escalate):
             yield node.param
-        elif kind is ir.StepOf:
+        elif isinstance(node, ir.StepOf):
             yield node.ladder
-        elif kind is ir.Const and isinstance(node.type, T.StepType):
+        elif isinstance(node, ir.Const) and isinstance(node.type, T.StepType):
             yield node.type.ladder
 
 
