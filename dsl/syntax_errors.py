@@ -56,6 +56,8 @@ def syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
             hint = "compare with `==`; `=` only gives a parameter its default"
         elif char in ";":
             hint = "lawcode needs no `;` between clauses: remove it"
+        elif char in "&|!":
+            return _symbol_operator(text, at, path, line, column)
         return error("E001", f"unexpected character `{char}`", Span(path, line, column, line, column + 1), hint)
     if isinstance(exc, UnexpectedEOF):
         last = text.rstrip().splitlines() or [""]
@@ -75,10 +77,12 @@ def syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
         span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
         expected = sorted({_describe_terminal(t) for t in exc.expected})
         return error("E002", f"the file ends too early; expected {_one_of(expected)}", span, "a `{` may be missing its `}`")
-    else:
-        end_col = (token.end_column or column + len(str(token)))
-        span = Span(path, line, column, token.end_line or line, end_col)
-        found = f"`{token}`"
+    slip = _token_slip(token, text, path, set(exc.expected))
+    if slip is not None:
+        return slip
+    end_col = token.end_column or column + len(str(token))
+    span = Span(path, line, column, token.end_line or line, end_col)
+    found = f"`{token}`"
     expected_names = set(exc.expected)
     expected = sorted({_describe_terminal(t) for t in expected_names})
     hint = _hint_for(str(token), token.type, expected_names)
@@ -107,6 +111,102 @@ def _hint_for(value: str, kind: str, expected: set[str]) -> str | None:
     if kind == "RBRACE" or "RBRACE" in expected:
         return "check that every `{` has its `}` and every clause starts with its keyword"
     return None
+
+
+# ---------------------------------------------------------------- other languages' habits
+#
+# Slips a writer brings from another notation get a diagnostic of their own, marking the
+# slip's whole text and saying the form lawcode uses, rather than Lark's list of what
+# could have come next (issue 22: `&&`, `30d`, `if` for `where`, `rule snake_case`).
+
+_SYMBOL_WORDS = {"&&": "and", "&": "and", "||": "or", "|": "or", "!": "not"}
+# A duration's unit abbreviated as other languages do; `m` is ambiguous, so both are named.
+_SHORT_UNITS = {
+    "d": "days", "day": "days", "w": "weeks", "wk": "weeks", "h": "hours", "hr": "hours", "hrs": "hours",
+    "y": "years", "yr": "years", "yrs": "years", "s": "seconds", "sec": "seconds", "secs": "seconds",
+    "min": "minutes", "mins": "minutes", "mo": "months", "mon": "months", "mth": "months",
+}
+_KEY_CHARS = re.compile(r"[a-z0-9-]*$")
+_WORD_BEFORE = re.compile(r"([A-Za-z_]+)\s*$")
+
+
+def _symbol_operator(text: str, at: int, path: str, line: int, column: int) -> Diagnostic:
+    """`&&`, `||`, `!` (or one `&`, `|`): E001 on the symbol, naming the word to write."""
+    symbol = text[at : at + 2] if text[at : at + 2] in ("&&", "||") else text[at]
+    word = _SYMBOL_WORDS[symbol]
+    return error(
+        "E001",
+        f"`{symbol}` is not an operator in lawcode; write `{word}`",
+        Span(path, line, column, line, column + len(symbol)),
+        "the logical operators are words: `and`, `or`, `not`",
+    )
+
+
+def _token_slip(token: Token, text: str, path: str, expected: set[str]) -> Diagnostic | None:
+    """A targeted E002 for a token that is a known slip, or None for the generic message."""
+    start = token.start_pos
+    if token.type in ("NAME", "KEY") and start is not None and start > 0 and text[start - 1].isdigit():
+        return _short_duration(token, text, path)
+    if str(token) == "if" and "WHERE" in expected:
+        return error(
+            "E002",
+            "unexpected `if`: a condition on the subjects is written with `where`",
+            _token_span(token, path),
+            "write `for each x in xs where <condition>`; `if … then … else …` chooses between two values",
+        )
+    if token.type == "NAME" and str(token).startswith("_") and start is not None and "LBRACE" in expected:
+        return _snake_case_key(token, text, path)
+    return None
+
+
+def _short_duration(token: Token, text: str, path: str) -> Diagnostic | None:
+    """`30d` lexes as `30` then the name `d`: say the duration literal (`30 days`)."""
+    start = token.start_pos or 0
+    digits = start
+    while digits > 0 and text[digits - 1].isdigit():
+        digits -= 1
+    count, unit = text[digits:start], str(token)
+    if unit.lower() in _SHORT_UNITS:
+        literal = f"`{count} {_SHORT_UNITS[unit.lower()]}`"
+    elif unit.lower() == "m":
+        literal = f"`{count} minutes` or `{count} months`"
+    else:
+        return None
+    column = (token.column or 1) - (start - digits)
+    line = token.line or 1
+    return error(
+        "E002",
+        f"`{count}{unit}` is not a duration; write {literal}",
+        Span(path, line, column, line, column + len(count) + len(unit)),
+        "a duration is a number, a space and a unit: years, months, weeks, days, hours, minutes or seconds",
+    )
+
+
+def _snake_case_key(token: Token, text: str, path: str) -> Diagnostic | None:
+    """`rule complaints_trigger_review`: the key `complaints` then the name `_trigger_review`."""
+    end = token.start_pos or 0
+    match = _KEY_CHARS.search(text, 0, end)
+    begin = match.start() if match is not None else end
+    if begin == end:
+        return None
+    written = text[begin:end] + str(token)
+    dashed = re.sub(r"[-_]+", "-", written.lower()).strip("-")
+    before = _WORD_BEFORE.search(text, 0, begin)
+    what = {"rule": "rule ids", "document": "document keys"}.get(before.group(1) if before else "", "keys")
+    line = token.line or 1
+    column = (token.column or 1) - (end - begin)
+    return error(
+        "E002",
+        f"{what} use dashes, not underscores: `{dashed}`",
+        Span(path, line, column, line, column + len(written)),
+        f"write `{dashed}`; underscores belong in names (parameters, definitions, fields)",
+    )
+
+
+def _token_span(token: Token, path: str) -> Span:
+    line = token.line or 1
+    column = token.column or 1
+    return Span(path, line, column, token.end_line or line, token.end_column or column + len(str(token)))
 
 
 # ---------------------------------------------------------------- strings' escapes
