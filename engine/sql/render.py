@@ -443,9 +443,9 @@ class RuleWriter:
             return included, lit("null"), _dynamic(lit("null"), lit("null"), note)
         if probe.kind == "escalate":
             value = json_value(self.c(probe.value), expr.type, self.duck[probe.value], self.ladders)
-            note = lit(orjson.dumps(probe.static_note).decode()) if probe.static_note else None
+            fixed_note = lit(orjson.dumps(probe.static_note).decode()) if probe.static_note else None
             pointer_json = lit(orjson.dumps(probe.static_pointer).decode())
-            return reached, pointer_json, _dynamic(value, pointer_json, note)
+            return reached, pointer_json, _dynamic(value, pointer_json, fixed_note)
         if probe.kind == "aggregate":
             return self._aggregate(probe, reached)
         raise Unrenderable(f"a trace node of kind {probe.kind}")

@@ -42,6 +42,7 @@ class Kept:
         self.runner = runner  # the DuckDB backend: its `query` registers the functions a query calls
         self.con = runner.con
         self.names: list[str] = []
+        self.con.execute("SET preserve_insertion_order = true")  # the default, and what `written` relies on
 
     def keep(self, select_text: str) -> tuple[str, list[str]]:
         """Keep a batch's rows (its SELECT as DuckDB text); returns the table and its column types."""
@@ -64,19 +65,29 @@ class Kept:
         return int(self.con.execute(select.sql(dialect="duckdb")).fetchone()[0]) == 0
 
     def written(self, name: str, text: RuleText) -> Written:
+        """The rule's violations as the engine writes them. Its violated rows are first put in
+        report order in a table of their own (small: the columns, not the text), then each
+        run of `CHUNK` items is written and fetched alone, so the engine never holds the
+        whole text (a blocking sort or aggregate over it would, a few hundred MB at scale)."""
+
         def chunks(form: str) -> Iterator[tuple[bytes, int]]:
+            ordered = f"{name}_ordered_{next(_names)}"
             window = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=o.copy()) for o in text.order]))
-            inner = exp.select(exp.alias_(text.text[form].copy(), "t"), exp.alias_(window, "n")).from_(_table(name)).where(_outcome(text, 1))
-            piece = exp.IntDiv(this=exp.Paren(this=exp.Sub(this=exp.column("n"), expression=exp.Literal.number(1))), expression=exp.Literal.number(CHUNK))
-            joined = exp.GroupConcat(this=exp.Order(this=exp.column("t"), expressions=[exp.Ordered(this=exp.column("n"))]), separator=lit(SEPARATOR[form].decode()))
-            select = exp.select(joined, fn("count", exp.Star())).from_(inner.subquery("w")).group_by(piece).order_by(piece.copy())
-            result = self.con.execute(select.sql(dialect="duckdb"))
-            while True:
-                batch = result.fetchmany(16)
-                if not batch:
-                    return
-                for joined_text, count in batch:
-                    yield joined_text.encode("utf-8"), int(count)
+            rows = exp.select(exp.Star(), exp.alias_(window, "__n", quoted=True)).from_(_table(name)).where(_outcome(text, 1)).order_by(exp.column("__n", quoted=True))
+            self.con.execute(f'CREATE TEMP TABLE "{ordered}" AS {rows.sql(dialect="duckdb")}')
+            try:
+                # A projection of a table kept in order streams in that order (DuckDB keeps
+                # insertion order): no sort, no aggregate holds the text.
+                select = exp.select(text.text[form].copy()).from_(_table(ordered))
+                result = self.con.execute(select.sql(dialect="duckdb"))
+                separator = SEPARATOR[form].decode()
+                while True:
+                    found = result.fetchmany(CHUNK)
+                    if not found:
+                        return
+                    yield separator.join(row[0] for row in found).encode("utf-8"), len(found)
+            finally:
+                self.con.execute(f'DROP TABLE IF EXISTS "{ordered}"')
 
         return Written(text.rule.id, text.severity, text.document, chunks)
 
