@@ -112,7 +112,7 @@ class _Writer:
         self.namespace["memo"], self.namespace["seen"] = self.compiled.memo, self.compiled.seen
         self.namespace["collection"] = rule.collection
         per_subject = [f"{name} = NOT_YET" for name in self.shared.values()]
-        if self.entity:
+        if self.entity or self.fallbacks:  # a closure's environment holds the subject as an entity
             per_subject.append("e = Entity(collection, i, item)")
         if self.fallbacks:  # closures read the environment and may memoise per subject
             per_subject += [f"env = {{{self.var!r}: e}}", "if memo: memo.clear()", "if seen: seen.clear()"]

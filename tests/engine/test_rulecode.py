@@ -39,9 +39,11 @@ def founded(x: users) = count(g in groups where g.creator_id == x.id)
 def tagged(x: users) = exists(m in memberships where m.user_id == x.id)
 def verified_by(x: users, t: datetime) = present(x.verified_at) and x.verified_at <= t
 def oldest = min(l.at for l in logs)
+def active_founded(x: users) = count(g in groups where g.creator_id == x.id and g.status == "active")
+def active_by(s: string) = count(g in groups where g.creator_id == s and g.status == "active")
 """
 
-NUMBER_ATOMS = ["0", "1", "3", "2.5", "cap", "u.credit", "founded(u)", "len(u.tags)", "months(keep)", "-(u.credit)", "twice(u.credit)", "four(founded(u))"]
+NUMBER_ATOMS = ["0", "1", "3", "2.5", "cap", "u.credit", "founded(u)", "len(u.tags)", "months(keep)", "-(u.credit)", "twice(u.credit)", "four(founded(u))", "active_founded(u)", "active_by(u.id)"]
 BOOL_ATOMS = [
     "true", "false", "present(u.verified_at)", "present(u.first_post_at)", "tagged(u)", "verified_by(u, u.first_post_at)",
     'u.id in ["u1", "g1", "u3"]', '"x" in u.tags', "u.credit > 2", "u.verified_at < u.first_post_at",
