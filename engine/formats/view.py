@@ -31,13 +31,9 @@ class View:
         """The view for stdout (`terminal`: it is one) or a file.
 
         Colour: `always` and `never` win; `auto` colours a terminal unless NO_COLOR is set
-        (no-color.org: any non-empty value). Width: the terminal's (COLUMNS overrides it),
-        else COLUMNS, else 100.
+        (no-color.org: any non-empty value). Width: the terminal's (COLUMNS overrides it);
+        a file or a pipe always 100, so a saved report does not depend on who ran it where.
         """
         wanted = color == "always" or (color == "auto" and terminal and not os.environ.get("NO_COLOR"))
-        if terminal:
-            width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
-        else:
-            columns = os.environ.get("COLUMNS", "")
-            width = int(columns) if columns.isdigit() and int(columns) > 0 else DEFAULT_WIDTH
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if terminal else DEFAULT_WIDTH
         return cls(color=wanted, width=max(width, 40), evidence=evidence, max_bytes=max_bytes or None)
