@@ -17,18 +17,20 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 import orjson
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 
 from lawcode.compiler import types as T
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import jsontext, values
 from lawcode.engine.jsontext import json_syntax_error, pointer
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
+    from jsonschema.exceptions import ValidationError
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: beyond that, the python backend is the wrong tool
 MAX_REPORTED_ERRORS = 200
@@ -63,6 +65,9 @@ class Entity:
 
 def _format_checker() -> FormatChecker:
     """The engine's own parsers decide what a valid date, date-time or duration is."""
+    # Only for a snapshot jsonschema-rs finds invalid: see `schema_errors`.
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
     parsers: dict[str, Any] = {
         "date": values.parse_date,
@@ -326,7 +331,12 @@ def json_reason(exc: orjson.JSONDecodeError) -> str:
 
 
 def schema_errors(schema: SnapshotSchema, document: Any) -> list[ValidationError]:
-    """jsonschema's errors for a document, in the order every backend reports them (by path)."""
+    """jsonschema's errors for a document, in the order every backend reports them (by path).
+
+    jsonschema is imported here, not with the module: a valid snapshot never needs it
+    (`schema_valid`), and importing it is a tenth of the command line's start-up."""
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(schema.document, format_checker=_format_checker())
     return sorted(validator.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message))
 
