@@ -8,10 +8,11 @@ converter (`values.converter`), the parameter's value, the aggregate's fold
 (`operators.AGGREGATES`) and, for `and`/`or`, the flattened list of operands. Evaluating
 a subject then only calls closures.
 
-Generated Python source (one function per rule, compiled with `compile()`) was the other
-way: it saves a call per node, but three-valued logic written as source text is a second
-code generator to keep true, with its own quoting and depth limits, and the closures already
-meet the bench target (docs/performance.md). What the closures skip is what cannot change a
+The report's loop over a collection runs generated Python source instead (`rulecode.py`:
+one function per rule), which writes the common node kinds inline and calls these closures
+for the rest, and falls back on them for a subject whose inline code raises: the closures
+stay the evaluator every node kind has, and the one the generated code is checked against
+(docs/performance.md has the figures). What the closures skip is what cannot change a
 value: an operand after a missing one of a strict operator is not evaluated, as nothing
 the IR says has a side effect. The evidence, which does depend on what is read, comes
 from the tracing evaluator, which keeps walking the tree; a property test
