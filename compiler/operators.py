@@ -22,7 +22,9 @@ Missing operands (None) give a missing result, except for a non-`strict` operato
 the SQL builders return NULL in the same cases.
 
 Kleene's `and`/`or`/`not`, `??`, `if` and `in` are IR nodes of their own, not operators:
-they decide which operands are read at all (the evidence depends on it).
+they decide which operands are read at all (the evidence depends on it). `implies` is
+Kleene's too, `(not a) or b`, but an operator here (not `strict`: it sees a missing
+operand): it always reads both sides, so its evidence names the facts of both.
 
 The aggregates (`count exists sum min max all any`, `ir.Aggregate.func`) have a table of
 their own, `AGGREGATES`: each entry's type rule (what its per-element value may be, what it
@@ -119,6 +121,16 @@ def _whole_days(d: dt.timedelta) -> dt.timedelta:
     return dt.timedelta(days=int(d / DAY))
 
 
+def _implies(a: bool | None, b: bool | None) -> bool | None:
+    """Kleene's `a implies b`: true when a is false or b is true, false when a is true and
+    b false, otherwise missing."""
+    if a is False or b is True:
+        return True
+    if a is True and b is False:
+        return False
+    return None
+
+
 def _infix(name: str, spelling: str, left: T.Type, right: T.Type, result: T.Type, python: Callable[..., Any], doc: str, *, swaps: bool = False) -> Operator:
     return Operator(name, spelling, "infix", (Signature((left, right), result),), python, doc, swaps=swaps)
 
@@ -162,6 +174,7 @@ _ALL: tuple[Operator, ...] = (
     _infix("duration/num", "/", DUR, N, DUR, _divide, "scaling; missing when dividing by zero"),
     _infix("period*num", "*", P, N, P, lambda m, n: int(m * n), "scaling (whole months, toward zero)", swaps=True),
     Operator("neg", "-", "prefix", (Signature((N,), N), Signature((DUR,), DUR)), lambda a: -a, "negation (number, duration)"),
+    Operator("implies", "implies", "infix", (Signature((T.BOOL, T.BOOL), T.BOOL),), _implies, "Kleene's implication: (not a) or b", strict=False),
     _call("present", {ANY: T.BOOL}, lambda x: x is not None, "present(x): true when x is there", strict=False),
     _call("date", {DT: D}, lambda t: t.date(), "date(t): the UTC date of a datetime"),
     _call("len", {S: N, ANY_LIST: N}, len, "len(x): length of a string or list"),

@@ -139,7 +139,7 @@ class Compare:
 
 @dataclass(frozen=True, slots=True)
 class BoolOp:
-    op: str  # and | or
+    op: str  # and | or | implies (which never chains: see `chain`)
     left: Expr
     right: Expr
     span: Span
@@ -209,7 +209,7 @@ Expr: TypeAlias = (
 )
 
 
-_LEVEL = {"and": "and", "or": "or", "+": "+-", "-": "+-", "*": "*/", "/": "*/"}
+_LEVEL = {"and": "and", "or": "or", "implies": "implies", "+": "+-", "-": "+-", "*": "*/", "/": "*/"}
 
 
 def chain(e: Expr) -> tuple[Expr, list[BoolOp | Arith]]:
@@ -218,11 +218,17 @@ def chain(e: Expr) -> tuple[Expr, list[BoolOp | Arith]]:
     Anything else is (e, []). The parser builds chains left-deep, as deep as they are long."""
     links: list[BoolOp | Arith] = []
     node = e
-    while isinstance(node, BoolOp | Arith) and (not links or _LEVEL[node.op] == _LEVEL[links[-1].op]):
+    while isinstance(node, BoolOp | Arith) and (not links or _continues(node, links[-1])):
         links.append(node)
         node = node.left
     links.reverse()
     return node, links
+
+
+def _continues(left: BoolOp | Arith, parent: BoolOp | Arith) -> bool:
+    """Whether `left` is the same chain as `parent`: the same level, and not `implies`,
+    which does not chain (`(a implies b) implies c` is two operators, not a chain)."""
+    return _LEVEL[left.op] == _LEVEL[parent.op] and parent.op != "implies"
 
 
 def operands(e: Expr) -> tuple[tuple[Expr, bool], ...]:
@@ -230,7 +236,7 @@ def operands(e: Expr) -> tuple[tuple[Expr, bool], ...]:
     (the left operand of an operator of the same precedence level), in written order."""
     match e:
         case BoolOp(left=a, right=b) | Arith(left=a, right=b):
-            same = isinstance(a, BoolOp | Arith) and _LEVEL[a.op] == _LEVEL[e.op]
+            same = isinstance(a, BoolOp | Arith) and _continues(a, e)
             return ((a, same), (b, False))
         case Attribute(obj=a) | Negate(operand=a) | Not(operand=a):
             return ((a, False),)

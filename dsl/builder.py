@@ -29,7 +29,7 @@ __all__ = ["RESERVED_NAMES", "Builder"]
 # Words an expression reads as something other than a name: a definition, parameter,
 # ladder or binding called `true` or `count` could be declared but never used.
 RESERVED_NAMES = frozenset(
-    {"true", "false", "null", "if", "then", "else", "and", "or", "not", "in", "for", "where"}
+    {"true", "false", "null", "if", "then", "else", "and", "or", "implies", "not", "in", "for", "where"}
     | {"count", "exists", "sum", "min", "max", "all", "any"}
 )
 
@@ -477,6 +477,9 @@ class Builder(Transformer_NonRecursive[Token, Any]):
 
     def or_(self, meta: Any, c: list[Any]) -> ast.BoolOp:
         return ast.BoolOp("or", c[0], c[1], self._s(meta))
+
+    def implies(self, meta: Any, c: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("implies", c[0], c[1], self._s(meta))
 
     def and_(self, meta: Any, c: list[Any]) -> ast.BoolOp:
         return ast.BoolOp("and", c[0], c[1], self._s(meta))

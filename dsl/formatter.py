@@ -43,7 +43,7 @@ Position = tuple[int, int]
 # ---------------------------------------------------------------- expressions
 
 # Binding strength, loosest first, as in the grammar's expression rules.
-IF, OR, AND, NOT, COMPARE, COALESCE, ADD, MUL, UNARY, POSTFIX, ATOM = range(11)
+IF, IMPLIES, OR, AND, NOT, COMPARE, COALESCE, ADD, MUL, UNARY, POSTFIX, ATOM = range(12)
 
 
 def format_expression(expr: ast.Expr) -> str:
@@ -55,6 +55,8 @@ def _precedence(e: ast.Expr) -> int:
     match e:
         case ast.Conditional():
             return IF
+        case ast.BoolOp(op="implies"):
+            return IMPLIES
         case ast.BoolOp(op="or"):
             return OR
         case ast.BoolOp():
@@ -87,6 +89,8 @@ def _render(e: ast.Expr) -> str:
     match e:
         case ast.Conditional(condition=c, then=t, otherwise=o):
             return f"if {_emit(c, IF)} then {_emit(t, IF)} else {_emit(o, IF)}"
+        case ast.BoolOp(op="implies", left=left, right=right):
+            return f"{_emit(left, OR)} implies {_emit(right, OR)}"  # it does not chain: both sides tighter
         case ast.BoolOp() | ast.Arith():
             return _render_chain(e)
         case ast.Not(operand=operand):
@@ -160,6 +164,8 @@ def split_expression(e: ast.Expr) -> list[tuple[int, str]]:
             lines.append((0, f"else if {_emit(rest.condition, IF)} then {_emit(rest.then, IF)}"))
             rest = rest.otherwise
         return [*lines, (0, f"else {_emit(rest, IF)}")]
+    if isinstance(e, ast.BoolOp) and e.op == "implies":
+        return [(0, _emit(e.left, OR)), (1, f"implies {_emit(e.right, OR)}")]
     if isinstance(e, ast.BoolOp):
         op = e.op
         level, operand_level = (OR, AND) if op == "or" else (AND, NOT)

@@ -138,7 +138,7 @@ def _symbol_operator(text: str, at: int, path: str, line: int, column: int) -> D
         "E001",
         f"`{symbol}` is not an operator in lawcode; write `{word}`",
         Span(path, line, column, line, column + len(symbol)),
-        "the logical operators are words: `and`, `or`, `not`",
+        "the logical operators are words: `and`, `or`, `not`, `implies`",
     )
 
 
@@ -153,6 +153,13 @@ def _token_slip(token: Token, text: str, path: str, expected: set[str]) -> Diagn
             "unexpected `if`: a condition on the subjects is written with `where`",
             _token_span(token, path),
             "write `for each x in xs where <condition>`; `if … then … else …` chooses between two values",
+        )
+    if str(token) == "implies" and "IMPLIES" not in expected:
+        return error(
+            "E002",
+            "`implies` does not chain: `a implies b implies c` reads two ways",
+            _token_span(token, path),
+            "parenthesise one side: `(a implies b) implies c` or `a implies (b implies c)`",
         )
     if token.type == "NAME" and str(token).startswith("_") and start is not None and "LBRACE" in expected:
         return _snake_case_key(token, text, path)

@@ -454,7 +454,7 @@ class Generator:
 
     # -- operators (their SQL: `operators.py`)
     def _op(self, node: ir.Op, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:
-        if not OPERATORS[node.name].strict:
+        if not OPERATORS[node.name].strict and len(node.args) == 1:
             # `present(u.extra)` may read a field of no one type (a JSON column): nothing else may.
             outside, self.presence = self.presence, node.args[0]
             try:

@@ -114,6 +114,7 @@ SQL: dict[str, Builder] = {
     "duration/num": lambda tg, x, t: tg.round_even_int(exp.Div(this=cast(x[0], "DOUBLE"), expression=_nonzero(x[1]))),
     "period*num": lambda tg, x, t: tg.trunc_int(exp.Mul(this=paren(x[0]), expression=paren(x[1]))),
     "neg": lambda tg, x, t: _neg(x[0]),
+    "implies": lambda tg, x, t: exp.Or(this=exp.Not(this=paren(x[0])), expression=paren(x[1])),  # SQL's OR and NOT are Kleene's
     "present": lambda tg, x, t: exp.Not(this=exp.Is(this=paren(x[0]), expression=exp.Null())),
     "date": lambda tg, x, t: cast(x[0], "DATE"),
     "len": _length,

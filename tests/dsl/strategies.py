@@ -58,7 +58,7 @@ def _compound(children: st.SearchStrategy[ast.Expr], maps: bool) -> st.SearchStr
     c = children
     options: list[st.SearchStrategy[ast.Expr]] = [
         st.builds(lambda a, b, d: ast.Conditional(a, b, d, S), c, c, c),
-        st.builds(lambda op, a, b: ast.BoolOp(op, a, b, S), st.sampled_from(["and", "or"]), c, c),
+        st.builds(lambda op, a, b: ast.BoolOp(op, a, b, S), st.sampled_from(["and", "or", "implies"]), c, c),
         c.map(lambda a: ast.Not(a, S)),
         st.builds(lambda op, a, b: ast.Compare(op, a, b, S), st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), c, c),
         st.builds(lambda a, b, n: ast.Member(a, b, n, S), c, c, st.booleans()),
@@ -179,7 +179,7 @@ numbers: st.SearchStrategy[ast.Expr] = st.recursive(number_leaves, _numbers, max
 conditions: st.SearchStrategy[ast.Expr] = st.recursive(
     simple_conditions(numbers),
     lambda c: st.one_of(
-        st.builds(lambda op, a, b: ast.BoolOp(op, a, b, S), st.sampled_from(["and", "or"]), c, c),
+        st.builds(lambda op, a, b: ast.BoolOp(op, a, b, S), st.sampled_from(["and", "or", "implies"]), c, c),
         c.map(lambda a: ast.Not(a, S)),
         st.builds(lambda a, b: ast.Default(a, b, S), c, c),
         st.builds(lambda a, b, d: ast.Conditional(a, b, d, S), c, c, c),
