@@ -78,30 +78,56 @@ def render(report: Report, program: Program, *, max_bytes: int | None = None, fu
     whole = _render(report, None)
     if not max_bytes or len(whole.encode()) <= max_bytes:
         return whole
-    longest = max([*Counter((v.citation.document, citation_label(v.citation)) for v in report.violations).values(), len(report.undetermined), 1])
-    low, high = 0, longest  # the most rows per article (and undetermined rows) that fit: size grows with it
+    parts = _parts(report)
+    low, high = 0, sum(n for _, n in parts)  # rows shown, dealt round-robin: the report grows with them
     while low < high:
         middle = (low + high + 1) // 2
-        if len(_cut(report, middle, max_bytes, full_report).encode()) <= max_bytes:
+        if len(_cut(report, _deal(parts, middle), max_bytes, full_report).encode()) <= max_bytes:
             low = middle
         else:
             high = middle - 1
-    fitted = _cut(report, low, max_bytes, full_report)
+    fitted = _cut(report, _deal(parts, low), max_bytes, full_report)
     if len(fitted.encode()) <= max_bytes:
         return fitted
-    summary_only = whole.split("\n## ", 1)[0] + "\n" + _cut_line(report, 0, max_bytes, full_report)
+    summary_only = whole.split("\n## ", 1)[0] + "\n" + _cut_line(report, _deal(parts, 0), max_bytes, full_report)
     return summary_only if len(summary_only.encode()) <= max_bytes else summary_only.encode()[:max_bytes].decode(errors="ignore")
 
 
-def _cut(report: Report, rows: int, max_bytes: int, full_report: str | None) -> str:
+Part = tuple[str, str]  # (document, article) of a violation; ("", "undetermined") for the undetermined table
+UNDETERMINED: Part = ("", "undetermined")
+
+
+def _parts(report: Report) -> list[tuple[Part, int]]:
+    """Each article's violation count in the order the report shows them, the undetermined last."""
+    counts = Counter((v.citation.document, citation_label(v.citation)) for v in report.violations)
+    ordered = sorted(counts, key=lambda part: (part[0], label_order(part[1])))
+    return [*((part, counts[part]) for part in ordered), (UNDETERMINED, len(report.undetermined))]
+
+
+def _deal(parts: list[tuple[Part, int]], rows: int) -> dict[Part, int]:
+    """`rows` dealt one at a time to the parts in order, round after round: the first violations
+    of every article before the second of any."""
+    dealt = {part: 0 for part, _ in parts}
+    level = 0
+    while rows > 0:
+        level += 1
+        open_parts = [part for part, n in parts if n >= level]
+        if not open_parts:
+            break
+        for part in open_parts[:rows]:
+            dealt[part] += 1
+        rows -= min(rows, len(open_parts))
+    return dealt
+
+
+def _cut(report: Report, rows: dict[Part, int], max_bytes: int, full_report: str | None) -> str:
     return _render(report, rows) + _cut_line(report, rows, max_bytes, full_report)
 
 
-def _cut_line(report: Report, rows: int, max_bytes: int, full_report: str | None) -> str:
+def _cut_line(report: Report, rows: dict[Part, int], max_bytes: int, full_report: str | None) -> str:
     """What a cut report left out, and where the whole one is."""
-    by_article = Counter((v.citation.document, citation_label(v.citation)) for v in report.violations)
-    shown = sum(min(rows, n) for n in by_article.values())
-    undetermined = min(rows, len(report.undetermined))
+    undetermined = rows[UNDETERMINED]
+    shown = sum(rows.values()) - undetermined
     where = text(full_report) if full_report else "run the check again with `--max-bytes 0` (no limit), or `--format json` for the data"
     return (
         f"\n---\n\n**Cut to fit {max_bytes:,} bytes:** {shown} of {len(report.violations)} violations"
@@ -110,8 +136,8 @@ def _cut_line(report: Report, rows: int, max_bytes: int, full_report: str | None
     )
 
 
-def _render(report: Report, rows: int | None) -> str:
-    """The report, with at most `rows` violations per article and undetermined subjects (None: all)."""
+def _render(report: Report, rows: dict[Part, int] | None) -> str:
+    """The report, with at most `rows[part]` violations of each article and undetermined subjects (None: all)."""
     summary = report.summary
     out = [
         "# lawcode compliance report",
@@ -141,7 +167,7 @@ def _render(report: Report, rows: int | None) -> str:
             out += ["", f"{text(doc.issuer)} · in force {doc.in_force or '…'}{link}"]
         for article in sorted(grouped[doc_key], key=label_order):
             every = grouped[doc_key][article]
-            items = every if rows is None else every[:rows]
+            items = every if rows is None else every[: rows[(doc_key, article)]]
             out += ["", f"### {text(article)}"]
             if every[0].citation.summary:
                 out += ["", f"> {text(every[0].citation.summary)}"]
@@ -163,10 +189,11 @@ def _render(report: Report, rows: int | None) -> str:
                     out.append(f"  - {code(e.expr)} = {code(_json(e.value))}{where}{note}")
             out += ["", "</details>"]
     if report.undetermined:
-        left_out = len(report.undetermined) - rows if rows is not None and rows < len(report.undetermined) else 0
+        kept = len(report.undetermined) if rows is None else rows[UNDETERMINED]
+        left_out = len(report.undetermined) - kept
         out += ["", "## Undetermined", "", "A fact the rule needs is missing from the snapshot, so it could not be decided" + (f" ({left_out} more not shown here)." if left_out else "."), ""]
-        out += ["| severity | rule | citation | subject | missing |", "|---|---|---|---|---|"]
-        for u in report.undetermined[:rows]:
+        out += ["| severity | rule | citation | subject | missing |", "|---|---|---|---|---|"] if kept else []
+        for u in report.undetermined[:kept]:
             missing = ", ".join(code(m, cell=True) for m in u.missing) or "unknown"
             out.append(f"| {u.severity} | {code(u.rule)} | {text(u.citation.label)} | {_who(u.subject, cell=True)} | {missing} |")
     if report.not_in_force:

@@ -116,3 +116,14 @@ def test_markdown_cut_from_the_command_line() -> None:
     assert "Cut to fit" not in whole.stdout and len(whole.stdout.encode()) > 2200
     bad = subprocess.run([sys.executable, "-m", "lawcode", *ARGS, "--evidence", "some"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "neither a count nor `all`" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_cac_example_fits_a_github_comment_with_every_article() -> None:
+    cac = lawcode.load_ruleset(ROOT / "rulesets" / "cac")
+    report = cac.evaluate(str((ROOT / "rulesets" / "cac" / "examples" / "violations.json").relative_to(ROOT)))
+    whole = render("markdown", report, cac.program, view=View(max_bytes=None))
+    cut = render("markdown", report, cac.program)
+    assert len(whole.encode()) > MAX_BYTES >= len(cut.encode()) > 0.9 * MAX_BYTES, "the budget is used, not overrun"
+    assert cut.count("\n### ") == whole.count("\n### "), "every article keeps its heading"
+    shown = re.search(r"\*\*Cut to fit 65,536 bytes:\*\* (\d+) of (\d+) violations", cut)
+    assert shown and int(shown.group(2)) == len(report.violations) and int(shown.group(1)) >= cut.count("\n### ")
