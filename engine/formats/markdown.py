@@ -10,7 +10,8 @@ terminal as often as on a web page.
 
 A report is pasted into a pull request comment, which GitHub cuts at 65,536 characters:
 with `max_bytes` the report keeps its summary whole and shows the first violations of
-each article (as many as fit, the same number for every article, with their evidence),
+each article (as many as fit, dealt round-robin: the first of every article before the
+second of any; each with its evidence),
 says under each article how many more there are, and ends with a line saying what was
 left out and where the full report is (`full_report`, or how to get one).
 """
