@@ -35,13 +35,26 @@ from typing import Any
 
 from lawcode.compiler import ir
 from lawcode.compiler.lower import children
-from lawcode.compiler.operators import AGGREGATES, FAILURES, OPERATORS, Operator, State
+from lawcode.compiler.operators import AGGREGATES, FAILURES, OPERATORS, State
 from lawcode.compiler.program import Program
 from lawcode.engine import values
+from lawcode.engine.closure_kinds import (
+    Env,
+    Fn,
+    absent,
+    apply_operator,
+    choice,
+    coalesce,
+    escalate,
+    fixed_right,
+    kleene,
+    member,
+    negation,
+    operands,
+    step_of,
+)
 from lawcode.engine.snapshot import Entity, Snapshot, index_key
 
-Env = dict[str, Any]
-Fn = Callable[[Env], Any]
 KEPT: State = (True, None)  # an element a count or exists keeps: filter true, no value
 UNSURE: State = (None, None)  # one whose join key is missing: filter unknown
 _FIXED = (ir.Const, ir.ParamRef, ir.AsOf)  # the same value for every subject
@@ -200,26 +213,26 @@ class Compiled:
             case ir.Chain():
                 return self._chain(node)
             case ir.And() | ir.Or():
-                return _kleene(type(node) is ir.And, [self.expr(p) for p in _operands(node, type(node))])
+                return kleene(type(node) is ir.And, [self.expr(p) for p in operands(node, type(node))])
             case ir.Not(operand=operand):
-                return _negation(self.expr(operand))
+                return negation(self.expr(operand))
             case ir.Member(item=item, container=container):
-                return _member(self.expr(item), self.expr(container))
+                return member(self.expr(item), self.expr(container))
             case ir.ListExpr(items=items):
                 fns = [self.expr(i) for i in items]
                 return lambda env: [f(env) for f in fns]
             case ir.Coalesce(value=value, fallback=fallback):
-                return _coalesce(self.expr(value), self.expr(fallback))
+                return coalesce(self.expr(value), self.expr(fallback))
             case ir.If(condition=condition, then=then, otherwise=otherwise):
-                return _choice(self.expr(condition), self.expr(then), self.expr(otherwise))
+                return choice(self.expr(condition), self.expr(then), self.expr(otherwise))
             case ir.Aggregate():
                 return self._aggregate(node)
             case ir.DefCall(name=name, args=args):
                 return self._call(name, [self.expr(a) for a in args])
             case ir.StepOf(ladder=ladder, value=value):
-                return _step_of(self.ladders[ladder], self.expr(value))
+                return step_of(self.ladders[ladder], self.expr(value))
             case ir.Escalate(param=param, count=count):
-                return _escalate(self.params[param], self.expr(count))
+                return escalate(self.params[param], self.expr(count))
         raise TypeError(f"no closure for IR node {type(node).__name__}")  # CollectionRef only appears as a source
 
     def _field(self, node: ir.Field) -> Fn:
@@ -264,8 +277,8 @@ class Compiled:
         if len(args) == 2 and op.strict and isinstance(args[1], _FIXED):
             right = self.expr(args[1])({})
             if right is not None:
-                return _fixed_right(op.python, self.expr(args[0]), right)
-        return _operator(op, [self.expr(a) for a in args])
+                return fixed_right(op.python, self.expr(args[0]), right)
+        return apply_operator(op, [self.expr(a) for a in args])
 
     def _lookup(self, collection: str, key: Fn) -> Fn:
         snapshot = self.snapshot
@@ -346,7 +359,7 @@ class Compiled:
         states = self._states(node)
         source = node.source
         if isinstance(source, ir.CollectionRef) and not self.snapshot.has_collection(source.collection):
-            return _absent  # unknown, not empty: missing whatever its filter (docs/snapshot.md)
+            return absent  # unknown, not empty: missing whatever its filter (docs/snapshot.md)
         if isinstance(source, ir.CollectionRef) and node.keys:
             return self._keyed(node, source.collection, fold, states)
         if isinstance(source, ir.CollectionRef):
@@ -476,171 +489,6 @@ def repeated_definitions(program: Program) -> set[str]:
             if part is not None:
                 out |= {name for name, n in calls(part).items() if n > 1}
     return {name for name in out if program.definitions[name].params}
-
-
-# ---------------------------------------------------------------- node kinds without state
-
-
-def _absent(env: Env) -> Any:
-    """An aggregate over a collection the snapshot does not hold."""
-    return None
-
-
-def _fixed_right(python: Callable[[Any, Any], Any], left: Fn, right: Any) -> Fn:
-    def fixed(env: Env) -> Any:
-        a = left(env)
-        if a is None:
-            return None
-        try:
-            return python(a, right)
-        except FAILURES:
-            return None
-
-    return fixed
-
-
-def _operator(op: Operator, args: list[Fn]) -> Fn:
-    """An operator of the registry on its operands: missing if a strict one's operand is, or
-    if its meaning fails (`Operator.apply`'s rules, without building an argument list)."""
-    python = op.python
-    if len(args) == 1 and not op.strict:  # `present(x)`: sees a missing operand
-        (x,) = args
-
-        def seeing(env: Env) -> Any:
-            try:
-                return python(x(env))
-            except FAILURES:
-                return None
-
-        return seeing
-    if not op.strict or len(args) > 2:
-        return lambda env: op.apply([a(env) for a in args])
-    if len(args) == 1:
-        (x,) = args
-
-        def unary(env: Env) -> Any:
-            a = x(env)
-            if a is None:
-                return None
-            try:
-                return python(a)
-            except FAILURES:
-                return None
-
-        return unary
-    left, right = args
-
-    def binary(env: Env) -> Any:
-        a = left(env)
-        if a is None:
-            return None
-        b = right(env)
-        if b is None:
-            return None
-        try:
-            return python(a, b)
-        except FAILURES:
-            return None
-
-    return binary
-
-
-def _operands(node: ir.And | ir.Or, kind: type[ir.And] | type[ir.Or]) -> Iterator[ir.Expr]:
-    """The operands of nested `and`s (or `or`s) in order: one n-ary closure reads them with
-    the same short-circuits (Kleene's `and`/`or` are associative)."""
-    stack: list[ir.Expr] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ir.And | ir.Or) and type(current) is kind:
-            stack.append(current.right)
-            stack.append(current.left)
-        else:
-            yield current
-
-
-def _kleene(conjunction: bool, parts: list[Fn]) -> Fn:
-    """`and` (conjunction) or `or` over the parts: false (true) as soon as one is; else
-    missing if one was missing; else true (false)."""
-    decisive = not conjunction
-
-    def kleene(env: Env) -> Any:
-        unknown = False
-        for part in parts:
-            v = part(env)
-            if v is decisive:
-                return decisive
-            if v is None:
-                unknown = True
-        return None if unknown else conjunction
-
-    return kleene
-
-
-def _negation(operand: Fn) -> Fn:
-    def negation(env: Env) -> Any:
-        a = operand(env)
-        return None if a is None else not a
-
-    return negation
-
-
-def _member(item: Fn, container: Fn) -> Fn:
-    def member(env: Env) -> Any:
-        x = item(env)
-        if x is None:
-            return None
-        found = container(env)
-        if found is None:
-            return None
-        if x in [c for c in found if c is not None]:
-            return True
-        return None if any(c is None for c in found) else False
-
-    return member
-
-
-def _coalesce(value: Fn, fallback: Fn) -> Fn:
-    def coalesce(env: Env) -> Any:
-        v = value(env)
-        return v if v is not None else fallback(env)
-
-    return coalesce
-
-
-def _choice(condition: Fn, then: Fn, otherwise: Fn) -> Fn:
-    def choice(env: Env) -> Any:
-        c = condition(env)
-        if c is None:
-            return None
-        return then(env) if c else otherwise(env)
-
-    return choice
-
-
-def _step_of(steps: tuple[str, ...], value: Fn) -> Fn:
-    position: dict[str, int] = {}
-    for i, step in enumerate(steps):
-        position.setdefault(step, i)  # `steps.index`: the first
-
-    def step_of(env: Env) -> Any:
-        raw = value(env)
-        return position.get(raw) if isinstance(raw, str) else None  # steps are strings: nothing else is one
-
-    return step_of
-
-
-def _escalate(table: tuple[tuple[int, int], ...], count: Fn) -> Fn:
-    def escalate(env: Env) -> Any:
-        n = count(env)
-        if n is None:
-            return None
-        step = None
-        for threshold, index in table:
-            if n >= threshold:
-                step = index
-        return step
-
-    return escalate
 
 
 __all__ = ["Compiled"]

@@ -30,7 +30,7 @@ one called more often is its (memoised) closure.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lawcode.compiler import ir
@@ -38,6 +38,7 @@ from lawcode.compiler import types as T
 from lawcode.compiler.lower import children
 from lawcode.compiler.operators import OPERATORS
 from lawcode.engine import values
+from lawcode.engine.closure_kinds import escalation_step, operands
 from lawcode.engine.closures import Compiled
 from lawcode.engine.snapshot import Entity, index_key
 
@@ -275,7 +276,7 @@ class _Writer:
     def kleene(self, node: ir.And | ir.Or, depth: int, scope: _Scope) -> str:
         """`and` (`or`): false (true) at the first operand that is, read in order; else
         missing if one was; else true (false). Nested ones of the same kind are one list."""
-        parts = list(operands(node))
+        parts = list(operands(node, type(node)))
         if len(parts) > MAX_OPERANDS:
             return self.closure(node, scope)
         decisive = "False" if isinstance(node, ir.And) else "True"
@@ -307,20 +308,6 @@ def field_reads(rule: ir.Rule) -> Counter[tuple[tuple[str, ...], Any]]:
     return found
 
 
-def operands(node: ir.And | ir.Or) -> Iterator[ir.Expr]:
-    """The operands of nested `and`s (or `or`s) in order (Kleene's are associative)."""
-    kind = type(node)
-    stack: list[ir.Expr] = [node]
-    while stack:
-        current = stack.pop()
-        if type(current) is kind:
-            assert isinstance(current, ir.And | ir.Or)
-            stack.append(current.right)
-            stack.append(current.left)
-        else:
-            yield current
-
-
 def dig(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     """The value at `path` inside the subject's data; None where an object is not there."""
     obj: Any = data
@@ -329,15 +316,6 @@ def dig(data: dict[str, Any], path: tuple[str, ...]) -> Any:
             return None
         obj = obj.get(part)
     return obj
-
-
-def escalation_step(table: tuple[tuple[int, int], ...], n: Any) -> int | None:
-    """The step of the highest threshold `n` reaches (the table is in threshold order)."""
-    step = None
-    for threshold, index in table:
-        if n >= threshold:
-            step = index
-    return step
 
 
 __all__ = ["RuleLoop", "rule_loop"]
