@@ -47,18 +47,7 @@ def syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     line = getattr(exc, "line", 1) or 1
     column = getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedCharacters):
-        at = exc.pos_in_stream or 0
-        char = text[at] if at < len(text) else ""
-        hint = None
-        if char == "'":
-            hint = 'strings take double quotes: "like this"'
-        elif char == "=":
-            hint = "compare with `==`; `=` only gives a parameter its default"
-        elif char in ";":
-            hint = "lawcode needs no `;` between clauses: remove it"
-        elif char in "&|!":
-            return _symbol_operator(text, at, path, line, column)
-        return error("E001", f"unexpected character `{char}`", Span(path, line, column, line, column + 1), hint)
+        return _unexpected_character(exc, text, path, line, column)
     if isinstance(exc, UnexpectedEOF):
         last = text.rstrip().splitlines() or [""]
         end_line = max(1, len(last))
@@ -87,6 +76,22 @@ def syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     expected = sorted({_describe_terminal(t) for t in expected_names})
     hint = _hint_for(str(token), token.type, expected_names)
     return error("E002", f"unexpected {found}; expected {_one_of(expected)}", span, hint)
+
+
+def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str, line: int, column: int) -> Diagnostic:
+    """E001 at a character no token starts with, and the fix for the common ones."""
+    at = exc.pos_in_stream or 0
+    char = text[at] if at < len(text) else ""
+    hint = None
+    if char == "'":
+        hint = 'strings take double quotes: "like this"'
+    elif char == "=":
+        hint = "compare with `==`; `=` only gives a parameter its default"
+    elif char in ";":
+        hint = "lawcode needs no `;` between clauses: remove it"
+    elif char in "&|!":
+        return _symbol_operator(text, at, path, line, column)
+    return error("E001", f"unexpected character `{char}`", Span(path, line, column, line, column + 1), hint)
 
 
 def _one_of(items: list[str]) -> str:
