@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -261,15 +262,30 @@ class Builder(Transformer_NonRecursive[Token, Any]):
 
     # -- citations
     def citations(self, meta: Any, c: list[Any]) -> tuple[ast.Citation, ...]:
-        return tuple(c)
+        return self._grouped(c)
 
     def related(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("see", tuple(c), self._s(meta))
+        return ("see", self._grouped(c), self._s(meta))
+
+    def _grouped(self, cites: list[ast.Citation]) -> tuple[ast.Citation, ...]:
+        """A citation written without its document (`…, art 5`) cites the one before it
+        names; the first must name one."""
+        done: list[ast.Citation] = []
+        for c in cites:
+            if not c.document:
+                if not done:
+                    self.diagnostics.append(
+                        error("E002", "the first citation must name its document", c.span, "write the document's key first, like `cites groups-2017 art 8`")
+                    )  # kept, keyless: the module is refused for the diagnostic anyway
+                else:
+                    c = replace(c, document=done[-1].document)
+            done.append(c)
+        return tuple(done)
 
     def citation(self, meta: Any, c: list[Any]) -> ast.Citation:
         key, unit, art, para, item = c
         return ast.Citation(
-            str(key),
+            str(key) if key is not None else "",  # filled in by `_grouped`
             str(unit),
             int(art),
             int(para) if para is not None else None,
@@ -418,7 +434,17 @@ class Builder(Transformer_NonRecursive[Token, Any]):
         return ("unless", c[0], self._s(meta))
 
     def message(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("message", self._template(c[0]), self._s(meta))
+        pieces = [self._template(token) for token in c]
+        if len(pieces) == 1:
+            return ("message", pieces[0], self._s(meta))
+        parts: list[str | ast.Expr] = []
+        for part in (p for piece in pieces for p in piece.parts):
+            if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += part  # text split across two strings is one text
+            else:
+                parts.append(part)
+        template = ast.Template(tuple(parts), "".join(p.raw for p in pieces), pieces[0].span.cover(pieces[-1].span))
+        return ("message", template, self._s(meta))
 
     def _template(self, token: Token) -> ast.Template:
         raw = str(token)[1:-1]

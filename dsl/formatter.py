@@ -18,7 +18,9 @@ meaning, not of taste. The rules, all visible in `tests/data/mini/mini.law`:
 Line breaks are the formatter's too: an expression is printed on one line while it fits
 in 100 columns; past that, a condition is broken at its top-level `and`/`or` (one
 operand per line) or `else if` (one branch per line), and a long `def` body moves below
-its head. Nothing else is broken (a long message or summary stays one line). Comments survive: one on its own line goes above the
+its head; a long message becomes several strings (read as one), broken between words, and
+a long `cites`/`see` continues on the next lines, after a comma. Nothing else is broken (a
+long title or summary stays one line). Comments survive: one on its own line goes above the
 clause, article or declaration that follows it (or above the clause it sits inside);
 one at the end of a line stays at the end of the line it annotates. The comments of a
 file are exactly kept, in order within each place.
@@ -185,6 +187,25 @@ def quote(value: str) -> str:
     return f'"{escaped}"'
 
 
+def template_pieces(template: ast.Template, width: int) -> list[str]:
+    """A message as strings of at most about `width` characters, broken after a space in
+    its text (never inside a placeholder): the parser reads adjacent strings as one."""
+    out: list[str] = []
+    for part in template.parts:
+        if isinstance(part, str):
+            escaped = quote(part)[1:-1].replace("{", "{{").replace("}", "}}")
+            out.extend(word for word in escaped.split(" ")[:-1] for word in (word + " ",))
+            out.append(escaped.split(" ")[-1])
+        else:
+            out.append("{" + format_expression(part).replace('"', '\\"') + "}")
+    lines: list[str] = [""]
+    for chunk in out:
+        if lines[-1] and len(lines[-1]) + len(chunk) > width - 2 and lines[-1].endswith(" "):
+            lines.append("")
+        lines[-1] += chunk
+    return ['"' + line + '"' for line in lines if line] or ['""']
+
+
 def format_template(template: ast.Template) -> str:
     """A message: literal text escaped (`{{` for a brace), holes as canonical expressions.
 
@@ -261,15 +282,25 @@ def _document_in_force(doc: ast.Document) -> str | None:
 
 
 def _citations(cites: tuple[ast.Citation, ...], word: str = "cites") -> str:
+    """`cites groups-2017 art 8 para 1, art 5`: a document named once for the citations
+    of it that follow one another."""
+    return f"{word} " + ", ".join(citation_parts(cites))
+
+
+def citation_parts(cites: tuple[ast.Citation, ...]) -> list[str]:
+    """Each citation's text, its document left out when the one before names it."""
     parts = []
+    previous = None
     for c in cites:
-        text = f"{c.document} {'task' if c.unit == 'task' else 'art'} {c.article}"
+        unit = f"{'task' if c.unit == 'task' else 'art'} {c.article}"
+        text = unit if c.document == previous else f"{c.document} {unit}"
+        previous = c.document
         if c.paragraph is not None:
             text += f" para {c.paragraph}"
         if c.item is not None:
             text += f" item {c.item}"
         parts.append(text)
-    return f"{word} " + ", ".join(parts)
+    return parts
 
 
 def _type(t: ast.TypeRef) -> str:
@@ -299,6 +330,35 @@ class _Layout:
         self.add(depth, f"{head} {pieces[0][1]}", anchors, blank)
         for _, text in pieces[1:]:
             self.add(depth + 1, text, [])
+
+    def message(self, template: ast.Template, anchors: list[Anchor]) -> None:
+        """`message "…"`, or, past the width, its strings on continuation lines."""
+        one = f"message {format_template(template)}"
+        if self.fits(1, one):
+            self.add(1, one, anchors)
+            return
+        pieces = template_pieces(template, self.width - len(INDENT + "message "))
+        self.add(1, f"message {pieces[0]}", anchors)
+        for piece in pieces[1:]:
+            self.add(2, piece, [])
+
+    def citations(self, depth: int, cites: tuple[ast.Citation, ...], word: str, anchors: list[Anchor]) -> None:
+        """`cites a art 1, art 2`, or, past the width, one document's citations a line."""
+        one = _citations(cites, word)
+        if self.fits(depth, one):
+            self.add(depth, one, anchors)
+            return
+        parts = citation_parts(cites)
+        lines = [f"{word} {parts[0]}"]
+        for part in parts[1:]:
+            if self.fits(depth + (len(lines) > 1), f"{lines[-1]}, {part},"):
+                lines[-1] += f", {part}"
+            else:
+                lines[-1] += ","
+                lines.append(part)
+        self.add(depth, lines[0], anchors)
+        for line in lines[1:]:
+            self.add(depth + 1, line, [])
 
     def body(self, depth: int, head: str, expr: ast.Expr, anchors: list[Anchor], blank: bool) -> None:
         """`head = expr`, or, when too long, the expression on lines of its own below."""
@@ -405,7 +465,7 @@ class _Layout:
         header = Anchor(_start(p.span), _end(p.default.span))
         self.add(0, f"parameter {p.name}: {_type(p.type)} = {format_expression(p.default)}", [header], blank)
         if p.citations:
-            self.add(1, _citations(p.citations), _clauses(p.clauses, "cites"))
+            self.citations(1, p.citations, "cites", _clauses(p.clauses, "cites"))
         if p.source is not None:
             self.add(1, "from " + ".".join(p.source), _clauses(p.clauses, "from"))
         if p.unit is not None:
@@ -433,9 +493,9 @@ class _Layout:
         if rule.title is not None:
             self.add(1, f"title {quote(rule.title)}", _clauses(written, "title"))
         if rule.citations:
-            self.add(1, _citations(rule.citations), _clauses(written, "cites"))
+            self.citations(1, rule.citations, "cites", _clauses(written, "cites"))
         if rule.related:
-            self.add(1, _citations(rule.related, "see"), _clauses(written, "see"))
+            self.citations(1, rule.related, "see", _clauses(written, "see"))
         if rule.severity is not None:
             self.add(1, f"severity {rule.severity}", _clauses(written, "severity"))
         if rule.kind is not None:
@@ -456,7 +516,7 @@ class _Layout:
         for expr, anchor in zip(rule.unless, _clauses(written, "unless"), strict=True):
             self.clause(1, "unless", expr, [anchor])
         if rule.message is not None:
-            self.add(1, f"message {format_template(rule.message)}", _clauses(written, "message"))
+            self.message(rule.message, _clauses(written, "message"))
         self.add(0, "}", [_closing(rule.span)])
 
 

@@ -47,7 +47,7 @@ def test_rule_text_lists_what_it_reads_and_cites() -> None:
 def test_whole_graph_overview_and_formats() -> None:
     code, out, _ = invoke("graph", MINI)
     assert code == 0 and out.startswith("19 snapshot fields, 3 parameters, 1 ladder, 2 definitions, 4 rules, 4 articles\n")
-    assert "rule sanction-step  tests/data/mini/mini.law:51:1\n  reads snapshot fields: policy.escalation, sanctions," in out
+    assert "rule sanction-step  tests/data/mini/mini.law:52:1\n  reads snapshot fields: policy.escalation, sanctions," in out
     code, out, _ = invoke("graph", MINI, "--format", "json")
     assert code == 0 and len(json.loads(out)["nodes"]) == 33
     code, out, _ = invoke("graph", MINI, "-f", "dot", "--impact", "members")

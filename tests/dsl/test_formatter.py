@@ -100,7 +100,7 @@ def members(g: groups) = count(m in memberships where m.group_id == g.id)
 
 rule group-member-cap {
   title "A \\"quoted\\" title"
-  cites groups-2017 art 8 para 1, groups-2017 art 6
+  cites groups-2017 art 8 para 1, art 6
   severity high  # why high
   # the subject
   for each g in groups where g.status == "active"
@@ -255,6 +255,31 @@ def test_messages_round_trip(template: ast.Template) -> None:
     assert isinstance(rule, ast.Rule) and rule.message is not None
     assert without_spans(rule.message.parts) == without_spans(template.parts)
     assert format_text(text) == text
+
+
+@given(templates(expressions(in_message=True)), st.sampled_from([30, 60, 100]))
+def test_long_messages_break_into_strings_that_read_back_as_one(template: ast.Template, width: int) -> None:
+    text = f"rule r {{\n  message {format_template(template)}\n}}\n"
+    wrapped = format_text(text, width=width)
+    (rule,) = parse_module(wrapped, "m.law").declarations
+    assert isinstance(rule, ast.Rule) and rule.message is not None
+    assert without_spans(rule.message.parts) == without_spans(template.parts)
+    assert format_text(wrapped, width=width) == wrapped
+
+
+def test_messages_and_citations_wrap_at_100_columns() -> None:
+    words = " ".join(f"word{i}" for i in range(40))
+    cites = ", ".join(f"groups-2017 art {i} para 1" for i in range(1, 12))
+    source = f'rule r-1 {{\n  cites {cites}\n  message "{{g.id}}: {words}"\n}}\n'
+    formatted = format_text(source)
+    assert max(len(line) for line in formatted.splitlines()) <= 100
+    assert formatted.count("groups-2017") == 1, "the document is named once for its citations"
+    assert formatted.count('"') == 2 * len([line for line in formatted.splitlines() if '"' in line])
+    assert "\n    art 9 para 1" in formatted or "\n    art" in formatted
+    rule = parse_module(formatted, "r.law").declarations[0]
+    assert isinstance(rule, ast.Rule) and rule.message is not None
+    assert rule.message.parts[-1] == f": {words}"
+    assert [c.article for c in rule.citations] == list(range(1, 12))
 
 
 PRELUDE = parse_module((MINI / "mini.law").read_text(encoding="utf-8"), "mini.law").declarations
