@@ -129,8 +129,8 @@ class Lowerer:
                 return ir.Not(self.boolean(operand, env, "the operand of `not`"), e.span)
             case ast.BoolOp(op="implies", left=left, right=right):
                 # Kleene's implication, the registry's `implies` (it does not chain).
-                terms = (self.boolean(left, env, "each side of `implies`"), self.boolean(right, env, "each side of `implies`"))
-                return ir.Op("implies", terms, T.BOOL, e.span)
+                sides = (self.boolean(left, env, "each side of `implies`"), self.boolean(right, env, "each side of `implies`"))
+                return ir.Op("implies", sides, T.BOOL, e.span)
             case ast.BoolOp(op=op):
                 first, links = ast.chain(e)
                 terms = [self.boolean(t, env, f"each side of `{op}`") for t in (first, *(link.right for link in links))]
