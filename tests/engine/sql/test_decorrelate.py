@@ -46,7 +46,7 @@ def test_every_planned_rule_has_its_expected_shapes() -> None:
 @pytest.mark.parametrize("target", sorted(TARGETS))
 @pytest.mark.parametrize("rule", PLANNED, ids=lambda r: r.id)
 def test_each_rule_gets_its_plan_shape(rule: Any, target: str) -> None:
-    root = Snapshot(AS_OF)
+    root = Snapshot({**AS_OF, **{name: [] for name in RULES.program.schema.collections()}})  # absent would be unknown
     params, origins = resolve_parameters(RULES.program, root)
     generator = Generator(RULES.program, layout(RULES.program.schema), root, params, origins, TARGETS[target])
     generator.finish([generator.batch([rule])], materialized=target == "duckdb")
