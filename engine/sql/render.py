@@ -319,6 +319,8 @@ class RuleWriter:
         slots: dict[str, exp.Expr] = {"message": self._message(query)}
         subject: dict[str, Any] | None = None
         order: list[exp.Expr] = []
+        if rule.collection is not None and self.program.schema.display_name(rule.collection):
+            raise Unrenderable(f"subjects of `{rule.collection}` show a display name, which the batch rows do not hold")
         if rule.collection is not None:
             subject = {"collection": rule.collection, "id": _SLOT.format("id"), "pointer": _SLOT.format("pointer")}
             slots["id"], order = self._subject(query)
