@@ -119,7 +119,7 @@ def test_definition_of_a_parameter_a_definition_a_ladder_and_a_citation(cac: Cli
     assert definition("members(g) <= max_group_members", 1)[0][2].startswith("def members(g: groups)")
     ladder = definition("group_measures(s.measure)", 3)
     assert ladder[0][0] == "ladders.law" and ladder[0][2].startswith("ladder group_measures")
-    paragraph = definition("cites    groups-2017 art 8 para 1", 12)
+    paragraph = definition("cites groups-2017 art 8 para 1", 9)
     assert paragraph[0][0] == "groups-2017.law" and "paragraph 1" in paragraph[0][2] and "maximums for members" in paragraph[0][2]
     assert definition("for each g in groups where g.status", 9)[0][2].strip().startswith("for each g in groups")
     imported = definition('import "common/ladders.law"', 12)
@@ -131,12 +131,12 @@ def test_references_of_a_parameter_and_of_an_article(cac: Client) -> None:
     found = locations(cac.request("textDocument/references", {"textDocument": {"uri": uri}, "position": at(text, "max_group_members", 3), "context": {"includeDeclaration": True}}))
     lines = [x[2] for x in found]
     assert any(line.startswith("parameter max_group_members") for line in lines)
-    assert any("require  members(g) <= max_group_members" in line for line in lines)
+    assert any("require members(g) <= max_group_members" in line for line in lines)
     assert any("the cap is {max_group_members}" in line for line in lines)
     article = locations(cac.request("textDocument/references", {"textDocument": {"uri": uri}, "position": at(text, "  article 11 \"Measures", 4), "context": {"includeDeclaration": False}}))
     files = {x[0] for x in article}
     assert "ladders.law" in files  # `ladder group_measures cites groups-2017 art 11 para 1`
-    assert all("groups-2017 art 11" in x[2] for x in article)
+    assert all("art 11" in x[2] for x in article)  # grouped citations name the document once
 
 
 def test_document_symbols_outline_documents_articles_and_rules(cac: Client) -> None:
@@ -153,7 +153,7 @@ def test_document_symbols_outline_documents_articles_and_rules(cac: Client) -> N
 
 def test_a_typo_is_reported_as_typed_with_a_quick_fix(cac: Client) -> None:
     uri, text = opened(cac, "groups-2017.law")
-    typo = text.replace("require  present(g.category)", "require  present(g.categroy)", 1)
+    typo = text.replace("require present(g.category)", "require present(g.categroy)", 1)
     try:
         diagnostics = replace_all(cac, uri, typo)
         assert [d["code"] for d in diagnostics] == ["E031"]
@@ -172,7 +172,7 @@ def test_a_typo_is_reported_as_typed_with_a_quick_fix(cac: Client) -> None:
 
 def test_a_quick_fix_changes_only_the_misspelt_document_of_a_citation(cac: Client) -> None:
     uri, text = opened(cac, "groups-2017.law")
-    typo = text.replace("cites    groups-2017 art 8 para 1", "cites    grups-2017 art 8 para 1", 1)
+    typo = text.replace("cites groups-2017 art 8 para 1", "cites grups-2017 art 8 para 1", 1)
     try:
         (d,) = replace_all(cac, uri, typo)
         assert d["code"] == "E023"
@@ -187,15 +187,15 @@ def test_a_quick_fix_changes_only_the_misspelt_document_of_a_citation(cac: Clien
 
 def test_columns_after_chinese_and_astral_characters_count_utf16_units(cac: Client) -> None:
     uri, text = opened(cac, "groups-2017.law")
-    line = '  message  "group {g.id} has {members(g)} active members; the cap is {max_group_members}"'
-    broken = text.replace(line, '  message  "群组𠀀成员 {g.statsu}"', 1)
+    line = '  message "group {g.id} has {members(g)} active members; the cap is {max_group_members}"'
+    broken = text.replace(line, '  message "群组𠀀成员 {g.statsu}"', 1)
     try:
         (d,) = replace_all(cac, uri, broken)
         start = at(broken, "群组𠀀成员 {g.statsu}", 9)
         # 群, 组 and 成, 员 are one UTF-16 unit each, 𠀀 two: the field starts 9 code points
         # but 10 units after the quote
         assert d["range"]["start"] == start
-        assert start["character"] == len('  message  "') + 10
+        assert start["character"] == len('  message "') + 10
         assert d["range"]["end"]["character"] - d["range"]["start"]["character"] == len("statsu")
     finally:
         replace_all(cac, uri, text)
@@ -203,7 +203,7 @@ def test_columns_after_chinese_and_astral_characters_count_utf16_units(cac: Clie
 
 def test_incremental_edits_are_applied_by_range(cac: Client) -> None:
     uri, text = opened(cac, "groups-2017.law")
-    where = at(text, "require  members(g) <= max_group_members", len("require  members(g) <= max_group_members"))
+    where = at(text, "require members(g) <= max_group_members", len("require members(g) <= max_group_members"))
     version = next(versions)
     cac.change(uri, version, [{"range": {"start": where, "end": where}, "text": "_x"}])
     (d,) = cac.diagnostics(uri, version=version)
@@ -221,7 +221,7 @@ def test_broken_text_gives_a_syntax_error_and_keeps_the_other_features(cac: Clie
         diagnostics = replace_all(cac, uri, broken)
         assert diagnostics and all(d["code"].startswith("E00") for d in diagnostics)
         assert diagnostics[0]["range"]["start"]["line"] == broken[: broken.index("{{") + 1].count("\n")
-        hovered = cac.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at(broken, "cites    groups-2017 art 8 para 1", 12)})
+        hovered = cac.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at(broken, "cites groups-2017 art 8 para 1", 9)})
         assert "article 8" in hovered["contents"]["value"]
         assert cac.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}}) == []
     finally:
@@ -279,12 +279,12 @@ def test_the_client_can_name_the_ruleset_folders() -> None:
 
 def test_crlf_line_endings(cac: Client) -> None:
     uri, text = opened(cac, "groups-2017.law")
-    crlf = text.replace("\n", "\r\n").replace("require  present(g.category)", "require  present(g.categroy)", 1)
+    crlf = text.replace("\n", "\r\n").replace("require present(g.category)", "require present(g.categroy)", 1)
     try:
         (d,) = replace_all(cac, uri, crlf)
         plain = crlf.replace("\r\n", "\n")
         assert d["range"]["start"] == at(plain, "present(g.categroy)", 10)
-        hovered = cac.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at(plain, "cites    groups-2017 art 8 para 1", 12)})
+        hovered = cac.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at(plain, "cites groups-2017 art 8 para 1", 9)})
         assert "paragraph 1" in hovered["contents"]["value"]
     finally:
         assert replace_all(cac, uri, text) == []

