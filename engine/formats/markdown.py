@@ -29,7 +29,6 @@ from lawcode.dsl.diagnostics import visible
 from lawcode.engine.formats.text import citation_label, label_order
 from lawcode.engine.report import Report, Subject, Violation
 
-MAX_BYTES = 65_536  # a GitHub comment's limit, in characters: UTF-8 bytes are never fewer
 STATUS = {"compliant": "✅ compliant", "violations": "❌ violations", "undetermined": "⚠️ undetermined"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^[#>+=-]")

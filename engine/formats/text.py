@@ -24,10 +24,10 @@ from lawcode.compiler import Program
 from lawcode.compiler.ir import Citation
 from lawcode.dsl.diagnostics import visible
 from lawcode.engine.cycle.annotate import counts_line
+from lawcode.engine.formats.view import EVIDENCE_SHOWN
 from lawcode.engine.report import Evidence, Report, Subject, Violation
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-EVIDENCE_SHOWN = 4
 
 
 def render(report: Report, program: Program, *, color: bool | None = None, width: int = 100, evidence: int | None = EVIDENCE_SHOWN) -> str:

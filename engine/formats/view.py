@@ -11,11 +11,12 @@ import os
 import shutil
 from dataclasses import dataclass
 
-from lawcode.engine.formats.markdown import MAX_BYTES
-from lawcode.engine.formats.text import EVIDENCE_SHOWN
-
 COLORS = ("auto", "always", "never")
 DEFAULT_WIDTH = 100  # a file or a pipe: what most logs and editors show without scrolling
+# Defined here, not in text.py and markdown.py (which read them): `formats` imports this
+# module, and a `--format json` run should not import rich and the cycle's waivers (40 ms).
+EVIDENCE_SHOWN = 4  # evidence values shown per violation in the text report
+MAX_BYTES = 65_536  # the markdown report's limit: a GitHub comment's, in characters (UTF-8 bytes are never fewer)
 
 
 @dataclass(frozen=True, slots=True)

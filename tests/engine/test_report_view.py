@@ -17,8 +17,7 @@ from rich.cells import cell_len
 import lawcode
 from helpers import DATA, ROOT
 from lawcode.engine.formats import View, render
-from lawcode.engine.formats.markdown import MAX_BYTES
-from lawcode.engine.formats.text import EVIDENCE_SHOWN
+from lawcode.engine.formats.view import EVIDENCE_SHOWN, MAX_BYTES
 
 MINI = lawcode.load_ruleset(DATA / "mini" / "mini.law")
 REPORT = MINI.evaluate(str((DATA / "mini" / "violations.json").relative_to(ROOT)))

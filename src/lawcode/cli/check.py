@@ -32,9 +32,7 @@ from lawcode.compiler.ir import SEVERITIES
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.cycle import Baseline, WaiverFile, annotate, failing, load_waivers
 from lawcode.engine.formats import FORMATS, View, pieces, render
-from lawcode.engine.formats.markdown import MAX_BYTES
-from lawcode.engine.formats.text import EVIDENCE_SHOWN
-from lawcode.engine.formats.view import COLORS
+from lawcode.engine.formats.view import COLORS, EVIDENCE_SHOWN, MAX_BYTES
 from lawcode.engine.output import Destination, stream_to, write_pieces
 from lawcode.engine.report import Report, ReportStream, Undetermined, Violation
 from lawcode.engine.snapshot import Snapshot
