@@ -119,33 +119,216 @@ def _render_chain(e: ast.BoolOp | ast.Arith) -> str:
     return " ".join(parts)
 
 
-def split_expression(e: ast.Expr) -> list[tuple[int, str]]:
+Lines = list[tuple[int, str]]  # (depth relative to the first line, text)
+Segment = tuple[str, ast.Expr, int]  # a prefix (`and `, `else `), an operand, its binding level
+
+
+def split_expression(e: ast.Expr, first: int, width: int, block: bool = False) -> Lines:
     """A long expression as lines (relative depth, text), broken where it reads best.
 
-    An `if … then … else if …` chain puts each branch on a line; an `and` (or `or`)
-    chain puts each operand on a line of its own after the first, one level deeper.
-    Anything else stays on one line: the pieces are whole canonical expressions.
+    `first` is the room on the first line (after what precedes it there), `width` the room
+    of a line at relative depth 0; each level deeper has two columns less. Whatever fits
+    stays on one line. Otherwise the outermost construct is broken first, and an operand
+    that still does not fit is broken in turn, one level deeper:
+
+    - a chain of one operator (`and`, `or`, `+`, `??`), a comparison, `in` or `implies`:
+      the first operand, then each operator with its operand on a line of its own, one
+      level deeper (with `block`, at the same depth: the layout inside parentheses);
+    - `if … then … else if …`: a line per branch (`then` on a line of its own when a
+      branch does not fit), `else` one level deeper unless `block`;
+    - a call, an aggregate, a list or a map: the opening bracket ends the line, the
+      contents follow one level deeper (on one line if they fit, else an argument a line,
+      list items packed), the closing bracket on a line of its own;
+    - an operand that needs parentheses: `(` ends the line, the operand inside as a block.
+
+    Line breaks are whitespace to the parser, and the layout is a function of the tree
+    and the widths alone, so reading the lines back gives the same tree and formatting
+    them again gives the same lines.
     """
-    if isinstance(e, ast.Conditional):
-        lines = [(0, f"if {_emit(e.condition, IF)} then {_emit(e.then, IF)}")]
-        rest: ast.Expr = e.otherwise
-        while isinstance(rest, ast.Conditional):
-            lines.append((0, f"else if {_emit(rest.condition, IF)} then {_emit(rest.then, IF)}"))
-            rest = rest.otherwise
-        return [*lines, (0, f"else {_emit(rest, IF)}")]
-    if isinstance(e, ast.BoolOp) and e.op == "implies":
-        return [(0, _emit(e.left, OR)), (1, f"implies {_emit(e.right, OR)}")]
-    if isinstance(e, ast.BoolOp):
-        op = e.op
-        level, operand_level = (OR, AND) if op == "or" else (AND, NOT)
-        operands: list[ast.Expr] = []
-        node: ast.Expr = e
-        while isinstance(node, ast.BoolOp) and node.op == op:
-            operands.append(node.right)
-            node = node.left
-        first = _emit(node, level)
-        return [(0, first), *((1, f"{op} {_emit(x, operand_level)}") for x in reversed(operands))]
-    return [(0, format_expression(e))]
+    return _lines(e, IF, first, width, block)
+
+
+def _lines(e: ast.Expr, at_least: int, first: int, width: int, block: bool = False) -> Lines:
+    flat = _emit(e, at_least)
+    if len(flat) <= first:
+        return [(0, flat)]
+    if _precedence(e) < at_least:
+        return _bracketed("(", _lines(e, IF, width - 2, width - 2, block=True), ")")
+    segments = _segments(e)
+    if segments is not None:
+        hugged = _hugged(e, segments, first, width)
+        if hugged is not None:
+            return hugged
+        if block:
+            return _segment_lines(segments, first, width)
+        lines = _segment_lines(segments, first, width - 2)  # all but the first line one level deeper
+        return [lines[0], *((d + 1, t) for d, t in lines[1:])]
+    return _grouped(e, first, width) or [(0, flat)]
+
+
+def _segments(e: ast.Expr) -> list[Segment] | None:
+    """An operator expression as its operands, each with the words before it."""
+    match e:
+        case ast.Conditional():
+            return _branches(e)
+        case ast.BoolOp(op="implies", left=left, right=right):
+            return [("", left, OR), ("implies ", right, OR)]
+        case ast.BoolOp() | ast.Arith():
+            first, links = ast.chain(e)
+            level = _precedence(e)
+            return [("", first, level), *((f"{link.op} ", link.right, level + 1) for link in links)]
+        case ast.Compare(op=op, left=left, right=right):
+            return [("", left, COALESCE), (f"{op} ", right, COALESCE)]
+        case ast.Member(item=item, container=container, negated=negated):
+            return [("", item, COALESCE), ("not in " if negated else "in ", container, COALESCE)]
+        case ast.Default():
+            fallbacks: list[Segment] = []
+            node: ast.Expr = e
+            while isinstance(node, ast.Default):
+                fallbacks.append(("?? ", node.fallback, ADD))
+                node = node.value
+            return [("", node, COALESCE), *reversed(fallbacks)]
+    return None
+
+
+def _hugged(e: ast.Expr, segments: list[Segment], first: int, width: int) -> Lines | None:
+    """`status in [`…`]`, `as_of - (`…`)`: a comparison or a two-operand chain whose right
+    operand opens a bracket stays on the first line, its contents below, as one writes a
+    call; `sum(`…`) <= 1000`: a left operand that opens one ends with the rest after its
+    closing bracket. An `and`/`or` chain or `implies` is always broken at its operators."""
+    if len(segments) != 2 or isinstance(e, ast.BoolOp | ast.Conditional):
+        return None
+    (_, left, left_level), (word, right, right_level) = segments
+    left_text, right_text = _emit(left, left_level), _emit(right, right_level)
+    # Each case is decided before laying an operand out, so no layout is computed twice.
+    head = f"{left_text} {word}"
+    opening = _opening(right, right_level)
+    if opening is not None and len(head) + len(opening) <= first:
+        sub = _lines(right, right_level, first - len(head), width)
+        return [(0, head + sub[0][1]), *sub[1:]]
+    tail = f" {word}{right_text}"  # `sum(`…`) <= 1000`: the closing bracket takes the rest
+    opening = _opening(left, left_level)
+    if opening is not None and len(left_text) > first and len(opening) <= first and 1 + len(tail) <= width:
+        sub = _lines(left, left_level, first, width)
+        return [*sub[:-1], (sub[-1][0], sub[-1][1] + tail)]
+    return None
+
+
+def _opening(e: ast.Expr, at_least: int) -> str | None:
+    """The bracket a broken `e` opens its first line with, if it is a bracketed kind."""
+    if _precedence(e) < at_least:
+        return "("
+    match e:
+        case ast.Call(func=func, args=args) if args:
+            return f"{func}("
+        case ast.Aggregate(func=func):
+            return f"{func}("
+        case ast.ListLit(items=items) if items:
+            return "["
+        case ast.MapLit(entries=entries) if entries:
+            return "{"
+    return None
+
+
+def _branches(e: ast.Conditional) -> list[Segment]:
+    """`if c then t`, `else if c then t`…, `else o`: a branch that fits is one segment."""
+    out: list[Segment] = []
+    rest: ast.Expr = e
+    word = "if "
+    while isinstance(rest, ast.Conditional):
+        out += [(word, rest.condition, IF), ("then ", rest.then, IF)]
+        rest, word = rest.otherwise, "else if "
+    return [*out, ("else ", rest, IF)]
+
+
+def _segment_lines(segments: list[Segment], first: int, width: int) -> Lines:
+    """Each segment on a line of its own at depth 0 (its own breaks deeper); for a
+    conditional, `if c` and `then t` share a line when they fit on one."""
+    out: Lines = []
+    room = first
+    i = 0
+    while i < len(segments):
+        prefix, expr, level = segments[i]
+        if prefix in ("if ", "else if "):
+            _, then, _ = segments[i + 1]
+            joined = f"{prefix}{_emit(expr, level)} then {_emit(then, IF)}"
+            if len(joined) <= room:
+                out.append((0, joined))
+                room, i = width, i + 2
+                continue
+        sub = _lines(expr, level, room - len(prefix), width)
+        out.append((0, prefix + sub[0][1]))
+        out.extend(sub[1:])
+        room, i = width, i + 1
+    return out
+
+
+def _bracketed(opening: str, inner: Lines, closing: str) -> Lines:
+    return [(0, opening), *((d + 1, t) for d, t in inner), (0, closing)]
+
+
+def _grouped(e: ast.Expr, first: int, width: int) -> Lines | None:
+    """A call, aggregate, list, map or prefix operator broken inside; None for the rest
+    (a name, a literal, a field or index of something: they stay as written)."""
+    inner = width - 2
+    match e:
+        case ast.Not(operand=operand) | ast.Negate(operand=operand):
+            word = "not " if isinstance(e, ast.Not) else "-"
+            sub = _lines(operand, _precedence(e), first - len(word), width)
+            return [(0, word + sub[0][1]), *sub[1:]]
+        case ast.Call(func=func, args=args) if args:
+            return _bracketed(f"{func}(", _items([(a, IF) for a in args], inner, pack=False), ")")
+        case ast.Aggregate(func=func, var=var, collection=coll, where=where, value=value):
+            return _bracketed(f"{func}(", _aggregate_lines(var, coll, where, value, inner), ")")
+        case ast.ListLit(items=items) if items:
+            return _bracketed("[", _items([(i, IF) for i in items], inner, pack=True), "]")
+        case ast.MapLit(entries=entries) if entries:
+            flat = [f"{_emit(k, IF)}: {_emit(v, IF)}" for k, v in entries]
+            return _bracketed("{", _packed(flat, inner), "}")
+    return None
+
+
+def _aggregate_lines(var: str, coll: ast.Expr, where: ast.Expr | None, value: ast.Expr | None, width: int) -> Lines:
+    """`x in C where p` on one line if it fits; else `v`, `for x in C`, `where p` a line each."""
+    segments: list[Segment] = []
+    if value is not None:
+        segments.append(("", value, IF))
+    segments.append(("for " + var + " in " if value is not None else var + " in ", coll, IF))
+    if where is not None:
+        segments.append(("where ", where, IF))
+    flat = " ".join(prefix + _emit(x, level) for prefix, x, level in segments)
+    if len(flat) <= width:
+        return [(0, flat)]
+    return _segment_lines(segments, width, width)
+
+
+def _items(items: list[tuple[ast.Expr, int]], width: int, pack: bool) -> Lines:
+    """Arguments or list items: all on one line if they fit; list items packed into lines
+    while each fits whole; otherwise one a line, each broken in turn, a comma after all but the last."""
+    flat = [_emit(x, level) for x, level in items]
+    if len(", ".join(flat)) <= width:
+        return [(0, ", ".join(flat))]
+    if pack and all(len(text) + 1 <= width for text in flat):
+        return _packed(flat, width)
+    out: Lines = []
+    for n, (x, level) in enumerate(items):
+        comma = "," if n < len(items) - 1 else ""
+        sub = _lines(x, level, width - len(comma), width)
+        out.extend(sub[:-1])
+        out.append((sub[-1][0], sub[-1][1] + comma))
+    return out
+
+
+def _packed(texts: list[str], width: int) -> Lines:
+    """Texts joined by commas, as many on a line as fit (a comma ends every line but the last)."""
+    lines: list[str] = []
+    for n, text in enumerate(texts):
+        piece = text + ("," if n < len(texts) - 1 else "")
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return [(0, line) for line in lines]
 
 
 def quote(value: str) -> str:
