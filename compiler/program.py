@@ -88,6 +88,9 @@ class Compiler:
             if isinstance(sym.decl, ast.Definition):
                 self.definition(sym.module, name, sym.decl.span)
         rules = self._rules()
+        # A scope's condition is checked in each rule of its block (it is the first of
+        # their `unless` clauses): one report of each problem it has is enough.
+        self.problems[:] = dict.fromkeys(self.problems)
         errors = [p for p in self.problems if p.level is Level.ERROR]
         if errors:
             raise LawcodeError(self.problems, self.loaded.sources)
@@ -394,7 +397,7 @@ class Compiler:
             problems.append(error("E054", f"rule `{decl.id}` requires nothing", decl.span, "add `require CONDITION`"))
             return None
         require = _all(lower.boolean(r, env, "`require`") for r in decl.requires)
-        unless = _any(lower.boolean(u, env, "`unless`") for u in decl.unless) if decl.unless else None
+        unless = _any(_unless(lower, decl, env)) if decl.unless else None
         message: tuple[str | ir.Expr, ...]
         if decl.message is not None:
             message = tuple(p if isinstance(p, str) else lower.expr(p, env) for p in decl.message.parts)
@@ -417,6 +420,17 @@ def _all(items: Any) -> ir.Expr:
     for e in exprs[1:]:
         out = ir.And(out, e, out.span.cover(e.span))
     return out  # type: ignore[no-any-return]
+
+
+def _unless(lower: Lowerer, decl: ast.Rule, env: dict[str, T.Type]) -> list[ir.Expr]:
+    """A rule's `unless` clauses, its scope's first: `not CONDITION` (the builder put it
+    there), its condition checked as a scope's, not as the operand of a `not` no one wrote."""
+    written = [lower.boolean(u, env, "`unless`") for u in decl.own_unless]
+    if decl.scope is None:
+        return written
+    guard = decl.unless[0]
+    condition = lower.boolean(decl.scope.condition, env, "the condition of `applies when`")
+    return [ir.Not(condition, guard.span), *written]
 
 
 def _any(items: Any) -> ir.Expr:

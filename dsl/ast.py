@@ -432,6 +432,28 @@ class Rule:
     # `see …`: provisions relevant to the rule that do not impose its duty. `citations`
     # (`cites …`) are its basis: they decide when it applies and what a violation cites.
     related: tuple[Citation, ...] = ()
+    # `applies when …`: the block the rule is written in. Its condition is already the
+    # first of `unless`, as `not CONDITION`; `own_unless` are the clauses written inside.
+    scope: Scope | None = None
+
+    @property
+    def own_unless(self) -> tuple[Expr, ...]:
+        """The `unless` clauses written in the rule itself (not its scope's)."""
+        return self.unless[1:] if self.scope is not None else self.unless
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """`applies when CONDITION { rule … }`: rules that apply only when CONDITION holds.
+
+    Each rule of the block reads as if it began with `unless not CONDITION` (Kleene's:
+    when CONDITION is unknown, so is whether the rule applies, and a rule that would be
+    violated is undetermined instead). The rules share one `Scope`; the formatter prints
+    a block around each run of rules that have the same one."""
+
+    condition: Expr
+    head_span: Span  # `applies when CONDITION`
+    span: Span  # the whole block, braces included
 
 
 Declaration: TypeAlias = Import | SchemaDecl | Document | Parameter | Definition | Ladder | Rule

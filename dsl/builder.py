@@ -19,7 +19,7 @@ from lark import Token, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 from lark.visitors import Transformer_NonRecursive
 
-from lawcode.dsl import ast
+from lawcode.dsl import ast, templates
 from lawcode.dsl.diagnostics import Diagnostic, error
 from lawcode.dsl.spans import Span
 from lawcode.dsl.syntax_errors import ESCAPES, syntax_error, unquote
@@ -78,6 +78,9 @@ class Builder(Transformer_NonRecursive[Token, Any]):
         self.path = path
         self.shift = shift
         self.diagnostics: list[Diagnostic] = []
+        # where each message string starts → where it ends (offsets in the text): the
+        # comment scanner's only strings that a plain string's pattern would misread
+        self.messages: dict[int, int] = {}
 
     def run(self, tree: Tree[Token]) -> Any:
         try:
@@ -114,7 +117,35 @@ class Builder(Transformer_NonRecursive[Token, Any]):
 
     # -- module
     def start(self, meta: Any, children: list[Any]) -> list[Any]:
-        return children
+        out: list[Any] = []
+        for child in children:
+            out.extend(child if isinstance(child, list) else [child])  # a scope's rules take its place
+        return out
+
+    # -- scopes
+    def scope(self, meta: Any, c: list[Any]) -> list[ast.Rule]:
+        """`applies when CONDITION { rule … }`: the block's rules, each carrying the scope
+        and, first among its `unless` clauses, `not CONDITION` (what the scope means, so
+        every later stage reads the rule as if it were written so)."""
+        condition, *entries = c
+        span = self._s(meta)
+        head = Span(span.file, span.line, span.column, condition.span.end_line, condition.span.end_column)
+        scope = ast.Scope(condition, head, span)
+        rules: list[ast.Rule] = []
+        for entry in entries:
+            if isinstance(entry, list):  # a scope inside this one: refused, its rules kept for the other checks
+                inner = entry[0].scope.head_span if entry else head
+                self.diagnostics.append(
+                    error("E008", "a scope cannot hold another scope", inner, "join the conditions in one: `applies when A and B { … }`")
+                )
+                rules.extend(entry)
+                continue
+            rules.append(replace(entry, scope=scope, unless=(ast.Not(condition, condition.span), *entry.unless)))
+        if not entries:
+            self.diagnostics.append(
+                error("E008", "this scope holds no rule", head, "put the rules it governs between its braces, or delete it")
+            )
+        return rules
 
     def import_decl(self, meta: Any, c: list[Any]) -> ast.Import:
         return ast.Import(self._str(c[0]), self._s(meta))
@@ -434,68 +465,25 @@ class Builder(Transformer_NonRecursive[Token, Any]):
         return ("unless", c[0], self._s(meta))
 
     def message(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        pieces = [self._template(token) for token in c]
-        if len(pieces) == 1:
-            return ("message", pieces[0], self._s(meta))
-        parts: list[str | ast.Expr] = []
-        for part in (p for piece in pieces for p in piece.parts):
-            if isinstance(part, str) and parts and isinstance(parts[-1], str):
-                parts[-1] += part  # text split across two strings is one text
-            else:
-                parts.append(part)
-        template = ast.Template(tuple(parts), "".join(p.raw for p in pieces), pieces[0].span.cover(pieces[-1].span))
-        return ("message", template, self._s(meta))
+        self.messages.update((token.start_pos or 0, token.end_pos or 0) for token in c)
+        pieces = [templates.template(token, self.path, self.diagnostics, self._hole) for token in c]
+        return ("message", templates.join(pieces), self._s(meta))
 
-    def _template(self, token: Token) -> ast.Template:
-        raw = str(token)[1:-1]
-        parts: list[str | ast.Expr] = []
-        text: list[str] = []
-        i = 0
-        line, base_col = token.line or 1, (token.column or 1) + 1
-        while i < len(raw):
-            ch = raw[i]
-            if ch == "\\" and i + 1 < len(raw):
-                text.append(ESCAPES.get(raw[i + 1], raw[i : i + 2]))
-                i += 2
-            elif ch == "{" and raw[i + 1 : i + 2] == "{":
-                text.append("{")
-                i += 2
-            elif ch == "}" and raw[i + 1 : i + 2] == "}":
-                text.append("}")
-                i += 2
-            elif ch == "{":
-                close = raw.find("}", i)
-                if close < 0:
-                    col = base_col + i
-                    self.diagnostics.append(
-                        error("E006", "`{` in a message has no closing `}`", Span(self.path, line, col, line, col + 1), "write `{{` for a literal brace")
-                    )
-                    break
-                if text:
-                    parts.append("".join(text))
-                    text = []
-                # A string literal inside a placeholder is written with escaped quotes
-                # (`{status(\"x\")}`), since the message itself is a string.
-                hole = raw[i + 1 : close].replace('\\"', '"')
-                shift = (line, base_col + i + 1)
-                try:
-                    tree = _hole_tree(hole)
-                    sub = Builder(self.path, shift)
-                    parts.append(sub.run(tree))
-                    self.diagnostics.extend(sub.diagnostics)
-                except UnexpectedInput as exc:
-                    diag = syntax_error(exc, hole, self.path)
-                    col = shift[1] + ((diag.span.column - 1) if diag.span else 0)
-                    self.diagnostics.append(
-                        error("E006", f"in message placeholder `{{{hole}}}`: {diag.message}", Span(self.path, line, col, line, col + 1), diag.hint)
-                    )
-                i = close + 1
-            else:
-                text.append(ch)
-                i += 1
-        if text:
-            parts.append("".join(text))
-        return ast.Template(tuple(parts), raw, self._t(token))
+    def _hole(self, hole: str, line: int, column: int) -> ast.Expr | None:
+        """A message placeholder's expression, its spans at its place in the file."""
+        try:
+            tree = _hole_tree(hole)
+        except UnexpectedInput as exc:
+            diag = syntax_error(exc, hole, self.path)
+            col = column + ((diag.span.column - 1) if diag.span else 0)
+            self.diagnostics.append(
+                error("E006", f"in message placeholder `{{{hole}}}`: {diag.message}", Span(self.path, line, col, line, col + 1), diag.hint)
+            )
+            return None
+        sub = Builder(self.path, (line, column))
+        expr = sub.run(tree)
+        self.diagnostics.extend(sub.diagnostics)
+        return expr  # type: ignore[no-any-return]
 
     # -- expressions
     def if_expr(self, meta: Any, c: list[Any]) -> ast.Conditional:

@@ -38,7 +38,7 @@ MAX_NESTING = 100
 # The files whose code shapes a parsed tree: part of the parse cache's key (`cache.py`), so
 # that a changed parser never reads a stale tree. Named, not imported: importing the
 # builder would load Lark.
-TREE_MODULES = tuple(str(Path(__file__).with_name(name)) for name in ("parser.py", "builder.py", "syntax_errors.py"))
+TREE_MODULES = tuple(str(Path(__file__).with_name(name)) for name in ("parser.py", "builder.py", "templates.py", "syntax_errors.py"))
 
 
 def __getattr__(name: str) -> Any:
@@ -61,7 +61,7 @@ def parse_module(text: str, path: str = "<input>") -> ast.Module:
     builder.diagnostics.extend(d for d in map(_too_deep, _expressions(declarations)) if d is not None)
     if builder.diagnostics:
         raise LawcodeError(builder.diagnostics, {path: text})
-    return ast.Module(path, tuple(declarations), _comments(text, path), text)
+    return ast.Module(path, tuple(declarations), _comments(text, path, builder.messages), text)
 
 
 def parse_expression(text: str, path: str = "<expr>") -> ast.Expr:
@@ -96,19 +96,22 @@ def _parse(text: str, path: str, start: str) -> Tree[Token]:
 _STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|#[^\n]*')
 
 
-def _comments(text: str, path: str) -> tuple[ast.Comment, ...]:
+def _comments(text: str, path: str, messages: dict[int, int]) -> tuple[ast.Comment, ...]:
+    """The comments, found as the lexer found them: outside strings. A message's string
+    may hold quoted strings in its placeholders (`"{status("#1")}"`), so each message
+    the parser read (`messages`: start → end offset) is passed over whole."""
     found: list[ast.Comment] = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    for match in _STRING_OR_COMMENT.finditer(text):
-        if match.group().startswith("#"):
+    at = 0
+    while (match := _STRING_OR_COMMENT.search(text, at)) is not None:
+        at = match.end()
+        if match.start() in messages:
+            at = messages[match.start()]
+        elif match.group().startswith("#"):
             line = bisect.bisect_right(line_starts, match.start())
             column = match.start() - line_starts[line - 1] + 1
-            found.append(
-                ast.Comment(match.group(), Span(path, line, column, line, column + len(match.group())))
-            )
+            found.append(ast.Comment(match.group(), Span(path, line, column, line, column + len(match.group()))))
     return tuple(found)
-
-
 
 
 def _expressions(declarations: list[Any]) -> list[ast.Expr]:
