@@ -1,5 +1,9 @@
 """One timed measurement, in its own process (so peak RSS is its own): prints a JSON line.
 
+*total* is the wall time from before `import lawcode` to the report written (the hand loop:
+from its import to its pairs); *total_cpu* the process's CPU time over the same span (the
+steadier figure on a loaded machine); *cpu* the whole process's, start-up included.
+
     python bench/one.py ENGINE RULESET SNAPSHOT
 
 ENGINE: python | duckdb | spark (lawcode backends), opa (five rules only), duckdb-bare
@@ -40,7 +44,7 @@ def lawcode_run(engine: str, ruleset: str, snapshot: str) -> dict[str, object]:
     import subprocess
     import tempfile
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     import lawcode
     from lawcode.engine import formats
 
@@ -61,14 +65,14 @@ def lawcode_run(engine: str, ruleset: str, snapshot: str) -> dict[str, object]:
                 for piece in formats.pieces("json", stream, rules.program):
                     out.write(piece)
             load = timings["load"]
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     cpu = own_cpu()  # before the digest's child process, which `wait4` would count as ours
     try:
         found = subprocess.run([sys.executable, "-c", _DIGEST, out.name, str(HERE)], check=True, capture_output=True)
     finally:
         Path(out.name).unlink()
     counted = orjson.loads(found.stdout.splitlines()[-1])
-    return {"compile": t1 - t0, "load": load, "eval": t3 - t1 - load, "total": t3 - t0, "cpu": cpu, **counted}
+    return {"compile": t1 - t0, "load": load, "eval": t3 - t1 - load, "total": t3 - t0, "total_cpu": c3 - c0, "cpu": cpu, **counted}
 
 
 def opa_run(snapshot: str) -> dict[str, object]:
@@ -91,15 +95,15 @@ def opa_run(snapshot: str) -> dict[str, object]:
 
 def hand_run(snapshot: str) -> dict[str, object]:
     """The five rules hand-written in Python over the JSON (bench/five/hand.py): the floor for `python`."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sys.path.insert(0, str(HERE / "five"))
     import hand
 
     data = hand.load(snapshot)
     t1 = time.perf_counter()
     pairs, undetermined = hand.check(data)
-    t2 = time.perf_counter()
-    return {"compile": 0.0, "load": t1 - t0, "eval": t2 - t1, "total": t2 - t0, "violations": len(pairs), "digest": digest(pairs), "undetermined": undetermined}
+    t2, c2 = time.perf_counter(), time.process_time()
+    return {"compile": 0.0, "load": t1 - t0, "eval": t2 - t1, "total": t2 - t0, "total_cpu": c2 - c0, "violations": len(pairs), "digest": digest(pairs), "undetermined": undetermined}
 
 
 def bare_run(directory: str) -> dict[str, object]:

@@ -40,14 +40,14 @@ from lawcode.compiler.operators import OPERATORS
 from lawcode.engine import values
 from lawcode.engine.closure_kinds import escalation_step, operands
 from lawcode.engine.closures import Compiled
-from lawcode.engine.snapshot import Entity, index_key
+from lawcode.engine.snapshot import Entity, index_key, read_date, read_datetime
 
 Outcome = bool | None
 RuleLoop = Callable[[Sequence[Any], int], list[tuple[int, Outcome]]]
 FIXED = (ir.Const, ir.ParamRef, ir.AsOf)  # the same value for every subject
 COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}  # the registry's meaning is Python's own, as a bool
 ARITHMETIC = {"num+num": "+", "num-num": "-", "num*num": "*"}  # the registry's meaning is Python's operator
-PARSERS = {T.DATE: values.parse_date, T.DATETIME: values.parse_datetime, T.DURATION: values.as_duration, T.PERIOD: values.as_period}
+PARSERS = {T.DATE: read_date, T.DATETIME: read_datetime, T.DURATION: values.as_duration, T.PERIOD: values.as_period}  # dates memoised
 MAX_DEPTH = 40  # IR levels written inline; deeper nodes are called as closures (Python's parser nests ~200 brackets)
 MAX_OPERANDS = 64  # operands of one inline `and`/`or`; a longer one is its closure
 _NOT_YET = object()  # a shared field not read yet for this subject
@@ -233,13 +233,26 @@ class _Writer:
 
     def call(self, name: str, args: tuple[ir.Expr, ...], depth: int, scope: _Scope) -> str:
         """A definition called once per decision, inline: its arguments evaluated first, in
-        order (as the closure does), into the locals its body reads as its parameters."""
+        order (as the closure does), into the locals its body reads as its parameters.
+
+        A parameter given the subject itself (`founded(u)`) is the subject in the body:
+        its fields are read from the subject's data as the rule's own are, with no entity
+        made for the call."""
         params = [p for p, _ in self.compiled.program.definitions[name].params]
-        temps = [self.temp() for _ in params]
-        values_ = ", ".join(f"({t} := {self.expr(a, depth, scope)})" for t, a in zip(temps, args, strict=True))
-        env = "{" + ", ".join(f"{p!r}: {t}" for p, t in zip(params, temps, strict=True)) + "}"
-        body = self.expr(self.compiled.program.definitions[name].body, depth, _Scope(None, dict(zip(params, temps, strict=True)), env))
-        return f"({body} if ({values_},) else None)"  # a tuple is true: the body, after the arguments
+        alias = None  # the parameter that is the subject, if one is
+        locals_: dict[str, str] = {}
+        values_ = []
+        for param, arg in zip(params, args, strict=True):
+            if alias is None and scope.subject is not None and isinstance(arg, ir.Var) and arg.name == scope.subject:
+                alias = param
+                continue
+            locals_[param] = t = self.temp()
+            values_.append(f"({t} := {self.expr(arg, depth, scope)})")
+        env = "{" + ", ".join([*(f"{p!r}: {t}" for p, t in locals_.items()), *([f"{alias!r}: e"] if alias else [])]) + "}"
+        body = self.expr(self.compiled.program.definitions[name].body, depth, _Scope(alias, locals_, env))
+        if not values_:
+            return body
+        return f"({body} if ({', '.join(values_)},) else None)"  # a tuple is true: the body, after the arguments
 
     def operator(self, node: ir.Expr, name: str, args: tuple[ir.Expr, ...], depth: int, scope: _Scope) -> str:
         """A registry operator: missing when a strict one's operand is (the left one read
