@@ -451,7 +451,7 @@ BREAKS: list[tuple[str, Callable[[Snapshot], None]]] = [
     ("personal-data-consent", lambda s: find(s, "accounts", "a010").update(data_consent_at=None)),
     ("news-comments-pre-reviewed", lambda s: find(s, "comments", "cm-002").update(reviewed_at=None)),
     ("live-comments-with-static-content", lambda s: add(s, "pages", id="p-live-2", title="直播：深夜聊天室", live_comments=True)),
-    ("comment-prohibited-stopped comment-prohibited-reported", lambda s: find(s, "comments", "cm-030").update(prohibited=True, discovered_at="2022-10-01T08:00:00Z", removed_at=None)),
+    ("comment-prohibited-stopped comment-prohibited-reported", lambda s: find(s, "comments", "cm-030").update(prohibited=True, discovered_at="2022-11-06T15:00:00Z", removed_at=None)),
     ("comments-anti-spam-system", lambda s: s["attestations"].remove(attestation(s, "anti_spam"))),
     ("comment-security-incident-handled", lambda s: find(s, "security_incidents", "si-1").update(remedied_at=None)),
     ("comment-reviewer-staffing", lambda s: s["platform"]["metrics"].update(daily_comments=13500)),
