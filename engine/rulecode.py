@@ -50,7 +50,6 @@ ARITHMETIC = {"num+num": "+", "num-num": "-", "num*num": "*"}  # the registry's 
 PARSERS = {T.DATE: read_date, T.DATETIME: read_datetime, T.DURATION: values.as_duration, T.PERIOD: values.as_period}  # dates memoised
 MAX_DEPTH = 40  # IR levels written inline; deeper nodes are called as closures (Python's parser nests ~200 brackets)
 MAX_OPERANDS = 64  # operands of one inline `and`/`or`; a longer one is its closure
-_NOT_YET = object()  # a shared field not read yet for this subject
 
 
 def rule_loop(compiled: Compiled, rule: ir.Rule) -> RuleLoop | None:
@@ -81,12 +80,14 @@ class _Writer:
     def __init__(self, compiled: Compiled, rule: ir.Rule) -> None:
         assert rule.var is not None
         self.compiled, self.rule, self.var = compiled, rule, rule.var
-        self.namespace: dict[str, Any] = {"EMPTY": {}, "NOT_YET": _NOT_YET, "Entity": Entity, "index_key": index_key}
+        self.namespace: dict[str, Any] = {"EMPTY": {}, "Entity": Entity, "index_key": index_key}
         self.bound: dict[int, str] = {}  # id(value) → its name, so a value is bound once
         self.temps = 0
         self.fallbacks = 0
         self.entity = False  # whether the code reads the subject as an entity
         self.shared: dict[tuple[tuple[str, ...], Any], str] = {}
+        self.reads: dict[str, str] = {}  # a shared field's local → the code reading it
+        self.assigned: set[str] = set()  # the locals read by an earlier statement
         for (path, type_), n in field_reads(rule).items():
             if n > 1:  # read more than once: a local, read on first use
                 self.shared[(path, type_)] = f"f{len(self.shared)}"
@@ -99,6 +100,22 @@ class _Writer:
             self.namespace[name] = value
         return name
 
+    def hoisted(self) -> list[str]:
+        """The statements reading the shared fields the part just written uses for the first
+        time: they run before it, each once per subject (a read the part might have skipped
+        costs one lookup; one that raises sends the subject to the closures, as any does)."""
+        lines = [f"{local} = {read}" for local, read in self.reads.items() if local not in self.assigned]
+        self.assigned.update(self.reads)
+        return lines
+
+    def named(self, code: str) -> tuple[str, str]:
+        """A name for the value of `code`, and the code binding it: a local or a bound
+        value is its own name; anything else is assigned to a new temporary where read."""
+        if code.isidentifier():
+            return code, code
+        t = self.temp()
+        return t, f"({t} := {code})"
+
     def temp(self) -> str:
         self.temps += 1
         return f"t{self.temps}"
@@ -106,22 +123,25 @@ class _Writer:
     def function(self) -> RuleLoop:
         rule, scope = self.rule, _Scope(self.var, {}, "env")
         where = None if rule.where is None else self.expr(rule.where, 0, scope)
+        reads_where = self.hoisted()
         unless = None if rule.unless is None else self.expr(rule.unless, 0, scope)
+        reads_unless = self.hoisted()
         require = self.expr(rule.require, 0, scope)
+        reads_require = self.hoisted()
         # The slow path, for a subject whose inline code raised: the closures' own decision.
         self.namespace["slow"] = self.compiled.decision(rule)
         self.namespace["memo"], self.namespace["seen"] = self.compiled.memo, self.compiled.seen
         self.namespace["collection"] = rule.collection
-        per_subject = [f"{name} = NOT_YET" for name in self.shared.values()]
+        per_subject = []
         if self.entity or self.fallbacks:  # a closure's environment holds the subject as an entity
             per_subject.append("e = Entity(collection, i, item)")
         if self.fallbacks:  # closures read the environment and may memoise per subject
             per_subject += [f"env = {{{self.var!r}: e}}", "if memo: memo.clear()", "if seen: seen.clear()"]
-        decision = [f"ok = {require}", "if ok is True: continue"]
-        if where is not None:
-            decision = [f"applies = {where}", "if applies is False: continue", *decision]
+        decision = [*reads_require, f"ok = {require}", "if ok is True: continue"]
         if unless is not None:
-            decision[-2:-2] = [f"exempt = {unless}", "if exempt is True: continue"]
+            decision = [*reads_unless, f"exempt = {unless}", "if exempt is True: continue", *decision]
+        if where is not None:
+            decision = [*reads_where, f"applies = {where}", "if applies is False: continue", *decision]
         known = " and ".join(["ok is False", *(["applies is True"] if where else []), *(["exempt is False"] if unless else [])])
         lines = [
             "def decide_all(items, start):",
@@ -216,7 +236,8 @@ class _Writer:
         local = self.shared.get((node.path, node.type)) if name == scope.subject else None
         if local is None:
             return read
-        return f"({local} if {local} is not NOT_YET else ({local} := {read}))"
+        self.reads.setdefault(local, read)  # read before the statement that first uses it (`hoisted`)
+        return local
 
     def converted(self, raw: str, type_: T.Type) -> str:
         """`values.converter(type_)` applied to `raw`, written out for the common types (a
@@ -268,16 +289,16 @@ class _Writer:
             return f"(None if ({t} := {self.expr(args[0], depth, scope)}) is None else {self.bind(op.python)}({t}))"
         if len(args) != 2:
             return self.closure(node, scope)
-        a = self.temp()
-        left = f"({a} := {self.expr(args[0], depth, scope)}) is None"
+        a, bound = self.named(self.expr(args[0], depth, scope))
+        left = f"{bound} is None"
         if isinstance(args[1], FIXED):
             value = self.compiled.eval(args[1], {})
             if value is None:
                 return "None"  # the left operand has no effect to keep: missing whatever it is
             b, right = self.constant(value), ""
         else:
-            b = self.temp()
-            right = f" or ({b} := {self.expr(args[1], depth, scope)}) is None"
+            b, bound = self.named(self.expr(args[1], depth, scope))
+            right = f" or {bound} is None"
         if op.form == "compare" and name in COMPARISONS:
             meaning = f"({a} {name} {b})"
         elif name in ARITHMETIC:
@@ -294,9 +315,9 @@ class _Writer:
             return self.closure(node, scope)
         decisive = "False" if isinstance(node, ir.And) else "True"
         other = "True" if decisive == "False" else "False"
-        names = [self.temp() for _ in parts]
-        tests = " else ".join(f"{decisive} if ({t} := {self.expr(p, depth, scope)}) is {decisive}" for t, p in zip(names, parts, strict=True))
-        unknown = " or ".join(f"{t} is None" for t in names)
+        named = [self.named(self.expr(p, depth, scope)) for p in parts]
+        tests = " else ".join(f"{decisive} if {bound} is {decisive}" for _, bound in named)
+        unknown = " or ".join(f"{name} is None" for name, _ in named)
         return f"({tests} else (None if {unknown} else {other}))"
 
     def step_of(self, steps: tuple[str, ...], value: str) -> str:

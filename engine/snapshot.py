@@ -192,12 +192,23 @@ class Snapshot:
         if found is None:
             index: dict[tuple[Any, ...], list[int]] = {}
             unknown: list[int] = []
-            for i, item in enumerate(self.collection(collection)):
-                key = tuple(index_key(dig(item, p)) for p in paths)
-                if any(k is None for k in key):
-                    unknown.append(i)
-                else:
-                    index.setdefault(key, []).append(i)
+            items = self.collection(collection)
+            if len(paths) == 1 and len(paths[0]) == 1:  # `g.creator_id == u.id`: one field, the usual join
+                (name,) = paths[0]
+                for i, item in enumerate(items):
+                    value = item.get(name) if isinstance(item, dict) else None
+                    k = value if type(value) is str else index_key(value)  # a string is its own key
+                    if k is None:
+                        unknown.append(i)
+                    else:
+                        index.setdefault((k,), []).append(i)
+            else:
+                for i, item in enumerate(items):
+                    key = tuple(index_key(dig(item, p)) for p in paths)
+                    if any(k is None for k in key):
+                        unknown.append(i)
+                    else:
+                        index.setdefault(key, []).append(i)
             found = (index, unknown)
             self._key_index[cache_key] = found
         return found
