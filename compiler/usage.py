@@ -4,9 +4,11 @@ An unused parameter is usually a rule that forgot its threshold (`require n <= 5
 beside `parameter max_members = 500`), an unused definition a rule that restates it, an
 unused import a leftover: each is worth a look, none stops a check. They are warnings
 (W001–W003), listed by `lawcode lint`, computed from the checked program after lowering
-(so only from what type-checked), never by the evaluators. The language server turns
-them off (`Compiler(usage=False)`): it compiles one file's rules at a time, and a
-parameter read only by another file's rule would look unused.
+(so only from what type-checked), never by the evaluators. The language server shows
+them too, but compiles only the rules that changed (`lawcode.lsp.workspace`): it turns
+them off in the compiler (`Compiler(usage=False)`) and calls `unused_declarations` itself
+with what the rules left out read (`rule_reads`, from their syntax), so that a parameter
+read only by a rule it did not compile again does not look unused.
 
 What counts as a use:
 
@@ -23,7 +25,8 @@ What counts as a use:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING
 
 from lawcode.compiler import ir
@@ -40,9 +43,16 @@ if TYPE_CHECKING:
 UNUSED_PARAMETER, UNUSED_DEFINITION, UNUSED_IMPORT = "W001", "W002", "W003"
 
 
-def unused_declarations(program: Program, loaded: Loaded) -> list[Diagnostic]:
-    """W001–W003 for `program`, in source order (file, line)."""
+def unused_declarations(program: Program, loaded: Loaded, elsewhere: Mapping[str, Iterable[str]] | None = None) -> list[Diagnostic]:
+    """W001–W003 for `program`, in source order (file, line).
+
+    `elsewhere` (file → names) adds what rules that are not in `program` read (the
+    language server's, from `rule_reads`); `loaded` then holds every rule, for the
+    imports of files that declare rules.
+    """
     by_file = _used_by_file(program)  # every expression walked once: a third of a CAC compile otherwise
+    for file, names in (elsewhere or {}).items():
+        by_file.setdefault(file, set()).update(names)
     used = set().union(*by_file.values()) if by_file else set()
     found: list[Diagnostic] = []
     for param in program.parameters.values():
@@ -81,6 +91,36 @@ def names_read(expr: ir.Expr) -> Iterator[str]:
             yield node.ladder
         elif isinstance(node, ir.Const) and isinstance(node.type, T.StepType):
             yield node.type.ladder
+
+
+def rule_reads(rule: ast.Rule) -> set[str]:
+    """The names a rule's expressions read and the documents it cites, from its syntax: a
+    bare name or a called one, outside the scope of the rule's own variables (its subject,
+    an aggregate's). What lowering would find, for a rule the language server did not
+    compile again; it may count more (a ladder read through a string compared with a step
+    counts as the parameter's, never as the ladder's own), never less."""
+    subject = rule.subject
+    bound = frozenset({subject.var} if subject is not None else ())
+    roots = [subject.where if subject is not None else None, *rule.requires, *rule.unless]
+    if rule.message is not None:
+        roots.extend(p for p in rule.message.parts if not isinstance(p, str))
+    names = {c.document for c in (*rule.citations, *rule.related)}
+    stack: list[tuple[object, frozenset[str]]] = [(e, bound) for e in roots if e is not None]
+    while stack:  # no recursion: a long chain is a deep tree
+        node, scope = stack.pop()
+        if isinstance(node, ast.Name):
+            names.update(() if node.name in scope else (node.name,))
+        elif isinstance(node, ast.Aggregate):
+            inner = scope | {node.var}
+            stack.append((node.collection, scope))
+            stack.extend((x, inner) for x in (node.where, node.value) if x is not None)
+        elif isinstance(node, tuple):
+            stack.extend((x, scope) for x in node)
+        elif is_dataclass(node) and not isinstance(node, Span | type):
+            if isinstance(node, ast.Call):
+                names.add(node.func)
+            stack.extend((getattr(node, f.name), scope) for f in fields(node))
+    return names
 
 
 def _used_by_file(program: Program) -> dict[str, set[str]]:
@@ -133,10 +173,11 @@ def _unused_imports(used: dict[str, set[str]], loaded: Loaded) -> list[Diagnosti
     found: list[Diagnostic] = []
     for name, module in loaded.modules.items():
         needs = {"rule"} | ({"schema"} if "schema" not in _declared(module)[1] else set())
-        for decl in module.declarations:
-            if not isinstance(decl, ast.Import):
-                continue
-            target = display((loaded.base_dirs[name] / decl.path).resolve())
+        written = [d for d in module.declarations if isinstance(d, ast.Import)]
+        targets = loaded.imports.get(name, ())
+        if len(targets) != len(written):  # `load` resolves each import in order; else resolve again
+            targets = tuple(display((loaded.base_dirs[name] / d.path).resolve()) for d in written)
+        for decl, target in zip(written, targets, strict=True):
             if target not in loaded.modules:
                 continue
             offered: set[str] = set()

@@ -14,6 +14,7 @@ import lawcode
 from helpers import DATA, ROOT, golden
 from lawcode.compiler.slips import duration_literal
 from lawcode.compiler.usage import UNUSED_DEFINITION, UNUSED_IMPORT, UNUSED_PARAMETER
+from lawcode.dsl import ast
 
 CASES = sorted(p for p in (DATA / "warnings").iterdir() if p.suffix == ".law" or p.is_dir())
 
@@ -61,3 +62,21 @@ def test_thenames_read_are_the_graphs() -> None:
     assert exprs
     for expr in exprs:
         assert set(names_read(expr)) == {name for kind, name in reads(expr) if kind != "field"}
+
+
+@pytest.mark.parametrize("ruleset", ["rulesets/cac", "tests/data/mini/mini.law", "tests/data/lsp/usage"])
+def test_a_rules_syntax_reads_the_parameters_and_definitions_its_ir_reads(ruleset: str) -> None:
+    """`rule_reads` (what the language server counts for a rule it did not compile again)
+    agrees with lowering on every parameter and definition, and finds every cited document."""
+    from lawcode.compiler.usage import names_read, rule_reads
+
+    program = lawcode.load_ruleset(ROOT / ruleset).program
+    declared = set(program.parameters) | set(program.definitions)
+    written = {d.id: d for m in program.modules.values() for d in m.declarations if isinstance(d, ast.Rule)}
+    assert program.rules
+    for rule in program.rules:
+        exprs = [e for e in (rule.where, rule.unless, rule.require, *(p for p in rule.message if not isinstance(p, str))) if e is not None]
+        lowered = {name for e in exprs for name in names_read(e)}
+        syntax = rule_reads(written[rule.id])
+        assert syntax & declared == lowered & declared, rule.id
+        assert {c.document for c in (*rule.citations, *rule.related)} <= syntax, rule.id

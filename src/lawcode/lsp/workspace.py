@@ -20,6 +20,9 @@ things keep a keystroke cheap:
 
 A file with a syntax error keeps its last good tree for the check of the others, so
 one unfinished line does not hide every other diagnostic of the ruleset.
+
+The usage warnings (W001–W003) are `lint`'s, computed after the compiler with what the
+rules left out of a check read (`lawcode.compiler.usage.rule_reads`, from their syntax).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pathlib import Path
 from lawcode.compiler.modules import EXTENSION, Loaded, display, load
 from lawcode.compiler.program import Compiler
 from lawcode.compiler.reading import RULESET, FileRefused, read_text
+from lawcode.compiler.usage import rule_reads, unused_declarations
 from lawcode.dsl import ast
 from lawcode.dsl.cache import parse_file
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
@@ -92,6 +96,7 @@ class Workspace:
         self.listings: dict[Path, set[Path]] = {}
         self.names: dict[Path, str] = {}
         self.roots: dict[Path, Path] = {}  # a file's ruleset folder, found when first seen
+        self.reads: dict[int, tuple[ast.Rule, set[str]]] = {}  # `rule_reads` by rule tree (kept alive, so ids stay its own)
 
     # ------------------------------------------------------------ rulesets
     def root_of(self, path: Path) -> Path:
@@ -196,12 +201,13 @@ class Workspace:
         if focus is not None and self._shares_rule_ids(result, focus):
             focus = None  # a rule id of this file declared in another too: the compiler compares them all
         clean: list[Diagnostic] = []
+        whole: dict[str, ast.Module] = {}  # each file's tree with all its rules, for the usage warnings
 
         def parse_text(text: str, name: str) -> ast.Module:
             parsed = self.parsed.get(name)
             if parsed is None or parsed.text != text:
                 parsed = self._parse(text, name, cached=False)
-            module = parsed.module or self.last_good.get(name) or ast.Module(name, (), (), text)
+            module = whole[name] = parsed.module or self.last_good.get(name) or ast.Module(name, (), (), text)
             if focus is None:
                 return module
             if name != focus:
@@ -221,10 +227,14 @@ class Workspace:
             result.env = _environment(loaded)
             names = [focus] if focus is not None else list(loaded.modules)
             memos = {n: m for n in names if (m := self.rule_memos.get(n)) is not None and n not in result.broken and _same(m.env, result.env)}
+            every_rule = dataclasses.replace(loaded, modules={n: whole.get(n, m) for n, m in loaded.modules.items()})
             loaded, clean = _reuse(loaded, result.texts, memos)
-            result.compiler = Compiler(loaded, usage=False)  # usage warnings need every rule; a focused check compiles one file's
+            result.compiler = Compiler(loaded, usage=False)  # usage warnings need every rule: added below
             try:
-                problems.extend(result.compiler.compile().warnings)
+                program = result.compiler.compile()
+                problems.extend(program.warnings)
+                elsewhere, self.reads = _left_out(every_rule, loaded, self.reads)
+                problems.extend(unused_declarations(program, every_rule, elsewhere))
             except LawcodeError as exc:
                 problems.extend(exc.diagnostics)
             problems.extend(clean)
@@ -286,6 +296,25 @@ class Workspace:
     def forget(self, path: Path) -> None:
         """A file closed: its on-disk text counts again."""
         self.open.pop(path, None)
+
+
+def _left_out(every_rule: Loaded, compiled: Loaded, known: dict[int, tuple[ast.Rule, set[str]]]) -> tuple[dict[str, set[str]], dict[int, tuple[ast.Rule, set[str]]]]:
+    """File → what the rules not compiled this time read (`rule_reads`): a focused check
+    leaves out the other files' rules, and any check the rules whose text is unchanged.
+    `known` is the last check's `rule_reads` by tree (a rule's tree is the same object
+    while its text is): returned for this check's trees, so only new ones are walked."""
+    out: dict[str, set[str]] = {}
+    kept_reads: dict[int, tuple[ast.Rule, set[str]]] = {}
+    for name, module in every_rule.modules.items():
+        kept = compiled.modules.get(name)
+        there = {id(d) for d in kept.declarations} if kept is not None else set()
+        for decl in module.declarations:
+            if isinstance(decl, ast.Rule) and id(decl) not in there:
+                found = known.get(id(decl))
+                reads = found[1] if found is not None and found[0] is decl else rule_reads(decl)
+                kept_reads[id(decl)] = (decl, reads)
+                out.setdefault(name, set()).update(reads)
+    return out, kept_reads
 
 
 def _environment(loaded: Loaded) -> tuple[object, ...]:
