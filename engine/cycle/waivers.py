@@ -34,6 +34,7 @@ import yaml
 from lawcode.compiler import Program, ir
 from lawcode.compiler import types as T
 from lawcode.compiler.lower import Lowerer
+from lawcode.compiler.reading import CODE_TOO_LARGE, FileKind, FileRefused, read_bytes
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.dsl import ast
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, did_you_mean, error
@@ -111,18 +112,29 @@ class WaiverResult:
 
 def load_waivers(path: Path, program: Program) -> WaiverFile:
     """Read, validate and compile a waivers file; LawcodeError with every problem at once."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_WAIVERS_BYTES + 1)
-    except OSError as exc:
-        raise LawcodeError([Diagnostic("E081", f"cannot read the waivers file: {exc.strerror or exc}", None, "name a YAML file (docs/compliance-cycle.md)", where=str(path))]) from None
-    if len(raw) > MAX_WAIVERS_BYTES:
-        raise LawcodeError([Diagnostic("E081", f"the waivers file is over {MAX_WAIVERS_BYTES >> 20} MB", None, "split it", where=str(path))])
+    raw = read_waivers(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LawcodeError([Diagnostic("E081", f"the waivers file is not UTF-8 (byte {exc.start})", None, "save it as UTF-8", where=str(path))]) from None
     return parse_waivers(text, str(path), program)
+
+
+# A waivers file is YAML by its name too: `.yaml` or `.yml`, once symlinks are resolved.
+WAIVERS_FILES = {suffix: FileKind("waivers file", suffix, MAX_WAIVERS_BYTES, f"waivers{suffix}") for suffix in (".yaml", ".yml")}
+
+
+def read_waivers(path: Path) -> bytes:
+    """The waivers file's bytes, read as every named file is (`compiler/reading.py`: its
+    kind by name and by target, a regular file, bounded); E081 saying why not."""
+    try:
+        return read_bytes(path, str(path), WAIVERS_FILES.get(path.suffix, WAIVERS_FILES[".yaml"]))
+    except FileRefused as exc:
+        if exc.code == CODE_TOO_LARGE:
+            raise LawcodeError([Diagnostic("E081", f"the waivers file is over {MAX_WAIVERS_BYTES >> 20} MB", None, "split it", where=str(path))]) from None
+        raise LawcodeError([Diagnostic("E081", exc.message, None, exc.hint, where=str(path))]) from None
+    except OSError as exc:
+        raise LawcodeError([Diagnostic("E081", f"cannot read the waivers file: {exc.strerror or exc}", None, "name a YAML file (docs/compliance-cycle.md)", where=str(path))]) from None
 
 
 def parse_waivers(text: str, path: str, program: Program) -> WaiverFile:
