@@ -27,18 +27,8 @@ from lawcode.engine.evaluate import Evaluator, TracingEvaluator, resolve_paramet
 from lawcode.engine.run import decide, render_message
 from lawcode.engine.snapshot import Snapshot
 
-PRELUDE = f"""schema "{DATA / "mini" / "snapshot.schema.json"}"
-document d {{ title "t" issuer "i" issued 2017-01-01 in_force 2017-01-01 source "s" article 1 "a" {{ }} }}
-ladder measures cites d art 1 {{ warning < suspend_posting < close_group }}
-parameter cap: number = 3 cites d art 1 from policy.max_group_members
-parameter keep: period = 6 months cites d art 1 from policy.log_retention
-parameter escalation: escalation of measures = {{1: warning, 3: suspend_posting, 5: close_group}} cites d art 1
-def twice(n: number) = n + n
-def four(n: number) = twice(n) + twice(n)
-def founded(u: users) = count(g in groups where g.creator_id == u.id)
-def members(g: groups) = count(m in memberships where m.group_id == g.id)
-def oldest = min(l.at for l in logs)
-"""
+EVALUATORS = DATA / "evaluators"
+PRELUDE = (EVALUATORS / "prelude.law").read_text(encoding="utf-8")  # shared with test_rulecode.py
 
 
 def _either(*options: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -137,7 +127,7 @@ snapshots = st.builds(
 @functools.lru_cache(maxsize=512)
 def program(where: str, require: str, value: str) -> Program:
     text = PRELUDE + f"def value(u: users) = {value}\nrule r {{ cites d art 1 for each u in users where {where} require {require} message \"{{u.id}}: {{value(u)}}\" }}\n"
-    return compile_text(text)
+    return compile_text(text, base_dir=EVALUATORS)
 
 
 def same(a: Any, b: Any) -> bool:
@@ -177,7 +167,7 @@ def test_a_definition_called_twice_per_decision_is_memoised() -> None:
     lines = [PRELUDE, "def d0(n: number) = n + 1"]
     lines += [f"def d{i}(n: number) = d{i - 1}(n) + d{i - 1}(n)" for i in range(1, 17)]
     lines.append("rule r { cites d art 1 for each u in users require d16(u.credit ?? 0) > 0 }")
-    prog = compile_text("\n".join(lines) + "\n")
+    prog = compile_text("\n".join(lines) + "\n", base_dir=EVALUATORS)
     assert repeated_definitions(prog) == {f"d{i}" for i in range(16)}
     snapshot = Snapshot({"as_of": "2024-01-01", "users": [{"id": "u1", "credit": 2}]})
     compiled = Compiled(prog, snapshot, resolve_parameters(prog, snapshot)[0])

@@ -27,21 +27,8 @@ from lawcode.engine.rulecode import rule_loop
 from lawcode.engine.run import PROGRESS_EVERY, decide, evaluate
 from lawcode.engine.snapshot import Snapshot
 
-PRELUDE = f"""schema "{DATA / "mini" / "snapshot.schema.json"}"
-document d {{ title "t" issuer "i" issued 2017-01-01 in_force 2017-01-01 source "s" article 1 "a" {{ }} }}
-ladder measures cites d art 1 {{ warning < suspend_posting < close_group }}
-parameter cap: number = 3 cites d art 1 from policy.max_group_members
-parameter keep: period = 6 months cites d art 1 from policy.log_retention
-parameter escalation: escalation of measures = {{1: warning, 3: suspend_posting, 5: close_group}} cites d art 1
-def twice(n: number) = n + n
-def four(n: number) = twice(n) + twice(n)
-def founded(x: users) = count(g in groups where g.creator_id == x.id)
-def tagged(x: users) = exists(m in memberships where m.user_id == x.id)
-def verified_by(x: users, t: datetime) = present(x.verified_at) and x.verified_at <= t
-def oldest = min(l.at for l in logs)
-def active_founded(x: users) = count(g in groups where g.creator_id == x.id and g.status == "active")
-def active_by(s: string) = count(g in groups where g.creator_id == s and g.status == "active")
-"""
+EVALUATORS = DATA / "evaluators"
+PRELUDE = (EVALUATORS / "prelude.law").read_text(encoding="utf-8")  # shared with test_closures.py
 
 NUMBER_ATOMS = ["0", "1", "3", "2.5", "cap", "u.credit", "founded(u)", "len(u.tags)", "months(keep)", "-(u.credit)", "twice(u.credit)", "four(founded(u))", "active_founded(u)", "active_by(u.id)"]
 BOOL_ATOMS = [
@@ -110,7 +97,7 @@ snapshots = st.builds(
 
 @functools.lru_cache(maxsize=512)
 def program(where: str, unless: str, require: str) -> Program:
-    return compile_text(PRELUDE + f"rule r {{ cites d art 1 for each u in users where {where} unless {unless} require {require} }}\n")
+    return compile_text(PRELUDE + f"rule r {{ cites d art 1 for each u in users where {where} unless {unless} require {require} }}\n", base_dir=EVALUATORS)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -129,7 +116,7 @@ def test_the_generated_loop_decides_as_the_walker(where: str, unless: str, requi
 
 
 def test_a_rule_on_the_platform_has_no_loop() -> None:
-    prog = compile_text(PRELUDE + "rule r { cites d art 1 on platform require oldest <= 2024-01-01T00:00:00Z }\n")
+    prog = compile_text(PRELUDE + "rule r { cites d art 1 on platform require oldest <= 2024-01-01T00:00:00Z }\n", base_dir=EVALUATORS)
     snapshot = Snapshot({"as_of": "2024-01-01", "logs": []})
     params, _ = resolve_parameters(prog, snapshot)
     assert rule_loop(Compiled(prog, snapshot, params), prog.rules[0]) is None
@@ -138,7 +125,7 @@ def test_a_rule_on_the_platform_has_no_loop() -> None:
 def test_values_are_bound_names_never_source_text() -> None:
     """A literal that would break the generated text if pasted in stays a bound value."""
     tricky = 'a\\"b\\\\n\')\\nimport os'  # in the DSL: a quote, a backslash, a newline
-    prog = compile_text(PRELUDE + f'rule r {{ cites d art 1 for each u in users require u.name != "{tricky}" }}\n')
+    prog = compile_text(PRELUDE + f'rule r {{ cites d art 1 for each u in users require u.name != "{tricky}" }}\n', base_dir=EVALUATORS)
     literal = prog.rules[0].require.right.value  # type: ignore[attr-defined]
     assert literal == 'a"b\\n\')\nimport os'
     snapshot = Snapshot({"as_of": "2024-01-01", "users": [{"id": "u1", "name": literal}, {"id": "u2", "name": "b"}]})
@@ -150,7 +137,7 @@ def test_values_are_bound_names_never_source_text() -> None:
 
 def test_progress_is_told_at_every_multiple_across_rules() -> None:
     """The loops run a chunk at a time so that `progress` hears every PROGRESS_EVERY subjects."""
-    prog = compile_text(PRELUDE + "".join(f"rule r{i} {{ cites d art 1 for each u in users require present(u.verified_at) }}\n" for i in range(3)))
+    prog = compile_text(PRELUDE + "".join(f"rule r{i} {{ cites d art 1 for each u in users require present(u.verified_at) }}\n" for i in range(3)), base_dir=EVALUATORS)
     n = PROGRESS_EVERY + PROGRESS_EVERY // 2
     snapshot = Snapshot({"as_of": "2024-01-01", "users": [{"id": f"u{i}"} for i in range(n)]})
     told: list[tuple[int, int]] = []
