@@ -72,7 +72,7 @@ class Compiler:
     failed: set[str] = field(default_factory=set)
     lowering: list[str] = field(default_factory=list)
     schema: SnapshotSchema = field(default_factory=lambda: SnapshotSchema({"type": "object"}))
-    usage: bool = True  # W001-W003 (compiler/usage.py): off where only part of the rules is compiled (the LSP)
+    usage: bool = True  # W001-W003 (usage.py), W010-W011 (messages.py): off where only part of the rules is compiled (the LSP)
 
     # ------------------------------------------------------------ entry
     def compile(self) -> Program:
@@ -107,9 +107,10 @@ class Compiler:
         )
         if not self.usage:
             return program
-        from lawcode.compiler.usage import unused_declarations  # it reads the Program this module defines
+        from lawcode.compiler.messages import message_warnings  # both read the Program this module defines
+        from lawcode.compiler.usage import unused_declarations
 
-        return replace(program, warnings=(*program.warnings, *unused_declarations(program, self.loaded)))
+        return replace(program, warnings=(*program.warnings, *unused_declarations(program, self.loaded), *message_warnings(program)))
 
     # ------------------------------------------------------------ schema
     def _load_schema(self) -> None:

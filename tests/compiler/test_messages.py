@@ -1,0 +1,79 @@
+"""Warnings for messages that hide the value found or the limit broken (compiler/messages.py).
+
+Each case in tests/data/messages/ is a `.law` file; the ones with warnings have an
+`.expected` file holding them as `lawcode lint` renders them (`LAWCODE_REGEN=1` rewrites
+them; review the diff). The bundled rulesets must stay clean, and the check must catch a
+CAC message that loses its placeholders.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lawcode
+from helpers import DATA, ROOT, golden
+from lawcode.compiler.messages import MESSAGE_HIDES_PARAMETER, MESSAGE_WITHOUT_PLACEHOLDER
+
+CASES = DATA / "messages"
+WARNED = {"no-placeholder": {MESSAGE_WITHOUT_PLACEHOLDER}, "hidden-parameter": {MESSAGE_HIDES_PARAMETER}}
+OURS = {MESSAGE_WITHOUT_PLACEHOLDER, MESSAGE_HIDES_PARAMETER}
+
+
+def _ours(ruleset: lawcode.Ruleset) -> list[lawcode.Diagnostic]:
+    return [w for w in ruleset.warnings if w.code in OURS]
+
+
+@pytest.mark.parametrize("case", sorted(WARNED))
+def test_warning_text(case: str) -> None:
+    ruleset = lawcode.load_ruleset((CASES / f"{case}.law").relative_to(Path.cwd()))
+    found = _ours(ruleset)
+    assert {w.code for w in found} == WARNED[case]
+    assert all(not w.is_error and w.span is not None and w.hint for w in found)
+    golden(CASES / f"{case}.expected", "\n\n".join(w.render(ruleset.program.sources) for w in found) + "\n")
+
+
+def test_limits_shown_through_definitions_and_ladders_are_enough() -> None:
+    """shown.law shows each limit directly, through a definition or as a ladder step; it has
+    a rule with no message and a parameter read only in `where`: none of these is warned."""
+    assert _ours(lawcode.load_ruleset(CASES / "shown.law")) == []
+
+
+@pytest.mark.parametrize("ruleset", ["rulesets/cac", "src/lawcode/starter", "docs/examples/phone-and-complaints"])
+def test_bundled_messages_show_the_value_and_the_limit(ruleset: str) -> None:
+    assert [w.render() for w in _ours(lawcode.load_ruleset(ROOT / ruleset))] == []
+
+
+def _cac_copy(tmp_path: Path, edit: tuple[str, str]) -> lawcode.Ruleset:
+    target = tmp_path / "cac"
+    shutil.copytree(ROOT / "rulesets" / "cac", target, ignore=shutil.ignore_patterns("examples", "tests"))
+    law = target / "groups-2017.law"
+    text = law.read_text(encoding="utf-8")
+    old, new = edit
+    assert len(re.findall(old, text)) == 1, f"groups-2017.law no longer has one message matching {old!r}"
+    law.write_text(re.sub(old, new, text), encoding="utf-8")
+    return lawcode.load_ruleset(target)
+
+
+def test_a_cac_message_that_drops_its_cap_is_caught(tmp_path: Path) -> None:
+    ruleset = _cac_copy(tmp_path, (r"; the cap is \{max_group_members\}", ""))
+    assert [(w.code, w.message) for w in _ours(ruleset)] == [
+        (MESSAGE_HIDES_PARAMETER, "the message of rule `group-member-cap` never shows parameter `max_group_members`, which its `require` checks against"),
+    ]
+
+
+def test_a_cac_message_without_placeholders_is_caught(tmp_path: Path) -> None:
+    ruleset = _cac_copy(tmp_path, (r'message "group \{g\.id\} has \{members\(g\)\} active members; the cap is \{max_group_members\}"', 'message "a group is over the cap"'))
+    assert [(w.code, w.span.file.endswith("groups-2017.law")) for w in _ours(ruleset) if w.span] == [(MESSAGE_WITHOUT_PLACEHOLDER, True)]
+
+
+def test_lint_lists_them_and_exits_0() -> None:
+    done = subprocess.run([sys.executable, "-m", "lawcode", "lint", str(CASES / "no-placeholder.law")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "warning[W010]: the message of rule `verified-before-posting` has no placeholder" in done.stderr
+    assert "1 warning(s)" in done.stdout
