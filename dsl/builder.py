@@ -22,7 +22,7 @@ from lark.visitors import Transformer_NonRecursive
 from lawcode.dsl import ast, templates
 from lawcode.dsl.diagnostics import Diagnostic, error
 from lawcode.dsl.spans import Span
-from lawcode.dsl.syntax_errors import ESCAPES, syntax_error, unquote
+from lawcode.dsl.syntax_errors import syntax_error, unquote
 from lawcode.dsl.tables import lark_parser
 
 __all__ = ["RESERVED_NAMES", "Builder"]

@@ -347,7 +347,7 @@ def template_pieces(template: ast.Template, width: int) -> list[str]:
             out.extend(word for word in escaped.split(" ")[:-1] for word in (word + " ",))
             out.append(escaped.split(" ")[-1])
         else:
-            out.append("{" + format_expression(part).replace('"', '\\"') + "}")
+            out.append("{" + format_expression(part) + "}")
     lines: list[str] = [""]
     for chunk in out:
         if lines[-1] and len(lines[-1]) + len(chunk) > width - 2 and lines[-1].endswith(" "):
@@ -359,13 +359,13 @@ def template_pieces(template: ast.Template, width: int) -> list[str]:
 def format_template(template: ast.Template) -> str:
     """A message: literal text escaped (`{{` for a brace), holes as canonical expressions.
 
-    A message is itself a string, so the quotes of a string inside a hole are escaped
-    (`{name ?? \\"none\\"}`), which is how the parser reads them back.
+    A string inside a hole is quoted as anywhere else (`{name ?? "none"}`): the lexer
+    knows placeholders, so its quotes do not end the message (`dsl/templates.py`).
     """
     out: list[str] = []
     for part in template.parts:
         if isinstance(part, str):
             out.append(quote(part)[1:-1].replace("{", "{{").replace("}", "}}"))
         else:
-            out.append("{" + format_expression(part).replace('"', '\\"') + "}")
+            out.append("{" + format_expression(part) + "}")
     return '"' + "".join(out) + '"'

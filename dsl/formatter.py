@@ -13,7 +13,10 @@ meaning, not of taste. The rules, all visible in `tests/data/mini/mini.law`:
   and item: not_applicable, partial, in_force), several `cites` (or `see`) clauses merged
   into one; document header values aligned;
 - expressions on one line with the fewest parentheses the grammar needs; strings and
-  messages re-escaped one way; `article` in a citation written `art`.
+  messages re-escaped one way (a placeholder's strings unescaped, as the lexer reads
+  them); `article` in a citation written `art`;
+- the rules of an `applies when … {` scope one level in, the first right below its head,
+  its `}` right after the last; a run of rules with one scope is one block.
 
 Line breaks are the formatter's too: an expression is printed on one line while it fits
 in 100 columns; past that, it is broken at its outermost construct first, and a piece
@@ -211,7 +214,24 @@ class _Layout:
     def add(self, depth: int, text: str, anchors: list[Anchor], blank_before: bool = False) -> None:
         self.lines.append(_Line(depth, text, anchors, blank_before, closes=text == "}"))
 
-    def declaration(self, decl: ast.Declaration, blank: bool) -> None:
+    def scope(self, scope: ast.Scope) -> None:
+        """`applies when CONDITION {`, the condition broken as any other when too long."""
+        self.width -= len(" {")
+        self.clause(0, "applies when", scope.condition, [_point(scope.span)])
+        self.width += len(" {")
+        self.lines[-1].text += " {"
+
+    def declaration(self, decl: ast.Declaration, blank: bool, nested: bool = False) -> None:
+        """One declaration; `nested`, one level in (a rule of a scope), fitted to the width
+        left there."""
+        if nested:
+            first = len(self.lines)
+            self.width -= len(INDENT)
+            self.declaration(decl, blank)
+            self.width += len(INDENT)
+            for line in self.lines[first:]:
+                line.depth += 1
+            return
         match decl:
             case ast.Import(path=path, span=span):
                 self.add(0, f"import {quote(path)}", [_anchor(span)], blank)
@@ -345,7 +365,7 @@ class _Layout:
             self.add(1, "on platform", _clauses(written, "platform"))
         for expr, anchor in zip(rule.requires, _clauses(written, "require"), strict=True):
             self.clause(1, "require", expr, [anchor])
-        for expr, anchor in zip(rule.unless, _clauses(written, "unless"), strict=True):
+        for expr, anchor in zip(rule.own_unless, _clauses(written, "unless"), strict=True):
             self.clause(1, "unless", expr, [anchor])
         if rule.message is not None:
             self.message(rule.message, _clauses(written, "message"))
@@ -409,15 +429,24 @@ def format_module(module: ast.Module, width: int = WIDTH) -> str:
     layout = _Layout(module.source, width)
     previous: ast.Declaration | None = None
     previous_lines = 0
+    scope: ast.Scope | None = None  # the `applies when` block open in the output
     for decl in module.declarations:
+        inside = decl.scope if isinstance(decl, ast.Rule) else None
+        if scope is not None and inside != scope:
+            layout.add(0, "}", [_closing(scope.span)])
         first = len(layout.lines)
-        layout.declaration(decl, blank=False)
+        if inside is not None and inside != scope:
+            layout.scope(inside)
+        layout.declaration(decl, blank=False, nested=inside is not None)
+        scope = inside
         count = len(layout.lines) - first
         if previous is not None:
             # blocks stand apart; one-line declarations keep the grouping they were written in
             apart = count > 1 or previous_lines > 1 or layout.gap(previous.span.end_line, decl.span.line)
             layout.lines[first].blank_before = apart
         previous, previous_lines = decl, count
+    if scope is not None:
+        layout.add(0, "}", [_closing(scope.span)])
     lines = layout.lines
     attached = _attach(lines, module.comments, module.source)
     source_lines = module.source.split("\n")

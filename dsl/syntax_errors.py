@@ -150,6 +150,9 @@ def _symbol_operator(text: str, at: int, path: str, line: int, column: int) -> D
 def _token_slip(token: Token, text: str, path: str, expected: set[str]) -> Diagnostic | None:
     """A targeted E002 for a token that is a known slip, or None for the generic message."""
     start = token.start_pos
+    unclosed = _open_placeholder(token, text, path)
+    if unclosed is not None:
+        return unclosed
     if token.type in ("NAME", "KEY") and start is not None and start > 0 and text[start - 1].isdigit():
         return _short_duration(token, text, path)
     if str(token) == "if" and "WHERE" in expected:
@@ -169,6 +172,29 @@ def _token_slip(token: Token, text: str, path: str, expected: set[str]) -> Diagn
     if token.type == "NAME" and str(token).startswith("_") and start is not None and "LBRACE" in expected:
         return _snake_case_key(token, text, path)
     return None
+
+
+# A message's placeholder left open before a quote: `message "a {f("x") b"` ends the
+# message at the quote after `{f(` (the `{` was text), and the parser trips on `x`.
+_OPEN_HOLE = re.compile(r'^\s*(?:message\s+)?(?:"(?:\\.|[^"\\\n])*"\s+)*"(?:\\.|\{\{|[^"\\\n{])*(\{)[^{}\n]*$')
+
+
+def _open_placeholder(token: Token, text: str, path: str) -> Diagnostic | None:
+    """E006 at a message placeholder's `{` that a quote inside it left unclosed."""
+    start, line = token.start_pos, token.line or 1
+    if start is None:
+        return None
+    before = text[text.rfind("\n", 0, start) + 1 : start]
+    match = _OPEN_HOLE.match(before)
+    if match is None or '"' not in before[match.start(1) :]:
+        return None
+    column = match.start(1) + 1
+    return error(
+        "E006",
+        "a placeholder `{` in this message is not closed before the message's end",
+        Span(path, line, column, line, column + 1),
+        "close it with `}`, or write `{{` for a literal brace",
+    )
 
 
 def _short_duration(token: Token, text: str, path: str) -> Diagnostic | None:
