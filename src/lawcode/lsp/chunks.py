@@ -30,7 +30,7 @@ from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
 from lawcode.dsl.parser import parse_module
 from lawcode.dsl.spans import Span
 
-_START = re.compile(r"^(?=(?:rule|def|parameter|ladder|document|import|schema)\b)", re.MULTILINE)
+_START = re.compile(r"^(?=(?:rule|def|parameter|ladder|document|import|schema|applies)\b)", re.MULTILINE)
 SYNTAX_CODES = frozenset({"E001", "E002"})
 KEPT = 4096  # pieces kept (each version of a piece being typed is one): all an editor has open
 MOVED = 1024  # pieces kept moved to another line (a line break typed moves all below it)
@@ -110,7 +110,10 @@ class ChunkedParser:
         results = [self._piece(name, piece) for _, _, piece in parts]
         failed = [(part, result) for part, result in zip(parts, results, strict=True) if result[0] is None]
         if failed:
-            raise LawcodeError(self._problems(text, name, parts, failed), {name: text})
+            problems = self._problems(text, name, parts, failed)
+            if not problems:  # a cut inside a block (a rule at column 1 in an `applies when`): the file whole
+                return parse_module(text, name)
+            raise LawcodeError(problems, {name: text})
         declarations: list[ast.Declaration] = []
         for (_, line, piece), (found, _) in zip(parts, results, strict=True):
             assert found is not None

@@ -36,7 +36,7 @@ KEYWORDS = (
     "and", "or", "not", "in", "if", "then", "else", "true", "false", "count", "exists", "sum", "min",
     "max", "all", "any", "for", "each", "where", "require", "unless", "message", "cites", "title",
     "severity", "kind", "in_force", "from", "until", "on", "platform", "rule", "def", "parameter",
-    "ladder", "document", "import", "schema", "unit", "as_of",
+    "ladder", "document", "import", "schema", "unit", "as_of", "implies", "applies", "when",
 )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from lsprotocol import types
 
 from lawcode.compiler import ir
 from lawcode.dsl import ast
+from lawcode.dsl.formatter import format_expression
 from lawcode.dsl.spans import Span
 from lawcode.lsp.index import Occurrence
 from lawcode.lsp.navigation import Navigator
@@ -165,6 +166,8 @@ def _rule(analysis: Analysis, rule_id: str) -> str | None:
             if isinstance(decl, ast.Rule) and decl.id == rule_id:
                 head = f"rule `{rule_id}`" + (f": {escape(decl.title)}" if decl.title else "")
                 parts = [head, f"severity {decl.severity or 'medium'} · kind {decl.kind or 'data'}"]
+                if decl.scope is not None:
+                    parts.append(f"applies when `{format_expression(decl.scope.condition)}`")
                 if decl.in_force_from or decl.in_force_until:
                     parts.append(f"in force {'from ' + str(decl.in_force_from) if decl.in_force_from else ''} {'until ' + str(decl.in_force_until) if decl.in_force_until else ''}".strip())
                 documents = analysis.compiler.documents if analysis.compiler else {}

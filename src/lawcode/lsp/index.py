@@ -52,6 +52,7 @@ class _Walker:
         self.symbols = symbols  # name → parameter | definition | ladder
         self.lines = LineIndex(module.source)
         self.found: list[Occurrence] = []
+        self.scopes: set[ast.Scope] = set()  # the `applies when` blocks whose condition is indexed
 
     def add(self, span: Span, target: str, kind: str, declaration: bool = False) -> None:
         self.found.append(Occurrence(span, target, declaration, kind))
@@ -140,7 +141,10 @@ class _Walker:
             self.add(subject.collection_span, f"collection:{subject.collection}", "collection")
             if subject.where is not None:
                 self.expr(subject.where, env)
-        for e in (*decl.requires, *decl.unless):
+        if decl.scope is not None and decl.scope not in self.scopes:  # its rules share it: one occurrence each
+            self.scopes.add(decl.scope)
+            self.expr(decl.scope.condition, env)
+        for e in (*decl.requires, *decl.own_unless):
             self.expr(e, env)
         if decl.message is not None:
             for part in decl.message.parts:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from lawcode.dsl import ast
+from lawcode.dsl.formatter import format_expression
 from lawcode.dsl.spans import Span
 from lawcode.lsp.index import Occurrence, at, occurrences, refers_to, symbol_kinds
 from lawcode.lsp.positions import LineIndex
@@ -75,17 +76,26 @@ class Navigator:
         ]
 
     def outline(self, analysis: Analysis, name: str, lines: LineIndex) -> list[types.DocumentSymbol]:
-        """Documents (articles, paragraphs, items), parameters, definitions, ladders (steps), rules."""
+        """Documents (articles, paragraphs, items), parameters, definitions, ladders (steps),
+        rules; the rules of an `applies when` block under it."""
         module = analysis.modules.get(name)
         if module is None:
             return []
         names = {o.target: o.span for o in self.of(analysis, name) if o.declaration}
-        out: list[types.DocumentSymbol] = []
+        out: list[tuple[ast.Scope | None, list[types.DocumentSymbol]]] = []  # runs of one scope (or none)
         for decl in module.declarations:
             symbol = _declaration_symbol(decl, names, lines)
-            if symbol is not None:
-                out.append(symbol)
-        return out
+            if symbol is None:
+                continue
+            inside = decl.scope if isinstance(decl, ast.Rule) else None
+            if inside is None or not out or out[-1][0] != inside:
+                out.append((inside, []))
+            out[-1][1].append(symbol)
+        return [
+            _symbol(f"applies when {format_expression(scope.condition)}", "scope", types.SymbolKind.Namespace, scope.span, scope.head_span, lines, symbols)
+            if scope is not None else symbols[0]
+            for scope, symbols in out
+        ]
 
 
 def _imported(analysis: Analysis, name: str, written: str) -> list[Place]:
