@@ -138,6 +138,31 @@ def _cut_line(report: Report, rows: dict[Part, int], max_bytes: int, full_report
 
 def _render(report: Report, rows: dict[Part, int] | None) -> str:
     """The report, with at most `rows[part]` violations of each article and undetermined subjects (None: all)."""
+    out = _summary(report)
+    grouped: dict[str, dict[str, list[Violation]]] = defaultdict(lambda: defaultdict(list))
+    for v in report.violations:
+        grouped[v.citation.document][citation_label(v.citation)].append(v)
+    for doc_key in sorted(grouped):
+        doc = report.documents.get(doc_key)
+        out += ["", f"## {text(doc_key)}" + (f" — {text(doc.title)}" if doc else "")]
+        if doc is not None:
+            link = f" · <{doc.source}>" if doc.source.startswith(("http://", "https://")) and " " not in doc.source else ""
+            out += ["", f"{text(doc.issuer)} · in force {doc.in_force or '…'}{link}"]
+        for article in sorted(grouped[doc_key], key=label_order):
+            every = grouped[doc_key][article]
+            out += _article(doc_key, article, every, every if rows is None else every[: rows[(doc_key, article)]])
+    if report.undetermined:
+        out += _undetermined(report, len(report.undetermined) if rows is None else rows[UNDETERMINED])
+    if report.not_in_force:
+        out += ["", "## Not in force on this date", ""]
+        out += ["| rule | citation | in force |", "|---|---|---|"]
+        for n in report.not_in_force:
+            out.append(f"| {code(n.rule)} | {text(n.citations[0].label)} | {n.in_force_from or '…'} – {n.in_force_until or '…'} |")
+    return "\n".join(out) + "\n"
+
+
+def _summary(report: Report) -> list[str]:
+    """The title, the status line and the summary tables (by severity and document when there are violations)."""
     summary = report.summary
     out = [
         "# lawcode compliance report",
@@ -156,49 +181,40 @@ def _render(report: Report, rows: dict[Part, int] | None) -> str:
         for key, count in summary["by_document"].items():
             doc = report.documents.get(key)
             out.append(f"| {code(key, cell=True)} {text(doc.title) if doc else ''} | {count} |")
-    grouped: dict[str, dict[str, list[Violation]]] = defaultdict(lambda: defaultdict(list))
-    for v in report.violations:
-        grouped[v.citation.document][citation_label(v.citation)].append(v)
-    for doc_key in sorted(grouped):
-        doc = report.documents.get(doc_key)
-        out += ["", f"## {text(doc_key)}" + (f" — {text(doc.title)}" if doc else "")]
-        if doc is not None:
-            link = f" · <{doc.source}>" if doc.source.startswith(("http://", "https://")) and " " not in doc.source else ""
-            out += ["", f"{text(doc.issuer)} · in force {doc.in_force or '…'}{link}"]
-        for article in sorted(grouped[doc_key], key=label_order):
-            every = grouped[doc_key][article]
-            items = every if rows is None else every[: rows[(doc_key, article)]]
-            out += ["", f"### {text(article)}"]
-            if every[0].citation.summary:
-                out += ["", f"> {text(every[0].citation.summary)}"]
-            if len(items) < len(every):
-                out += ["", f"_{len(every) - len(items)} more violation(s) of {text(doc_key)} {text(article)} not shown here ({len(every)} in all)._"]
-            if not items:
-                continue
-            out += ["", "| severity | rule | subject | finding |", "|---|---|---|---|"]
-            for v in items:
-                out.append(f"| {v.severity} | {code(v.rule)} | {_who(v.subject, cell=True)} | {text(v.message)} |")
-            out += ["", "<details><summary>Evidence</summary>", ""]
-            for v in items:
-                out.append(f"- {code(v.rule)} · {_who(v.subject)}" + (f" ({code(v.subject.pointer)})" if v.subject else "") + f" · rule at {_source(v)}")
-                if v.related:
-                    out.append("  - see " + "; ".join(text(c.label) for c in v.related))
-                for e in v.evidence:
-                    where = f" at {code(e.pointer)}" if e.pointer else ""
-                    note = f" — {text(e.note)}" if e.note else ""
-                    out.append(f"  - {code(e.expr)} = {code(_json(e.value))}{where}{note}")
-            out += ["", "</details>"]
-    if report.undetermined:
-        kept = len(report.undetermined) if rows is None else rows[UNDETERMINED]
-        left_out = len(report.undetermined) - kept
-        out += ["", "## Undetermined", "", "A fact the rule needs is missing from the snapshot, so it could not be decided" + (f" ({left_out} more not shown here)." if left_out else "."), ""]
-        out += ["| severity | rule | citation | subject | missing |", "|---|---|---|---|---|"] if kept else []
-        for u in report.undetermined[:kept]:
-            missing = ", ".join(code(m, cell=True) for m in u.missing) or "unknown"
-            out.append(f"| {u.severity} | {code(u.rule)} | {text(u.citation.label)} | {_who(u.subject, cell=True)} | {missing} |")
-    if report.not_in_force:
-        out += ["", "## Not in force on this date", ""]
-        out += ["| rule | citation | in force |", "|---|---|---|"]
-        for n in report.not_in_force:
-            out.append(f"| {code(n.rule)} | {text(n.citations[0].label)} | {n.in_force_from or '…'} – {n.in_force_until or '…'} |")
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _article(doc_key: str, article: str, every: list[Violation], items: list[Violation]) -> list[str]:
+    """One article's section: its summary, the violations shown (`items`, the first of
+    `every`) as a table and with their evidence, and how many more there are."""
+    out = ["", f"### {text(article)}"]
+    if every[0].citation.summary:
+        out += ["", f"> {text(every[0].citation.summary)}"]
+    if len(items) < len(every):
+        out += ["", f"_{len(every) - len(items)} more violation(s) of {text(doc_key)} {text(article)} not shown here ({len(every)} in all)._"]
+    if not items:
+        return out
+    out += ["", "| severity | rule | subject | finding |", "|---|---|---|---|"]
+    for v in items:
+        out.append(f"| {v.severity} | {code(v.rule)} | {_who(v.subject, cell=True)} | {text(v.message)} |")
+    out += ["", "<details><summary>Evidence</summary>", ""]
+    for v in items:
+        out.append(f"- {code(v.rule)} · {_who(v.subject)}" + (f" ({code(v.subject.pointer)})" if v.subject else "") + f" · rule at {_source(v)}")
+        if v.related:
+            out.append("  - see " + "; ".join(text(c.label) for c in v.related))
+        for e in v.evidence:
+            where = f" at {code(e.pointer)}" if e.pointer else ""
+            note = f" — {text(e.note)}" if e.note else ""
+            out.append(f"  - {code(e.expr)} = {code(_json(e.value))}{where}{note}")
+    return [*out, "", "</details>"]
+
+
+def _undetermined(report: Report, kept: int) -> list[str]:
+    """The undetermined subjects' section, the first `kept` of them in its table."""
+    left_out = len(report.undetermined) - kept
+    out = ["", "## Undetermined", "", "A fact the rule needs is missing from the snapshot, so it could not be decided" + (f" ({left_out} more not shown here)." if left_out else "."), ""]
+    out += ["| severity | rule | citation | subject | missing |", "|---|---|---|---|---|"] if kept else []
+    for u in report.undetermined[:kept]:
+        missing = ", ".join(code(m, cell=True) for m in u.missing) or "unknown"
+        out.append(f"| {u.severity} | {code(u.rule)} | {text(u.citation.label)} | {_who(u.subject, cell=True)} | {missing} |")
+    return out
