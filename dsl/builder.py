@@ -21,6 +21,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from lawcode.dsl import ast, templates
 from lawcode.dsl.diagnostics import Diagnostic, error
+from lawcode.dsl.expression_text import quote
 from lawcode.dsl.spans import Span
 from lawcode.dsl.syntax_errors import syntax_error, unquote
 from lawcode.dsl.tables import lark_parser
@@ -105,6 +106,16 @@ class Builder(Transformer_NonRecursive[Token, Any]):
 
     def _str(self, token: Token) -> str:
         return unquote(token, self.path, self.diagnostics)
+
+    def text(self, meta: Any, c: list[Token]) -> Token:
+        """Several strings read as one (a title, summary or note): one string token with
+        their joined text, spanning them all. Each is unquoted on its own first, so a bad
+        escape is reported where it is."""
+        if len(c) == 1:
+            return c[0]
+        joined = quote("".join(self._str(t) for t in c))
+        first, last = c[0], c[-1]
+        return Token("STRING", joined, first.start_pos, first.line, first.column, last.end_line, last.end_column, last.end_pos)
 
     def _date(self, token: Token) -> dt.date:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lawcode.dsl import ast
 
-__all__ = ["format_expression", "format_template", "quote", "split_expression", "template_pieces"]
+__all__ = ["format_expression", "format_template", "quote", "split_expression", "string_pieces", "template_pieces"]
 
 # Binding strength, loosest first, as in the grammar's expression rules.
 IF, IMPLIES, OR, AND, NOT, COMPARE, COALESCE, ADD, MUL, UNARY, POSTFIX, ATOM = range(12)
@@ -335,6 +335,19 @@ def quote(value: str) -> str:
     """A string literal that the parser reads back as `value`."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     return f'"{escaped}"'
+
+
+def string_pieces(value: str, width: int) -> list[str]:
+    """A title, summary or note as strings of at most about `width` characters (quotes
+    included), broken after a space (a word longer than that stays whole): the parser
+    reads adjacent strings as one, so the pieces join back to `value` exactly."""
+    words = quote(value)[1:-1].split(" ")
+    lines = [""]
+    for chunk in [word + " " for word in words[:-1]] + [words[-1]]:
+        if lines[-1].strip() and len(lines[-1]) + len(chunk) > width - 2:
+            lines.append("")
+        lines[-1] += chunk
+    return ['"' + line + '"' for line in lines if line] or ['""']
 
 
 def template_pieces(template: ast.Template, width: int) -> list[str]:

@@ -26,10 +26,14 @@ lines one level deeper), `else if` one branch a line, a call, aggregate or list 
 opening bracket (its contents one level deeper, the closing bracket on a line of its own).
 A long `def` body moves below its head; a long message becomes several strings (read as
 one), broken between words, and a long `cites`/`see` continues on the next lines, after a
-comma. Nothing else is broken (a long title or summary stays one line). Comments survive:
-one on its own line goes above the clause, article or declaration that follows it (or
-above the clause it sits inside); one at the end of a line stays at the end of the line
-it annotates. The comments of a file are exactly kept, in order within each place.
+comma; a long title, summary or note becomes several strings too, and a long ladder
+continues with `< step`. Nothing else is broken (a parameter's default, an import).
+
+Comments survive, as written: one on its own line goes above the clause, article or
+declaration that follows it (or above the clause it sits inside); one at the end of a line
+stays at the end of the line it annotates. The comments of a file are exactly kept, in
+order within each place, and never re-wrapped: a comment's layout is its writer's (section
+rulers, lists, tables, text in two scripts), which the formatter cannot read.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from lawcode.dsl.expression_text import (
     format_template,
     quote,
     split_expression,
+    string_pieces,
     template_pieces,
 )
 from lawcode.dsl.parser import parse_module
@@ -177,6 +182,19 @@ class _Layout:
         for piece in pieces[1:]:
             self.add(2, piece, [])
 
+    def text(self, depth: int, head: str, string: str | None, anchors: list[Anchor], blank: bool = False, tail: str = "", value: str | None = None) -> None:
+        """`head "string"` then `tail` (or `head value`, or `head` alone), on one line; past
+        the width, the string as several (read as one), broken between words, the rest on
+        continuation lines, as a message is."""
+        one = head + (f" {quote(string)}" if string is not None else f" {value}" if value is not None else "") + tail
+        if string is None or self.fits(depth, one):
+            self.add(depth, one, anchors, blank)
+            return
+        pieces = string_pieces(string, self.width - len(INDENT * depth) - len(head) - 1 - len(tail))
+        self.add(depth, f"{head} {pieces[0]}" + (tail if len(pieces) == 1 else ""), anchors, blank)
+        for n, piece in enumerate(pieces[1:], 2):
+            self.add(depth + 1, piece + (tail if n == len(pieces) else ""), [])
+
     def citations(self, depth: int, cites: tuple[ast.Citation, ...], word: str, anchors: list[Anchor]) -> None:
         """`cites a art 1, art 2`, or, past the width, one document's citations a line."""
         one = _citations(cites, word)
@@ -260,7 +278,8 @@ class _Layout:
         width = max(len(k) for k, _ in header)
         present = [(k, v) for k, v in header if v is not None]
         for key, value in present:
-            self.add(1, f"{key.ljust(width)} {value}", _clauses(doc.clauses, key))
+            written = getattr(doc, key) if key in ("title", "issuer", "source") else None
+            self.text(1, key.ljust(width), written, _clauses(doc.clauses, key), value=value)
         previous: ast.Article | None = None
         for article in doc.articles:
             blank = bool(present) if previous is None else self.gap(previous.span.end_line, article.span.line)
@@ -271,17 +290,16 @@ class _Layout:
     def entry(self, depth: int, head: str, unit: ast.Article | ast.Paragraph | ast.Item, anchors: list[Anchor], opens: bool, blank: bool = False) -> None:
         """An article, paragraph or item line; each of its clauses (`not_applicable`,
         `partial`, `in_force`) goes on a line of its own, the `{` at the end of the last."""
-        text = head + (f" {quote(unit.summary)}" if unit.summary is not None else "")
-        extra: list[tuple[str, str]] = []
+        extra: list[tuple[str, str, str | None]] = []  # kind, words, the string after them
         if unit.not_applicable is not None:
-            extra.append(("not_applicable", f"not_applicable {quote(unit.not_applicable)}"))
+            extra.append(("not_applicable", "not_applicable", unit.not_applicable))
         if unit.partial is not None:
-            extra.append(("partial", f"partial {quote(unit.partial)}"))
+            extra.append(("partial", "partial", unit.partial))
         if unit.in_force_from is not None or unit.in_force_until is not None:
-            extra.append(("period", _period(unit.in_force_from, unit.in_force_until)))
+            extra.append(("period", _period(unit.in_force_from, unit.in_force_until), None))
         brace = " {" if opens else ""
         if not extra:
-            self.add(depth, text + brace, anchors, blank)
+            self.text(depth, head, unit.summary, anchors, blank, brace)
             return
         # Each clause line stands for the source from the line after the clause written
         # before it (the first: from the unit's start), so a comment anywhere among the
@@ -292,9 +310,9 @@ class _Layout:
         for kind, span in sorted(unit.clauses, key=lambda c: _start(c[1])):
             regions[kind] = Anchor(min(previous, _start(span)), _end(span))
             previous = (span.end_line + 1, 1)
-        self.add(depth, text, [Anchor(anchors[0].start, anchors[0].start)], blank)
-        for i, (kind, line) in enumerate(extra):
-            self.add(depth + 1, line + (brace if i == len(extra) - 1 else ""), [regions[kind]] if kind in regions else [])
+        self.text(depth, head, unit.summary, [Anchor(anchors[0].start, anchors[0].start)], blank)
+        for i, (kind, words, value) in enumerate(extra):
+            self.text(depth + 1, words, value, [regions[kind]] if kind in regions else [], tail=brace if i == len(extra) - 1 else "")
 
     def article(self, art: ast.Article, blank: bool) -> None:
         head = f"{art.unit} {art.number}"
@@ -336,14 +354,22 @@ class _Layout:
         self.add(0, f"ladder {ladder.name}{cites} {{", [_point(ladder.span)], blank)
         if ladder.steps:
             first, last = ladder.steps[0].span, ladder.steps[-1].span
-            self.add(1, " < ".join(s.name for s in ladder.steps), [Anchor(_start(first), _end(last))])
+            lines = [ladder.steps[0].name]
+            for step in ladder.steps[1:]:  # past the width, `< step` on continuation lines
+                if self.fits(1 + (len(lines) > 1), f"{lines[-1]} < {step.name}"):
+                    lines[-1] += f" < {step.name}"
+                else:
+                    lines.append(f"< {step.name}")
+            self.add(1, lines[0], [Anchor(_start(first), _end(last))])
+            for line in lines[1:]:
+                self.add(2, line, [])
         self.add(0, "}", [_closing(ladder.span)])
 
     def rule(self, rule: ast.Rule, blank: bool) -> None:
         self.add(0, f"rule {rule.id} {{", [_point(rule.span)], blank)
         written = rule.clauses
         if rule.title is not None:
-            self.add(1, f"title {quote(rule.title)}", _clauses(written, "title"))
+            self.text(1, "title", rule.title, _clauses(written, "title"))
         if rule.citations:
             self.citations(1, rule.citations, "cites", _clauses(written, "cites"))
         if rule.related:
