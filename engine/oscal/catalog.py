@@ -202,6 +202,16 @@ def _unknown_document(key: str, program: Program) -> Diagnostic:
     return Diagnostic("C001", f"no document `{key}` in these rulesets", hint=hint, where="--document")
 
 
+def _methods(program: Program, controls: set[str], uses: dict[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
+    """Each control's assessment methods: one per rule citing it (once however often), by rule id."""
+    methods: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for rule in sorted(program.rules, key=lambda r: r.id):
+        for cid in dict.fromkeys(citation_control(c) for c in rule.citations):
+            if cid in controls:
+                methods[cid].append(_method(cid, rule, uses[rule.id], controls))
+    return methods
+
+
 def build_catalog(program: Program, documents: Iterable[str] | None = None, *, title: str | None = None) -> dict[str, Any]:
     """The OSCAL catalog of `documents` (all of the program's by default), as a JSON object;
     a LawcodeError (C001) names any key the program does not declare."""
@@ -214,11 +224,7 @@ def build_catalog(program: Program, documents: Iterable[str] | None = None, *, t
     uses = _rule_uses(program)
     placed = _placements(program, controls, uses)
     ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
-    methods: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for rule in sorted(program.rules, key=lambda r: r.id):
-        for cid in dict.fromkeys(citation_control(c) for c in rule.citations):
-            if cid in controls:
-                methods[cid].append(_method(cid, rule, uses[rule.id], controls))
+    methods = _methods(program, controls, uses)
     groups = []
     for doc in docs:
         built = []

@@ -55,6 +55,7 @@ def _item(label: str, kind: types.CompletionItemKind, detail: str | None = None,
     return types.CompletionItem(label=label, kind=kind, detail=detail, documentation=doc, sort_text=sort)
 
 
+# CC 25 (radon): one return per word of `cites doc art N para N item N`, read top to bottom.
 def _citation(analysis: Analysis, name: str, before: str, text: str, offset: int) -> list[types.CompletionItem] | None:
     found = _CITES.search(before)
     compiler = analysis.compiler
