@@ -19,7 +19,7 @@ import duckdb
 from sqlglot import exp
 
 from lawcode.engine.report import Written
-from lawcode.engine.sql.render import FAIL, SEPARATOR, RuleText, fn, lit
+from lawcode.engine.sql.render import SEPARATOR, RuleText
 
 MIN_SUBJECTS = 10_000  # subjects in a collection before its violations are written by the engine (tests lower it)
 CHUNK = 1_000  # items per fetched value: few Python objects, each a few hundred kB at most
@@ -59,10 +59,11 @@ class Kept:
         return found
 
     def writable(self, name: str, text: RuleText) -> bool:
-        """Whether SQL wrote every violation of the rule exactly (no failure mark)."""
-        marked = fn("contains", text.text["json"].copy(), lit(FAIL))
-        select = exp.select(fn("count", exp.Star())).from_(_table(name)).where(exp.And(this=_outcome(text, 1), expression=exp.Paren(this=marked)))
-        return int(self.con.execute(select.sql(dialect="duckdb")).fetchone()[0]) == 0
+        """Whether SQL writes every violation of the rule exactly (no failure mark), asked
+        of the values the text would show (`render.marked`), without writing it."""
+        # Written as text around the expression's own: a copy of its tree costs more than the SQL.
+        select = f'SELECT 1 FROM "{name}" WHERE {_outcome(text, 1).sql(dialect="duckdb")} AND ({text.marked.sql(dialect="duckdb")}) LIMIT 1'
+        return self.con.execute(select).fetchone() is None
 
     def written(self, name: str, text: RuleText) -> Written:
         """The rule's violations as the engine writes them. Its violated rows are first put in
@@ -78,8 +79,7 @@ class Kept:
             try:
                 # A projection of a table kept in order streams in that order (DuckDB keeps
                 # insertion order): no sort, no aggregate holds the text.
-                select = exp.select(text.text[form].copy()).from_(_table(ordered))
-                result = self.con.execute(select.sql(dialect="duckdb"))
+                result = self.con.execute(f'SELECT {text.text[form].sql(dialect="duckdb")} FROM "{ordered}"')
                 separator = SEPARATOR[form].decode()
                 while True:
                     found = result.fetchmany(CHUNK)
