@@ -43,7 +43,9 @@ NO_SPAN = Span("<builtin>", 1, 1, 1, 1)
 
 
 def text_at(sources: dict[str, str], span: Span) -> str:
-    """The source text a span covers (one line per line, joined by spaces)."""
+    """The source text a span covers, its lines joined by one space (none after an opening
+    bracket or before a closing one): an expression `lawcode fmt` broke over lines reads
+    as it would on one line (`exists(a in …)`, not `exists( a in … )`)."""
     text = sources.get(span.file)
     if text is None:
         return ""
@@ -60,4 +62,8 @@ def _cut(text: str, span: Span) -> str:
         return lines[0][span.column - 1 : span.end_column - 1]
     lines[0] = lines[0][span.column - 1 :]
     lines[-1] = lines[-1][: span.end_column - 1]
-    return " ".join(line.strip() for line in lines)
+    joined = lines[0].strip()
+    for line in lines[1:]:
+        piece = line.strip()
+        joined += piece if joined.endswith(("(", "[")) or piece.startswith((")", "]")) else " " + piece
+    return joined
