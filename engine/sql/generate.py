@@ -167,10 +167,12 @@ class Generator:
             scope = Scope(self, self.table(collection), "s", {"s": col("s", POS)})
         position = self.emit(col("s", POS), T.NUMBER)
         subject_id = self.emit(self._subject_id(collection), T.UNKNOWN)
+        json_id = self._subject_id_kind(collection) == "json"
         queries: list[RuleQuery] = []
         unsatisfied: list[exp.Expr] = []
         for rule in rules:
             query, satisfied = self._rule(rule, scope, position, subject_id)
+            query.subject_json = json_id
             queries.append(query)
             unsatisfied.append(not_(satisfied))
         select = exp.select(*[exp.Alias(this=sql, alias=ident(f"c{i}")) for i, (sql, _) in enumerate(self.columns)], copy=False)  # alias_ would rename a shared subquery
@@ -263,13 +265,16 @@ class Generator:
         return RuleQuery(rule, outcome_index, position, subject_id, message, probes), satisfied
 
     def _subject_id(self, collection: str | None) -> exp.Expr:
-        if collection is None:
-            return exp.Null()
-        coll = self.layout.collections.get(collection)
+        """The subject's `id` as the report shows it: typed, or as JSON text for an `id` of
+        no one type (`["string", "integer"]`, decoded by the assembler); NULL: by position."""
+        return exp.Null() if self._subject_id_kind(collection) is None else col("s", "id")
+
+    def _subject_id_kind(self, collection: str | None) -> str | None:
+        coll = self.layout.collections.get(collection) if collection is not None else None
         column = coll.column(("id",)) if coll else None
-        if column is None or column.kind not in ("string", "integer", "number") or column.is_record:
-            return exp.Null()
-        return col("s", "id")
+        if column is None or column.is_record or column.fields or column.inner is not None:
+            return None
+        return column.kind if column.kind in ("string", "integer", "number", "json") else None
 
     # ------------------------------------------------------------ expressions
     def expr(self, node: ir.Expr, env: dict[str, Val], scope: Scope, trace: Trace | None) -> Val:

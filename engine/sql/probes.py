@@ -99,6 +99,7 @@ class RuleQuery:
     subject_id: int
     message: list[str | tuple[ir.Expr, Any] | int]  # text, a closed value, or a column index
     probes: list[list[Probe]]  # per part traced: where, unless, require (those present)
+    subject_json: bool = False  # the id column holds JSON text (an `id` of no one type): decoded in Python
 
 
 @dataclass(slots=True)

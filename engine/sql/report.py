@@ -97,18 +97,25 @@ def _converter(t: T.Type) -> Callable[[Any], Any]:
     return _same
 
 
-def _subject_order(subject_id: int, column: int) -> Callable[[Row], tuple[int, Any, str, int]]:
+def _subject_order(query: RuleQuery) -> Callable[[Row], tuple[int, Any, str, int]]:
     """Rows in the reference's order: by subject (id, then position), as `run.subject_key`."""
+    column = query.position
 
     def order(row: Row) -> tuple[int, Any, str, int]:
         found = row[column]
         if found is None:
             return (0, 0, "", -1)
         position = int(found)
-        sid = row[subject_id]
+        sid = _subject_id(query, row)
         return subject_key(sid if sid is not None else f"#{position}", position)
 
     return order
+
+
+def _subject_id(query: RuleQuery, row: Row) -> Any:
+    """The subject's `id` as the snapshot holds it (None: none), as the python backend reads it."""
+    found = row[query.subject_id]
+    return orjson.loads(found) if query.subject_json and found is not None else found
 
 
 class Assembler:
@@ -152,7 +159,7 @@ class Assembler:
             by_position: dict[int, list[Row]] = {}  # the reference's order (the query's is not kept by every plan)
             for query in batch.rules:
                 if query.position not in by_position:
-                    by_position[query.position] = sorted(rows, key=_subject_order(query.subject_id, query.position))
+                    by_position[query.position] = sorted(rows, key=_subject_order(query))
                 found[query.rule.id] = (batch, query, by_position[query.position])
         in_force: list[ir.Rule] = []
         for rule in self.program.rules:
@@ -234,7 +241,7 @@ class Assembler:
         if query.rule.id in self.partial and self.kept is not None:  # its violated rows stayed in the engine
             name, text = self.texts[query.rule.id]
             found = self.kept.rows(name, exp.column(text.outcome, quoted=True).eq(1))
-            rows = sorted(found, key=_subject_order(query.subject_id, query.position))
+            rows = sorted(found, key=_subject_order(query))
         for row in rows:
             if row[query.outcome] == 1:
                 yield self._violation(query, batch.types, row)
@@ -269,7 +276,7 @@ class Assembler:
         if rule.collection is None:
             return None
         position = int(row[query.position])
-        raw_id = row[query.subject_id]
+        raw_id = _subject_id(query, row)
         sid = raw_id if raw_id is not None else f"#{position}"
         name = subject_name(self.program.schema, rule.collection, self.lazy.collection(rule.collection)[position]) if self.program.schema.display_name(rule.collection) else None
         return Subject(rule.collection, sid, pointer(rule.collection, position), position, name)
