@@ -151,7 +151,8 @@ class Builder(Transformer_NonRecursive[Token, Any]):
                 )
                 rules.extend(entry)
                 continue
-            rules.append(replace(entry, scope=scope, unless=(ast.Not(condition, condition.span), *entry.unless)))
+            # the `not` spans the head: explanations quote it as the clause (`applies when …`)
+            rules.append(replace(entry, scope=scope, unless=(ast.Not(condition, head), *entry.unless)))
         if not entries:
             self.diagnostics.append(
                 error("E008", "this scope holds no rule", head, "put the rules it governs between its braces, or delete it")

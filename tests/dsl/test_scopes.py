@@ -61,8 +61,8 @@ def test_each_rule_of_a_scope_reads_unless_not_its_condition_first() -> None:
     assert isinstance(cap, ast.Rule) and isinstance(cap_active, ast.Rule) and isinstance(after, ast.Rule)
     assert cap.scope is not None and cap.scope == cap_active.scope and after.scope is None
     condition = cap.scope.condition
-    assert cap.unless == (ast.Not(condition, condition.span),) and cap.own_unless == ()
-    assert cap_active.unless[0] == ast.Not(condition, condition.span) and len(cap_active.own_unless) == 1
+    assert cap.unless == (ast.Not(condition, cap.scope.head_span),) and cap.own_unless == ()
+    assert cap_active.unless[0] == ast.Not(condition, cap.scope.head_span) and len(cap_active.own_unless) == 1
     assert (cap.scope.head_span.line, cap.scope.head_span.column) == (2, 1)
     assert (cap.scope.head_span.end_line, cap.scope.head_span.end_column) == (2, 35)
     assert (cap.scope.span.end_line, cap.scope.span.end_column) == (18, 2)
