@@ -352,7 +352,11 @@ def string_pieces(value: str, width: int) -> list[str]:
 
 def template_pieces(template: ast.Template, width: int) -> list[str]:
     """A message as strings of at most about `width` characters, broken after a space in
-    its text (never inside a placeholder): the parser reads adjacent strings as one."""
+    its text (never inside a placeholder): the parser reads adjacent strings as one.
+
+    What runs on without a space (`{a}/{b}; `) is measured whole, so that it goes to the
+    next line whole rather than overflow; only a run longer than a line is broken, between
+    its placeholders and words."""
     out: list[str] = []
     for part in template.parts:
         if isinstance(part, str):
@@ -361,11 +365,19 @@ def template_pieces(template: ast.Template, width: int) -> list[str]:
             out.append(escaped.split(" ")[-1])
         else:
             out.append("{" + format_expression(part) + "}")
-    lines: list[str] = [""]
+    runs: list[list[str]] = []
     for chunk in out:
-        if lines[-1] and len(lines[-1]) + len(chunk) > width - 2 and lines[-1].endswith(" "):
-            lines.append("")
-        lines[-1] += chunk
+        if runs and not runs[-1][-1].endswith(" "):
+            runs[-1].append(chunk)
+        else:
+            runs.append([chunk])
+    lines: list[str] = [""]
+    for run in runs:
+        whole = "".join(run)
+        for chunk in [whole] if len(whole) <= width - 2 else run:
+            if lines[-1] and len(lines[-1]) + len(chunk) > width - 2:
+                lines.append("")
+            lines[-1] += chunk
     return ['"' + line + '"' for line in lines if line] or ['""']
 
 

@@ -143,3 +143,23 @@ def test_long_texts_read_back_the_same_and_format_idempotently(title: str, summa
     article = document.articles[0]
     assert (document.title, article.summary, article.not_applicable, rule.title) == (title, summary, title, summary)
     assert (article.paragraphs[0].summary, article.paragraphs[0].partial) == (title, summary)
+
+
+def test_a_message_run_without_spaces_moves_whole_or_breaks_between_placeholders() -> None:
+    """`{a} ` after a full line goes to the next line whole instead of overflowing by its
+    space; a run of placeholders longer than a line breaks between them."""
+    from lawcode.dsl.expression_text import template_pieces
+
+    (rule,) = parse_module('rule r {\n  message "' + "word " * 9 + "words " + '{platform.metrics.daily_active_users} tail"\n}\n', "m.law").declarations
+    assert isinstance(rule, ast.Rule) and rule.message is not None
+    pieces = template_pieces(rule.message, 90)
+    assert max(len(p) for p in pieces) <= 90 and pieces[1].startswith('"{platform')
+    holes = "/".join(f"{{policy.groups.max_members_per_group_{i}}}" for i in range(4))
+    (rule,) = parse_module(f'rule r {{\n  message "caps {holes}; end"\n}}\n', "m.law").declarations
+    assert isinstance(rule, ast.Rule) and rule.message is not None
+    pieces = template_pieces(rule.message, 90)
+    assert max(len(p) for p in pieces) <= 90 and len(pieces) > 1
+    formatted = format_text(f'rule r {{\n  message "caps {holes}; end"\n}}\n')
+    (again,) = parse_module(formatted, "m.law").declarations
+    assert isinstance(again, ast.Rule) and again.message is not None
+    assert without_spans(again.message.parts) == without_spans(rule.message.parts)
