@@ -185,6 +185,7 @@ class Workspace:
         return stripped
 
     # ------------------------------------------------------------ checks
+    # CC 27 (radon): the steps of one check in order, most of them a focused-or-whole choice.
     def check(self, root: Path, focus: str | None = None) -> Analysis:
         """Check the ruleset at `root` as `lint` would; with `focus`, for that file only.
 
