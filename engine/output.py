@@ -80,6 +80,8 @@ def _refuse_inputs(path: Path, target: Path, inputs: Iterable[str | os.PathLike[
 
 def _writable_folder(path: Path, folder: Path) -> None:
     """O001 when `folder` does not exist or is not a folder, O004 when files cannot be created in it."""
+    if folder.exists() and not folder.is_dir():
+        raise _refuse("O001", f"{folder} is a file, not a folder, so nothing can be written inside it", path, hint="write to a path whose folders exist, or move the file away")
     if not folder.is_dir():
         raise _refuse("O001", f"the folder {folder} does not exist", path, hint=f"create it first (mkdir -p {folder}) or write elsewhere")
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -97,6 +99,8 @@ def destination(path: Path, *, inputs: Iterable[str | os.PathLike[str]] = ()) ->
         info: os.stat_result | None = os.stat(path)  # through symlinks: /dev/stdout is the pipe or terminal it names
     except FileNotFoundError:
         info = None
+    except NotADirectoryError:
+        raise _refuse("O001", "a folder on the output's path is a file, so the output cannot be written", path, hint="name a path whose folders exist, or move that file away") from None
     except OSError as exc:
         raise _refuse("O004", f"cannot write the output: {exc.strerror or exc}", path) from None
     except ValueError:  # a NUL byte in the name
@@ -219,7 +223,7 @@ def file_destination(path: Path, *, force: bool, inputs: Iterable[str | os.PathL
     """Check a file to build (`snapshot convert --to json`): an existing file only with `force`."""
     checked = destination(path, inputs=inputs)
     if not checked.through and checked.target.exists() and not force:
-        raise _refuse("O006", "the output file exists", path, hint="name a new file, or pass --force to replace it once the new snapshot is complete")
+        raise _refuse("O006", "the output file exists", path, hint="name a new file, or pass --force to replace it (only once the new one is complete)")
     return checked
 
 

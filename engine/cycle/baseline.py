@@ -134,14 +134,19 @@ def is_report(data: Any) -> bool:
     return isinstance(data, dict) and "lawcode_report" in data
 
 
+_JSON_KINDS = {"dict": "an object", "str": "a string", "int": "a number", "float": "a number", "bool": "a boolean", "NoneType": "null"}
+
+
 def _report_date(data: Any, source: str) -> dt.date:
     if not is_report(data):
         raise _bad(source, "this is not a lawcode JSON report (no `lawcode_report` member)", "write one with `lawcode check -f json -o FILE`; a snapshot is not a report")
     if data["lawcode_report"] != 1:
         raise _bad(f"{source} /lawcode_report", f"report version {data['lawcode_report']!r} is not one this lawcode reads (1)", "write the report again with this version of lawcode")
-    if not isinstance(data.get("violations", []), list):
-        raise _bad(f"{source} /violations", "`violations` must be a list", "use a report written by `lawcode check -f json`")
-    return _date(data.get("as_of"), f"{source} /as_of")
+    day = _date(data.get("as_of"), f"{source} /as_of")
+    if not isinstance(data.get("violations"), list):  # every report lists them, even as []: a damaged file would read as "all new"
+        found = "missing" if "violations" not in data else f"{_JSON_KINDS.get(type(data['violations']).__name__, 'a value')}, not a list"
+        raise _bad(f"{source} /violations", f"`violations` is {found}; a report lists its violations (even as [])", "use a report written by `lawcode check -f json`, unedited")
+    return day
 
 
 def _date(value: Any, where: str) -> dt.date:

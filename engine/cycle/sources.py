@@ -70,7 +70,7 @@ def load(sources: Sequence[Path], program: Program | None, rulesets: tuple[str, 
                 data, read = read_report(path), read + 1
             else:
                 if program is None:
-                    raise LawcodeError([Diagnostic("E088", "this is a snapshot, not a saved report: give the ruleset to check it with", None, "add `--rules RULESET`, or name reports written by `lawcode check -f json -o FILE`", where=str(path))])
+                    raise _unread_snapshot(raw, path)
                 key = hashlib.sha256(raw).hexdigest()
                 found = _cached(db, digest, key)
                 if found is None:
@@ -88,6 +88,13 @@ def load(sources: Sequence[Path], program: Program | None, rulesets: tuple[str, 
                 data = mark_report_json(data, waivers, snapshot, program)
             reports.append((data, str(path)))
     return Loaded(reports, read, cached, evaluated)
+
+
+def _unread_snapshot(raw: bytes, path: Path) -> LawcodeError:
+    """E088 for a source that is no saved report, with no ruleset to check it as a snapshot."""
+    if not raw.lstrip().startswith(b"{"):
+        return LawcodeError([Diagnostic("E088", "this is neither a saved report nor a snapshot: it is not a JSON object", None, "name reports written by `lawcode check -f json -o FILE`, or snapshots with `--rules RULESET`", where=str(path))])
+    return LawcodeError([Diagnostic("E088", "this is not a saved report (no `lawcode_report` member at its start) but a snapshot: give the ruleset to check it with", None, "add `--rules RULESET`, or name reports written by `lawcode check -f json -o FILE`", where=str(path))])
 
 
 def ruleset_digest(program: Program) -> str:
@@ -128,13 +135,31 @@ def _cache(path: Path | None) -> Iterator[sqlite3.Connection | None]:
     if path is None:
         yield None
         return
+    hint = "name a new file, or one an earlier `lawcode history --cache` made"
     try:
         db = sqlite3.connect(path)
-        db.execute(SCHEMA_SQL)
+        foreign = _foreign_tables(db)
+        if not foreign:
+            db.execute(SCHEMA_SQL)
     except sqlite3.Error as exc:
-        raise LawcodeError([Diagnostic("E089", f"cannot use this file as the history cache: {exc}", None, "name a new file, or one an earlier `lawcode history --cache` made", where=str(path))]) from None
+        raise LawcodeError([Diagnostic("E089", f"cannot use this file as the history cache: {exc}", None, hint, where=str(path))]) from None
+    if foreign:  # another program's database: left exactly as it is
+        db.close()
+        raise LawcodeError([Diagnostic("E089", f"this SQLite file is not a history cache (it holds {', '.join(foreign)}); it was left unchanged", None, hint, where=str(path))])
     with closing(db):
         yield db
+
+
+def _foreign_tables(db: sqlite3.Connection) -> list[str]:
+    """What in an existing database is not a history cache's: other tables, or a `reports`
+    table with other columns. Empty for a new file or one `--cache` made."""
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    foreign = [f"table `{name}`" for name in tables if name != "reports"]
+    if "reports" in tables:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(reports)")]
+        if columns != ["ruleset", "snapshot", "as_of", "report"]:
+            foreign.append(f"a `reports` table with columns {', '.join(columns)}")
+    return foreign
 
 
 def _cached(db: sqlite3.Connection | None, ruleset: str, snapshot: str) -> dict[str, Any] | None:

@@ -153,8 +153,8 @@ def parse_waivers(text: str, path: str, program: Program) -> WaiverFile:
     for problem in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         where = "/" + "/".join(map(str, problem.absolute_path))
         problems.append(error("E082", f"{where}: {_schema_message(problem)}", at(tuple(problem.absolute_path)), "see docs/waivers.schema.json for the fields of a waiver"))
-    if problems:
-        raise LawcodeError(problems, {path: text})
+    if problems:  # one finding per missing field would repeat the same "… are missing"
+        raise LawcodeError(list(dict.fromkeys(problems)), {path: text})
     rules = {r.id: r for r in program.rules}
     waivers = [_waiver(i, item, rules, program.schema, positions, path, problems) for i, item in enumerate(data["waivers"])]
     ids = [w.id for w in waivers if w is not None]
@@ -390,8 +390,38 @@ def _nearest(positions: Mapping[tuple[Any, ...], Position], where: Sequence[Any]
 
 
 def _schema_message(problem: Any) -> str:
+    """jsonschema's finding in a waiver writer's words: what is wrong, then what was expected."""
+    allowed = sorted(problem.schema.get("properties", {})) if isinstance(problem.schema, dict) else []
     if problem.validator == "additionalProperties":
-        return f"{problem.message} (allowed: {', '.join(sorted(problem.schema.get('properties', {})))})"
+        extra = [f"`{k}`" for k in problem.instance if k not in allowed]
+        return f"{', '.join(extra)} {'is not a field' if len(extra) == 1 else 'are not fields'} here; the fields are {', '.join(allowed)}"
     if problem.validator == "oneOf" and list(problem.absolute_path)[-1:] == ["subject"]:
         return "a subject is {collection, id} or {collection, where}"
+    if problem.validator == "required":
+        missing = [f"`{k}`" for k in problem.validator_value if k not in problem.instance]
+        return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing; required here: {', '.join(problem.validator_value)}"
+    if problem.validator == "type":
+        if problem.instance is None and not problem.absolute_path:
+            return "the file is empty; a waivers file is a mapping with a `waivers:` list"
+        return f"found {_kind(problem.instance)}, expected {_kind_named(problem.validator_value)}"
+    if problem.validator == "format":
+        return f"{problem.instance!r} is not a {problem.validator_value}: expected a real day written YYYY-MM-DD"
     return str(problem.message)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{'the number' if isinstance(value, int | float) else 'the text'} {value!r}"
+
+
+def _kind_named(expected: Any) -> str:
+    names = {"object": "a mapping (`key: value` lines)", "array": "a list (`- ` items)", "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false"}
+    kinds = expected if isinstance(expected, list) else [expected]
+    return " or ".join(names.get(k, str(k)) for k in kinds)

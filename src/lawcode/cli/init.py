@@ -70,10 +70,13 @@ def write_starter(folder: Path) -> list[str]:
 
 
 @click.command("init")
-@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
-def init_command(folder: Path) -> None:
+@click.argument("name", metavar="[FOLDER]", required=False, default=".", type=click.Path())
+def init_command(name: str) -> None:
     """Write a starter ruleset into FOLDER (default: here); refuses to replace any file."""
+    folder = Path(name)
     try:
+        if not name.strip():  # `lawcode init "$DIR"` with DIR unset would otherwise write here
+            raise LawcodeError([Diagnostic("O007", "the folder name is empty", where=repr(name), hint="name a folder, or `.` for this one")])
         written = write_starter(folder)
     except LawcodeError as error:
         print_error(error)
