@@ -59,7 +59,7 @@ def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
             if exc.errno == errno.ENAMETOOLONG:
                 problems.append(reading.too_long(str(path)).diagnostic())
             elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
-                problems.append(error("E010", f"no such file or folder: `{reading.shown(path)}`"))
+                problems.append(error("E010", f"no such file or folder: `{reading.shown(path)}`", hint=f"check the path; a ruleset is `{EXTENSION}` files or folders holding them"))
             else:
                 problems.append(error("E010", f"cannot read `{reading.shown(path)}`: {exc.strerror}"))
             continue
