@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lawcode
 from helpers import DATA, ROOT, golden
@@ -77,3 +79,34 @@ def test_lint_lists_them_and_exits_0() -> None:
     assert done.returncode == 0, done.stderr
     assert "warning[W010]: the message of rule `verified-before-posting` has no placeholder" in done.stderr
     assert "1 warning(s)" in done.stdout
+
+
+@st.composite
+def _chains(draw: st.DrawFn) -> tuple[str, set[str]]:
+    """A ruleset of parameters and definitions reading each other at random, one rule whose
+    `require` and message read some of them; and the parameters W011 must name: those
+    `require` reaches, through definitions, that the message does not."""
+    params = [f"p{i}" for i in range(draw(st.integers(1, 4)))]
+    reads: dict[str, set[str]] = {p: {p} for p in params}
+    lines = [f"parameter {p}: number = 1" for p in params]
+    for i in range(draw(st.integers(0, 4))):
+        body = draw(st.lists(st.sampled_from([*params, *(f"d{j}" for j in range(i))]), min_size=1, max_size=3, unique=True))
+        reads[f"d{i}"] = set().union(*(reads[n] for n in body))
+        lines.append(f"def d{i} = {' + '.join(body)}")
+    names = sorted(reads)
+    required = draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
+    shown = draw(st.lists(st.sampled_from(names), max_size=3, unique=True))
+    holes = "".join(f" {{{n}}}" for n in shown)
+    lines.append(f'rule r {{\n  cites groups-2017 art 8 para 1\n  on platform\n  require {" + ".join(required)} >= 0\n  message "found {{as_of}}{holes}"\n}}')
+    expected = set().union(*(reads[n] for n in required)) - set().union(set(), *(reads[n] for n in shown))
+    text = 'schema "snapshot.schema.json"\nimport "documents.law"\n\n' + "\n".join(lines) + "\n"
+    return text, expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(_chains())
+def test_w011_names_exactly_the_limits_required_and_not_shown(case: tuple[str, set[str]]) -> None:
+    text, expected = case
+    ruleset = lawcode.load_ruleset(text, base_dir=DATA / "mini")
+    named = {re.search(r"parameter `(\w+)`", w.message).group(1) for w in _ours(ruleset) if w.code == MESSAGE_HIDES_PARAMETER}  # type: ignore[union-attr]
+    assert named == expected
