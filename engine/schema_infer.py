@@ -203,7 +203,7 @@ def _parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
             for row in batch:  # a column holds every field: null there is a missing field, as the engine reads it
                 yield _nested_row({name: value for name, value in zip(names, row, strict=True) if value is not None and not name.startswith("__")})
     except duckdb.Error as exc:
-        raise LawcodeError([Diagnostic("S001", f"cannot read the Parquet file: {str(exc).splitlines()[0]}", where=str(path))]) from None
+        raise LawcodeError([Diagnostic("S001", f"cannot read the Parquet file: {str(exc).splitlines()[0]}", where=str(path), hint="write the folder again with `lawcode snapshot convert`, or give the snapshot as JSON")]) from None
     finally:
         connection.close()
 
