@@ -63,7 +63,7 @@ class Kept:
         of the values the text would show (`render.marked`), without writing it."""
         # Written as text around the expression's own: a copy of its tree costs more than the SQL.
         select = f'SELECT 1 FROM "{name}" WHERE {_outcome(text, 1).sql(dialect="duckdb")} AND ({text.marked.sql(dialect="duckdb")}) LIMIT 1'
-        return self.con.execute(select).fetchone() is None
+        return not self.con.execute(select).fetchall()  # fetchall: the result is finished before the next statement
 
     def written(self, name: str, text: RuleText) -> Written:
         """The rule's violations as the engine writes them. Its violated rows are first put in
