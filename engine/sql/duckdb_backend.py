@@ -34,6 +34,13 @@ from lawcode.engine.snapshot import (
 from lawcode.engine.sql import validate
 from lawcode.engine.sql.dialects import TARGETS
 from lawcode.engine.sql.inputs import Source, collection_file, root_file
+from lawcode.engine.sql.load_cache import (
+    KeptTables,
+    empty_statement,
+    table,
+    typed_checks,
+    typed_statements,
+)
 from lawcode.engine.sql.tables import (
     POS,
     Collection,
@@ -68,10 +75,6 @@ def q(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=True)
 
 
-def table(name: str) -> exp.Table:
-    return exp.Table(this=q(name))
-
-
 def _text(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
@@ -82,17 +85,19 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def struct_path(base: exp.Expr, path: tuple[str, ...]) -> exp.Expr:
-    out = base
-    for part in path:
-        out = exp.Anonymous(this="struct_extract", expressions=[out, exp.Literal.string(part)])
-    return out
-
-
 class DuckDBBackend:
+    """One DuckDB connection: a snapshot loaded into typed tables, generated SQL run on them.
+
+    With `reuse=True` the connection serves many evaluations in turn (`lawcode test` runs
+    hundreds of cases that patch a few elements of one base snapshot): each `load` first
+    drops what the previous evaluation left, and a collection whose JSON Lines are
+    byte-identical to one loaded before, under the same schema, gets a view over the
+    typed table kept from then instead of being read, converted and checked again.
+    """
+
     name = "duckdb"
 
-    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None, reuse: bool = False) -> None:
         import duckdb
 
         config: dict[str, Any] = {}
@@ -117,6 +122,7 @@ class DuckDBBackend:
         self.con.execute("USE lawcode_db")
         self.target = TARGETS["duckdb"]
         self._functions = False  # registered on first use: registering imports numpy (~0.1 s)
+        self.kept = KeptTables(self.con) if reuse else None  # typed tables kept for later loads
 
     # ------------------------------------------------------------ running
     def sql(self, statement: exp.Expr) -> str:
@@ -150,6 +156,8 @@ class DuckDBBackend:
 
     # ------------------------------------------------------------ loading
     def load(self, source: Source, layout: Layout, schema: SnapshotSchema) -> Loaded:
+        if self.kept is not None:
+            self.kept.clear()
         if source.form in ("json", "data"):
             return self._load_document(source, layout, schema)
         assert source.path is not None
@@ -237,10 +245,18 @@ class DuckDBBackend:
                 self._empty_typed(coll)
                 lengths[name] = 0
                 continue
-            problems += self._read_lines(coll, part, label, schema, document, split)
+            key = self.kept.key(coll, part.paths, schema) if self.kept is not None else None
+            served = self.kept.serve(coll, key) if self.kept is not None and key is not None else None
+            if served is not None:
+                lengths[name] = served
+                continue
+            found = self._read_lines(coll, part, label, schema, document, split)
+            problems += found
             lengths[name] = self._length(coll)
             if part.count is not None and lengths[name] != part.count:  # an empty element is a blank line: DuckDB skips it
                 raise self._unreadable(document, split, part, label, f"{part.count} elements in `{name}`, {lengths[name]} read")
+            if self.kept is not None and key is not None and not found:
+                self.kept.keep(coll, key, lengths[name])
         read = sum(Path(p).stat().st_size for part in split.parts.values() for p in part.paths)
         if read >= COMPRESS_BYTES:  # about a second per 100 MB read; the tables shrink to a third for the queries
             self.con.execute("CHECKPOINT lawcode_db")
@@ -292,31 +308,19 @@ class DuckDBBackend:
         """`t_<name>` from the view `lawcode_lines`, flagging the rows a schema check fails.
 
         Only when some are flagged are the lines read again, for those rows' raw values (the
-        errors quote them); the flag column is dropped then.
+        errors quote them); the flag column is dropped then. The statements are rendered
+        once per collection layout (`_typed_statements`): every load of a ruleset's
+        snapshots runs the same ones.
         """
-
-        def json_of(p: tuple[str, ...]) -> exp.Expr:
-            return struct_path(exp.column(p[0], quoted=True), p[1:])
-
-        by_path = {c.path: c for c in coll.columns}
-
-        def raw(p: tuple[str, ...]) -> exp.Expr:
-            column = by_path.get(p)
-            return validate.from_json(json_of(p), column) if column is not None else json_of(p)
-
-        checks = validate.checks(coll, raw, json_of=json_of)
-        bad = exp.or_(*[c.bad for c in checks], copy=False) if checks else None
-        items = [exp.alias_(exp.column(POS, quoted=True), POS, quoted=True, copy=False)]
-        items += [exp.alias_(validate.convert(raw(c.path), c), c.name, quoted=True, copy=False) for c in coll.columns]
-        items += [exp.alias_(validate.convert_records(raw(c.path), c), c.typed_name, quoted=True, copy=False) for c in coll.columns if c.typed_name]
-        if bad is not None:
-            items.append(exp.alias_(exp.Case(ifs=[exp.If(this=bad, true=exp.true())]), "lawcode_bad", quoted=True, copy=False))
-        self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).from_(table("lawcode_lines"), copy=False)))
-        if bad is None:
+        create, flagged = typed_statements(coll)
+        self._register(create)
+        self.con.execute(create)
+        if flagged is None:
             return []
         found: list[Diagnostic] = []
-        flagged = exp.select(exp.Count(this=exp.Star()), copy=False).from_(table(coll.table), copy=False).where(exp.column("lawcode_bad", quoted=True), copy=False)
-        if self.query(flagged)[0][0]:
+        if self.con.execute(flagged).fetchall()[0][0]:
+            raw, checks, bad = typed_checks(coll)
+            assert bad is not None
             rows = exp.select(exp.Star(), copy=False).from_(table("lawcode_lines"), copy=False).where(bad, copy=False)
             self.execute(exp.Create(this=table("lawcode_flagged"), kind="TABLE", expression=rows))
             found = self._check(coll, "lawcode_flagged", raw, label, typed=set(), only=checks)
@@ -499,10 +503,7 @@ class DuckDBBackend:
         return bool(found) and bool(self.con.execute("SELECT " + " OR ".join(found)).fetchall()[0][0])  # fetchall: the result is finished
 
     def _empty_typed(self, coll: Collection) -> None:
-        items = [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT")), POS, quoted=True, copy=False)]
-        items += [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type(c), dialect="duckdb")), c.name, quoted=True, copy=False) for c in coll.columns]
-        items += [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(typed_sql_type(c), dialect="duckdb")), c.typed_name, quoted=True, copy=False) for c in coll.columns if c.typed_name]
-        self.execute(exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).limit(0, copy=False)))
+        self.con.execute(empty_statement(coll))
 
     def _length(self, coll: Collection) -> int:
         rows = self.query(exp.select(exp.Count(this=exp.Star()), copy=False).from_(table(coll.table), copy=False))

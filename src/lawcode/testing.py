@@ -19,9 +19,10 @@ call them directly. Exit codes: 0 every case passed, 1 some case failed, 2 a tes
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,34 @@ def _sql(name: str) -> Evaluate:
 
 
 BACKENDS: dict[str, Evaluate] = {"python": _python, "duckdb": _sql("duckdb"), "spark": _sql("spark")}
+_DUCKDB = BACKENDS["duckdb"]
+
+
+@contextlib.contextmanager
+def _evaluator(backend: str) -> Iterator[Evaluate]:
+    """The backend's evaluate for a whole run. On DuckDB the run's cases share one reusing
+    connection (`DuckDBBackend(reuse=True)`): cases patch a few elements of one base
+    snapshot, and a collection whose lines are unchanged is not read and checked again."""
+    evaluate = BACKENDS[backend]
+    if evaluate is not _DUCKDB:  # another backend, or one registered in its place
+        yield evaluate
+        return
+    engines: list[Any] = []
+
+    def run(ruleset: Ruleset, snapshot: dict[str, Any]) -> Report:
+        import importlib
+
+        sql = importlib.import_module("lawcode.engine.sql")  # optional: the SQL backend
+        if not engines:
+            engines.append(importlib.import_module("lawcode.engine.sql.duckdb_backend").DuckDBBackend(reuse=True))
+        report: Report = sql.evaluate(ruleset.program, snapshot, backend="duckdb", rulesets=ruleset.paths, engine=engines[0])
+        return report
+
+    try:
+        yield run
+    finally:
+        for engine in engines:
+            engine.close()
 
 
 def register_backend(name: str, evaluate: Evaluate) -> None:
@@ -419,10 +448,15 @@ def run_tests(paths: Sequence[Path | str], backend: str = "python") -> TestRun:
     if backend not in BACKENDS:
         run.errors.append(TestFileError("--backend", None, f"unknown backend {backend!r}", f"backends: {', '.join(sorted(BACKENDS))}"))
         return run
-    evaluate = BACKENDS[backend]
     files = find_test_files(Path(p) for p in paths)
     if not files:
         run.errors.append(TestFileError(", ".join(map(str, paths)), None, f"no test files (*{TEST_SUFFIX}) found"))
+    with _evaluator(backend) as evaluate:
+        _run_files(run, files, evaluate)
+    return run
+
+
+def _run_files(run: TestRun, files: list[Path], evaluate: Evaluate) -> None:
     for file in files:
         try:
             cases = load_test_file(file)
@@ -441,7 +475,6 @@ def run_tests(paths: Sequence[Path | str], backend: str = "python") -> TestRun:
             expected_rules = {k[0] for k in case.expect}
             for rule in set(case.rules) | expected_rules:
                 (run.fired if rule in expected_rules else run.silent)[rule] += 1
-    return run
 
 
 def unknown_rules(case: Case, ruleset: Ruleset) -> TestFileError | None:
