@@ -20,10 +20,12 @@ from typing import Any
 
 import orjson
 
+from lawcode.compiler.reading import CODE_TOO_LARGE, FileKind, FileRefused, read_bytes
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine.report import Report, Standing, Subject, Violation
 
 MAX_REPORT_BYTES = 1 << 30
+REPORT_FILE = FileKind("saved report", ".json", MAX_REPORT_BYTES, "report.json")
 
 Key = tuple[str, str | None, str | None]
 
@@ -114,13 +116,14 @@ def compare(report: Report, baseline: Baseline) -> tuple[Report, Comparison]:
 
 def read_report(path: Path) -> dict[str, Any]:
     """A saved JSON report, parsed; LawcodeError (file, what is wrong, how to fix) otherwise."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_REPORT_BYTES + 1)
+    try:  # read as every named file is (compiler/reading.py): a `.json` name, also once linked, a regular file, bounded
+        raw = read_bytes(path, str(path), REPORT_FILE)
+    except FileRefused as exc:
+        if exc.code == CODE_TOO_LARGE:
+            raise _bad(str(path), f"the report is over {MAX_REPORT_BYTES >> 20} MB", "a saved report this large is not a JSON report") from None
+        raise _bad(str(path), exc.message, exc.hint or "name a report written by `lawcode check -f json -o FILE`") from None
     except OSError as exc:
         raise _bad(str(path), f"cannot read the report: {exc.strerror or exc}", "name a report written by `lawcode check -f json -o FILE`") from None
-    if len(raw) > MAX_REPORT_BYTES:
-        raise _bad(str(path), f"the report is over {MAX_REPORT_BYTES >> 20} MB", "a saved report this large is not a JSON report")
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -1,6 +1,8 @@
-"""The waivers file and history's sources are read as every named file is (`compiler/reading.py`).
+"""The waivers file, a baseline report and history's sources are read as every named file
+is (`compiler/reading.py`).
 
-Each refusal keeps its command's code (E081 for waivers, E088 for history) and says why:
+Each refusal keeps its command's code (E081 for waivers, E080 for a baseline, E088 for
+history) and says why:
 a name of the wrong kind, also once a symlink is followed (nothing is read from the
 target), something that is not a regular file, a file over the limit, one that is not
 there. A `.yml` waivers file is read like a `.yaml` one.
@@ -16,7 +18,8 @@ import pytest
 
 import lawcode
 from lawcode.dsl.diagnostics import LawcodeError
-from lawcode.engine.cycle import load_waivers, sources
+from lawcode.engine import formats
+from lawcode.engine.cycle import Baseline, load_waivers, sources
 from lawcode.engine.cycle.waivers import MAX_WAIVERS_BYTES
 
 DATA = Path(__file__).parents[2] / "data"
@@ -110,3 +113,16 @@ def test_a_history_source_of_another_kind_or_not_a_file_is_refused(deadlines: la
 
 def test_a_history_source_still_reads(deadlines: lawcode.Ruleset) -> None:
     assert sources.load([DAY], deadlines.program, deadlines.paths).evaluated == 1
+
+
+def test_a_baseline_linking_to_another_kind_of_file_is_refused(mini: lawcode.Ruleset, tmp_path: Path) -> None:
+    saved = tmp_path / "report.txt"
+    saved.write_bytes(b"".join(formats.pieces("json", mini.evaluate(DATA / "mini" / "violations.json").stream(), mini.program)))
+    link = tmp_path / "baseline.json"
+    link.symlink_to(saved)
+    with pytest.raises(LawcodeError) as caught:
+        Baseline.load(link)
+    code, message, _ = refusal(caught)
+    assert code == "E080" and "links to" in message and "report.txt" in message
+    shutil.copy(saved, tmp_path / "copy.json")
+    assert Baseline.load(tmp_path / "copy.json").entries  # the same report under a `.json` name reads
