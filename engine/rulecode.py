@@ -89,7 +89,7 @@ class _Writer:
         self.reads: dict[str, str] = {}  # a shared field's local → the code reading it
         self.assigned: set[str] = set()  # the locals read by an earlier statement
         for (path, type_), n in field_reads(rule).items():
-            if n > 1:  # read more than once: a local, read on first use
+            if n > 1:  # read more than once: a local, assigned before the first statement using it
                 self.shared[(path, type_)] = f"f{len(self.shared)}"
 
     def bind(self, value: Any) -> str:
