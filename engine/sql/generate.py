@@ -166,13 +166,13 @@ class Generator:
         else:
             scope = Scope(self, self.table(collection), "s", {"s": col("s", POS)})
         position = self.emit(col("s", POS), T.NUMBER)
-        subject_id = self.emit(self._subject_id(collection), T.UNKNOWN)
-        json_id = self._subject_id_kind(collection) == "json"
+        id_kind = self._subject_id_kind(collection)  # None: subjects shown by position; json: decoded by the assembler
+        subject_id = self.emit(exp.Null() if id_kind is None else col("s", "id"), T.UNKNOWN)
         queries: list[RuleQuery] = []
         unsatisfied: list[exp.Expr] = []
         for rule in rules:
             query, satisfied = self._rule(rule, scope, position, subject_id)
-            query.subject_json = json_id
+            query.subject_json = id_kind == "json"
             queries.append(query)
             unsatisfied.append(not_(satisfied))
         select = exp.select(*[exp.Alias(this=sql, alias=ident(f"c{i}")) for i, (sql, _) in enumerate(self.columns)], copy=False)  # alias_ would rename a shared subquery
@@ -264,12 +264,8 @@ class Generator:
                 message.append(self.emit(val.raw if val.raw is not None else val.sql, piece.type))
         return RuleQuery(rule, outcome_index, position, subject_id, message, probes), satisfied
 
-    def _subject_id(self, collection: str | None) -> exp.Expr:
-        """The subject's `id` as the report shows it: typed, or as JSON text for an `id` of
-        no one type (`["string", "integer"]`, decoded by the assembler); NULL: by position."""
-        return exp.Null() if self._subject_id_kind(collection) is None else col("s", "id")
-
     def _subject_id_kind(self, collection: str | None) -> str | None:
+        """How the subject's `id` column holds it: typed, or `json` for an id of no one type (`["string", "integer"]`)."""
         coll = self.layout.collections.get(collection) if collection is not None else None
         column = coll.column(("id",)) if coll else None
         if column is None or column.is_record or column.fields or column.inner is not None:
