@@ -1,19 +1,27 @@
 """Write docs/cli.md: every `lawcode` command, run for real, its output pasted in.
 
     python docs/generate_cli.py          # rewrites docs/cli.md from the repository root
+    python docs/generate_cli.py --check  # exit 1 if docs/cli.md is not what it would write
 
 Each example runs the installed `lawcode` command from the repository root, with
 colour and progress off (NO_COLOR, CI), so the page shows what a user sees in a log.
-Regenerate it after changing a command or its output.
+Regenerate it after changing a command or its output: the whole page is written here,
+nothing is spliced in by hand, and `tests/test_docs_cli.py` fails when the page is not
+what this script writes (timings aside).
+
+Files the examples write go to a fresh private folder, shown on the page as
+`/tmp/lawcode-cli-doc-…` (never a fixed name in /tmp, which another user could own).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import shlex
-import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,14 +30,17 @@ SNAP = "tests/data/mini/violations.json"
 CAC = "rulesets/cac"
 CAC_SNAP = "rulesets/cac/examples/violations.json"
 ENV = {**os.environ, "NO_COLOR": "1", "CI": "1", "COLUMNS": "100", "TERM": "dumb"}
+SCRATCH: list[Path] = []  # the private folder the examples write to (shown as /tmp), while `page` runs
+TIMING = re.compile(r"\bin \d+(\.\d+)? s\b")
 
 
 def run(command: str, max_lines: int = 60, stdin: str | None = None) -> str:
     """A fenced block: the command, its output (stdout then stderr), its exit code."""
-    args = shlex.split(command)
+    real = str(SCRATCH[-1]) + "/" if SCRATCH else "/tmp/"
+    args = shlex.split(command.replace("/tmp/", real))
     argv = [sys.executable, "-m", "lawcode", *args[1:]] if args[0] == "lawcode" else args
     done = subprocess.run(argv, cwd=ROOT, env=ENV, capture_output=True, text=True, input=stdin, timeout=600)
-    output = (done.stdout + done.stderr).rstrip("\n").splitlines()
+    output = (done.stdout + done.stderr).replace(real, "/tmp/").rstrip("\n").splitlines()
     if len(output) > max_lines:
         output = [*output[:max_lines], f"… ({len(output) - max_lines} more lines)"]
     shown = f"$ {command}" if stdin is None else f"$ {command} <<'EOF'\n{stdin}EOF"
@@ -65,7 +76,6 @@ already there, nothing is written (exit 2). Then replace the document, the rule 
 schema with yours (`lawcode schema infer` drafts a schema from your data).
 
 """)
-    shutil.rmtree("/tmp/lawcode-cli-doc-init", ignore_errors=True)
     add(run("lawcode init /tmp/lawcode-cli-doc-init"))
     add(run("lawcode test /tmp/lawcode-cli-doc-init/tests"))
     add(run("lawcode init /tmp/lawcode-cli-doc-init"))
@@ -147,10 +157,14 @@ Compiles rulesets and prints every diagnostic, each with its position and a hint
 
 Rewrites rulesets in the one canonical layout (the style of `tests/data/mini/mini.law`):
 two-space indent, one clause per line in a fixed order, a blank line around blocks,
-aligned document headers, the fewest parentheses, strings escaped one way, long
-conditions broken at their top-level `and`/`or`/`else if` past 100 columns. Comments
-are kept: a comment on its own line stays above the clause, article or declaration that
-follows it; one at the end of a line stays there. Formatting is idempotent and never
+aligned document headers, the fewest parentheses, strings escaped one way. Past 100
+columns, an expression is broken at its outermost operator or bracket first (`and`/`or`,
+`implies`, a comparison, `else if`, a call's, aggregate's or list's brackets), continuation
+lines one level deeper; a message, title, summary or note becomes several strings (read
+as one), broken between words; citations and ladders continue on the next lines. Comments
+are kept as written, never re-wrapped: a comment on its own line stays above the clause,
+article or declaration that follows it; one at the end of a line stays there.
+Formatting is idempotent and never
 changes meaning (tested: the formatted text compiles to the same IR). Files are
 replaced atomically (temp file + rename, permissions kept). `--check` changes nothing
 and exits 1 with a diff when a file is not formatted; `--diff` prints the diff and
@@ -279,7 +293,6 @@ place when complete, with a manifest that `check` verifies (docs/snapshot.md); a
 that already exists is refused unless `--force`.
 
 """)
-    shutil.rmtree("/tmp/lawcode-cli-doc-parquet", ignore_errors=True)
     add(run("lawcode snapshot convert rulesets/cac/examples/compliant.json /tmp/lawcode-cli-doc-parquet --to parquet --ruleset rulesets/cac"))
     add(run("lawcode check rulesets/cac --snapshot /tmp/lawcode-cli-doc-parquet --backend duckdb --format json --output /tmp/lawcode-cli-doc.json"))
 
@@ -317,9 +330,34 @@ since the rule comes before the paths), and subject ids after `explain … --sub
     return "".join(parts)
 
 
+def written() -> str:
+    """The page, its examples run in a private folder removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="lawcode-cli-doc-") as folder:
+        SCRATCH.append(Path(folder).resolve())
+        try:
+            return page()
+        finally:
+            SCRATCH.pop()
+
+
+def normalised(text: str) -> str:
+    """The page without what changes from run to run (how long a command took)."""
+    return TIMING.sub("in … s", text)
+
+
+def stale(current: str, fresh: str) -> list[str]:
+    """A unified diff of the page as it is against the page as written now, timings aside."""
+    return list(difflib.unified_diff(normalised(current).splitlines(), normalised(fresh).splitlines(), "docs/cli.md", "docs/generate_cli.py", lineterm=""))
+
+
 def main() -> None:
     target = ROOT / "docs" / "cli.md"
-    target.write_text(page(), encoding="utf-8")
+    fresh = written()
+    if "--check" in sys.argv[1:]:
+        diff = stale(target.read_text(encoding="utf-8"), fresh)
+        print("\n".join(diff) or "docs/cli.md is up to date")
+        sys.exit(1 if diff else 0)
+    target.write_text(fresh, encoding="utf-8")
     print(f"wrote {target.relative_to(ROOT)}")
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+
+import pytest
 
 from helpers import ROOT
 from lawcode.cli import cli
@@ -23,3 +26,16 @@ def test_no_example_crashed() -> None:
     for block in re.findall(r"```console\n(.*?)```", PAGE, re.DOTALL):
         exit_code = int(block.strip().splitlines()[-1].removeprefix("[exit ").removesuffix("]"))
         assert exit_code in (0, 1) or "did you mean" in block or "error[" in block, block
+
+
+@pytest.mark.slow
+def test_the_page_is_what_the_generator_writes() -> None:
+    """The whole page comes from docs/generate_cli.py: nothing spliced in by hand, nothing
+    left behind by a change of a command's output (timings aside). About two minutes: it
+    runs every example."""
+    spec = importlib.util.spec_from_file_location("generate_cli", ROOT / "docs" / "generate_cli.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    diff = generator.stale(PAGE, generator.written())
+    assert not diff, "docs/cli.md is not what docs/generate_cli.py writes; run it:\n" + "\n".join(diff[:60])
