@@ -87,7 +87,12 @@ def size_mb(path: Path) -> float:
     return path.stat().st_size / 1e6
 
 
-def five(sizes: list[int], runs: int, opa_max: int, rates: tuple[float, ...] = (0.01, 0.05)) -> None:
+def wanted(plan: list[tuple[str, Path]], only: set[str] | None) -> list[tuple[str, Path]]:
+    """The rows of `plan` named in `only` (`engine:input`, e.g. `duckdb:parquet`; None: all)."""
+    return [(engine, path) for engine, path in plan if only is None or f"{engine}:{path.suffix[1:]}" in only]
+
+
+def five(sizes: list[int], runs: int, opa_max: int, rates: tuple[float, ...] = (0.01, 0.05), only: set[str] | None = None) -> None:
     sys.path.insert(0, str(HERE / "five"))
     import generate
 
@@ -113,6 +118,7 @@ def five(sizes: list[int], runs: int, opa_max: int, rates: tuple[float, ...] = (
         plan = [("python", json_path), ("python-hand", json_path), ("duckdb", json_path), ("duckdb", jsonl), ("duckdb", parquet), ("duckdb-bare", parquet)]
         if n <= opa_max:
             plan.append(("opa", json_path))
+        plan = wanted(plan, only)
         reference = None
         for (engine, path), row in zip(plan, measure_interleaved(plan, "bench/five", runs), strict=True):
             share = f"{rate:.0%}"
@@ -124,7 +130,7 @@ def five(sizes: list[int], runs: int, opa_max: int, rates: tuple[float, ...] = (
             print(f"| {n:,} | {share} | {engine} | {path.suffix[1:]} | {size_mb(path):.0f} | {row['wall']:.2f} | {row['cpu']:.2f} | {row['load']:.2f} | {row['eval']:.2f} | {row['rss_mb']:.0f} | {row['violations']:,} | {same} |", flush=True)
 
 
-def cac(sizes: list[int], parquet_only: list[int], runs: int, spark_max: int, python_max: int) -> None:
+def cac(sizes: list[int], parquet_only: list[int], runs: int, spark_max: int, python_max: int, only: set[str] | None = None) -> None:
     import cac_scale
 
     from lawcode.api import load_ruleset
@@ -132,8 +138,8 @@ def cac(sizes: list[int], parquet_only: list[int], runs: int, spark_max: int, py
 
     schema = load_ruleset(ROOT / "rulesets" / "cac").program.schema
     print("\n## Full CAC rulesets, median of", runs)
-    print("| users | backend | input | MB | end to end s | compile s | load s | eval s | peak RSS MB | violations | same |")
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| users | backend | input | MB | end to end s | CPU s | compile s | load s | eval s | peak RSS MB | violations | same |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for n in sorted(set(sizes) | set(parquet_only)):
         parquet = DATA / f"cac-{n}.parquet"
         json_path = DATA / f"cac-{n}.json"
@@ -152,15 +158,16 @@ def cac(sizes: list[int], parquet_only: list[int], runs: int, spark_max: int, py
                 plan.insert(0, ("python", json_path))
         if n <= spark_max:
             plan += [("spark", form) for form in ((json_path, jsonl, parquet) if n in sizes else (parquet,))]
+        plan = wanted(plan, only)
         reference = None
         for engine, path in plan:
             row = measure(engine, "rulesets/cac", str(path), runs if engine != "spark" else 1)
             if "error" in row:
-                print(f"| {n:,} | {engine} | {path.suffix[1:]} | | {row['error']} | | | | | | |")
+                print(f"| {n:,} | {engine} | {path.suffix[1:]} | | {row['error']} | | | | | | | |")
                 continue
             reference = reference or row["digest"]
             same = "yes" if row["digest"] == reference else "NO"
-            print(f"| {n:,} | {engine} | {path.suffix[1:]} | {size_mb(path):.0f} | {row['wall']:.2f} | {row['compile']:.2f} | {row['load']:.2f} | {row['eval']:.2f} | {row['rss_mb']:.0f} | {row['violations']:,} | {same} |", flush=True)
+            print(f"| {n:,} | {engine} | {path.suffix[1:]} | {size_mb(path):.0f} | {row['wall']:.2f} | {row['cpu']:.2f} | {row['compile']:.2f} | {row['load']:.2f} | {row['eval']:.2f} | {row['rss_mb']:.0f} | {row['violations']:,} | {same} |", flush=True)
 
 
 _COMPILE_ONCE = """
@@ -214,6 +221,7 @@ def main() -> None:
     parser.add_argument("--spark-max", type=int, default=10_000)
     parser.add_argument("--python-max", type=int, default=10_000, help="largest CAC snapshot for the python backend (the reference compares every sanction with its peers: minutes at 10k users)")
     parser.add_argument("--quick", action="store_true", help="10k users, one run: a smoke test of the harness")
+    parser.add_argument("--only", help="rows to run, as engine:input (`duckdb:parquet,duckdb-bare:parquet`); leaves out the compile table")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
 
@@ -222,9 +230,11 @@ def main() -> None:
 
     if args.quick:
         args.runs, args.five, args.cac, args.cac_parquet = 1, "10000", "10000", ""
-    compile_time(args.runs)
-    five(ints(args.five), args.runs, args.opa_max, tuple(float(x) for x in args.rates.split(",") if x))
-    cac(ints(args.cac), ints(args.cac_parquet), args.runs, args.spark_max, args.python_max)
+    only = set(args.only.split(",")) if args.only else None
+    if only is None:
+        compile_time(args.runs)
+    five(ints(args.five), args.runs, args.opa_max, tuple(float(x) for x in args.rates.split(",") if x), only)
+    cac(ints(args.cac), ints(args.cac_parquet), args.runs, args.spark_max, args.python_max, only)
 
 
 if __name__ == "__main__":
