@@ -41,7 +41,7 @@ from lawcode.compiler.reading import RULESET, FileRefused, read_text
 from lawcode.compiler.usage import rule_reads, unused_declarations
 from lawcode.dsl import ast
 from lawcode.dsl.cache import parse_file
-from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, error
+from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, Level, error
 from lawcode.dsl.spans import Span
 from lawcode.lsp.chunks import ChunkedParser, moved
 from lawcode.lsp.positions import LineIndex, line_index
@@ -234,8 +234,9 @@ class Workspace:
             try:
                 program = result.compiler.compile()
                 problems.extend(program.warnings)
-                elsewhere, self.reads = _left_out(every_rule, loaded, self.reads)
-                problems.extend(unused_declarations(program, every_rule, elsewhere))
+                if not any(d.level is Level.ERROR for d in (*problems, *clean)):  # as `lint`: none beside an error
+                    elsewhere, self.reads = _left_out(every_rule, loaded, self.reads)
+                    problems.extend(unused_declarations(program, every_rule, elsewhere))
             except LawcodeError as exc:
                 problems.extend(exc.diagnostics)
             problems.extend(clean)
