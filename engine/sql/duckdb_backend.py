@@ -78,9 +78,6 @@ def table(name: str) -> exp.Table:
     return exp.Table(this=q(name))
 
 
-ID_PART = 500_000  # ids grouped at once when looking for a repeated one (`_ids_repeat`)
-
-
 def _text(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
@@ -499,25 +496,19 @@ class DuckDBBackend:
         return out[:MAX_REPORTED_ERRORS]
 
     def _ids_repeat(self, layout: Layout) -> bool:
-        """Whether an id is held by two elements of a collection.
+        """Whether an id is held by two elements of a collection (one statement for all).
 
-        The ids are grouped by a hash's remainder in parts of about `ID_PART` elements, one
-        statement each: the hash table of 1M string ids is about 33 MB, of half of them
-        10 MB, and from JSON this check set the peak (215-217 MB at 1M users against the
-        2x-the-file budget of 210 MB); the second pass costs about 0.05 s of CPU."""
+        Tried: grouping the ids in hash parts of 500k (the hash table of 1M string ids is
+        about 33 MB, of half of them 10 MB); from JSON at 1M users that phase's peak fell
+        from 216 to 175-187 MB, but the report's streaming then peaked at 212-220 MB, so
+        the process's peak did not fall and the parts were not kept."""
+        found = []
         for coll in layout.collections.values():
             column = coll.column(("id",))
-            if column is None or column.is_record:
-                continue
-            ident, source = _ident(column.name), _ident(coll.table)
-            rows = int(self.con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0])
-            parts = max(1, -(-rows // ID_PART))
-            for part in range(parts):
-                only = f" AND hash({ident}) % {parts} = {part}" if parts > 1 else ""
-                found = self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {source} WHERE {ident} IS NOT NULL{only} GROUP BY {ident} HAVING count(*) > 1)").fetchall()  # fetchall: the result is finished
-                if found[0][0]:
-                    return True
-        return False
+            if column is not None and not column.is_record:
+                ident = _ident(column.name)
+                found.append(f"EXISTS (SELECT 1 FROM {_ident(coll.table)} WHERE {ident} IS NOT NULL GROUP BY {ident} HAVING count(*) > 1)")
+        return bool(found) and bool(self.con.execute("SELECT " + " OR ".join(found)).fetchall()[0][0])  # fetchall: the result is finished
 
     def _empty_typed(self, coll: Collection) -> None:
         self.con.execute(empty_statement(coll))
