@@ -142,7 +142,8 @@ def test_references_of_a_parameter_and_of_an_article(cac: Client) -> None:
 def test_document_symbols_outline_documents_articles_and_rules(cac: Client) -> None:
     uri, _ = opened(cac, "groups-2017.law")
     symbols = cac.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
-    names = [s["name"] for s in symbols]
+    blocks = [s for s in symbols if s.get("detail") == "scope"]  # `applies when` blocks hold their rules
+    names = [s["name"] for s in symbols] + [rule["name"] for block in blocks for rule in block.get("children", [])]
     assert names[0] == "groups-2017"
     articles = [a["name"] for a in symbols[0]["children"]]
     assert articles[:2] == ["article 1", "article 2"] and len(articles) == 15
