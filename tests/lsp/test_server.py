@@ -188,15 +188,15 @@ def test_a_quick_fix_changes_only_the_misspelt_document_of_a_citation(cac: Clien
 
 def test_columns_after_chinese_and_astral_characters_count_utf16_units(cac: Client) -> None:
     uri, text = opened(cac, "groups-2017.law")
-    line = '  message "group {g.id} has {members(g)} active members; the cap is {max_group_members}"'
-    broken = text.replace(line, '  message "群组𠀀成员 {g.statsu}"', 1)
+    line = '    message "group {g.id} has {members(g)} active members; the cap is {max_group_members}"'
+    broken = text.replace(line, '    message "群组𠀀成员 {g.statsu}"', 1)  # a rule inside `applies when`
     try:
         (d,) = replace_all(cac, uri, broken)
         start = at(broken, "群组𠀀成员 {g.statsu}", 9)
         # 群, 组 and 成, 员 are one UTF-16 unit each, 𠀀 two: the field starts 9 code points
         # but 10 units after the quote
         assert d["range"]["start"] == start
-        assert start["character"] == len('  message "') + 10
+        assert start["character"] == len('    message "') + 10
         assert d["range"]["end"]["character"] - d["range"]["start"]["character"] == len("statsu")
     finally:
         replace_all(cac, uri, text)
