@@ -12,19 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
 
 from lark import Token, Tree, v_args
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import VisitError
 from lark.visitors import Transformer_NonRecursive
 
 from lawcode.dsl import ast, templates
 from lawcode.dsl.diagnostics import Diagnostic, error
 from lawcode.dsl.expression_text import quote
 from lawcode.dsl.spans import Span
-from lawcode.dsl.syntax_errors import syntax_error, unquote
-from lawcode.dsl.tables import lark_parser
+from lawcode.dsl.syntax_errors import unquote
 
 __all__ = ["RESERVED_NAMES", "Builder"]
 
@@ -44,14 +42,6 @@ DURATION_UNITS = {
     "minute": "minutes",
     "second": "seconds",
 }
-
-
-@lru_cache(maxsize=4096)
-def _hole_tree(hole: str) -> Tree[Token]:
-    """A message placeholder's parse tree, kept by its text: placeholders repeat (`{a.id}`
-    stands in a fifth of the CAC messages) and the tree is only read, never changed, so
-    one parse serves every message with the same text (its spans are shifted when built)."""
-    return lark_parser().parse(hole, start="expr")
 
 
 # ---------------------------------------------------------------- tree → AST
@@ -478,24 +468,9 @@ class Builder(Transformer_NonRecursive[Token, Any]):
 
     def message(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         self.messages.update((token.start_pos or 0, token.end_pos or 0) for token in c)
-        pieces = [templates.template(token, self.path, self.diagnostics, self._hole) for token in c]
+        holes = templates.hole_parser(self.path, self.diagnostics, lambda shift: Builder(self.path, shift))
+        pieces = [templates.template(token, self.path, self.diagnostics, holes) for token in c]
         return ("message", templates.join(pieces), self._s(meta))
-
-    def _hole(self, hole: str, line: int, column: int) -> ast.Expr | None:
-        """A message placeholder's expression, its spans at its place in the file."""
-        try:
-            tree = _hole_tree(hole)
-        except UnexpectedInput as exc:
-            diag = syntax_error(exc, hole, self.path)
-            col = column + ((diag.span.column - 1) if diag.span else 0)
-            self.diagnostics.append(
-                error("E006", f"in message placeholder `{{{hole}}}`: {diag.message}", Span(self.path, line, col, line, col + 1), diag.hint)
-            )
-            return None
-        sub = Builder(self.path, (line, column))
-        expr = sub.run(tree)
-        self.diagnostics.extend(sub.diagnostics)
-        return expr  # type: ignore[no-any-return]
 
     # -- expressions
     def if_expr(self, meta: Any, c: list[Any]) -> ast.Conditional:
