@@ -120,7 +120,7 @@ def test_definition_of_a_parameter_a_definition_a_ladder_and_a_citation(cac: Cli
     ladder = definition("group_measures(s.measure)", 3)
     assert ladder[0][0] == "ladders.law" and ladder[0][2].startswith("ladder group_measures")
     paragraph = definition("cites groups-2017 art 8 para 1", 9)
-    assert paragraph[0][0] == "groups-2017.law" and "paragraph 1" in paragraph[0][2] and "maximums for members" in paragraph[0][2]
+    assert paragraph[0][0] == "groups-2017.law" and "paragraph 1" in paragraph[0][2] and "sets sensible" in paragraph[0][2]
     assert definition("for each g in groups where g.status", 9)[0][2].strip().startswith("for each g in groups")
     imported = definition('import "common/ladders.law"', 12)
     assert [(x[0], x[1]) for x in imported] == [("ladders.law", 0)]
