@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.dsl.parser import parse_module
@@ -95,3 +97,26 @@ def test_pieces_parse_as_the_whole_file(text: str) -> None:
             return [d.to_json() for d in exc.diagnostics]
 
     assert outcome(ChunkedParser().parse) == outcome(parse_module)
+
+
+EDITS = ["\n", " ", "{", "}", "rule", "\n  rule x {\n    on platform\n    require true\n  }\n", "\n}\n", "applies when y {\n", "#", '"', "(", "  "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.sampled_from(EDITS)), min_size=1, max_size=3))
+def test_pieces_parse_as_the_whole_file_after_edits(edits: list[tuple[float, str]]) -> None:
+    """A block's rules are parsed one by one when it is in fmt's layout; whatever the
+    edits, the trees or the diagnostics are those of the whole file."""
+    text = BLOCK + "\nrule after { on platform require z }\n" + BLOCK.replace("cap-", "other-")
+    for where, insert in edits:
+        at = int(where * len(text))
+        text = text[:at] + insert + text[at:]
+    parser = ChunkedParser()
+
+    def outcome(parse: object) -> object:
+        try:
+            return parse(text, "f.law").declarations  # type: ignore[operator]
+        except LawcodeError as exc:
+            return [d.to_json() for d in exc.diagnostics]
+
+    assert outcome(parser.parse) == outcome(parse_module)

@@ -31,6 +31,8 @@ from lawcode.dsl.parser import parse_module
 from lawcode.dsl.spans import Span
 
 _START = re.compile(r"^(?=(?:rule|def|parameter|ladder|document|import|schema|applies)\b)", re.MULTILINE)
+_RULE_IN_BLOCK = re.compile(r"^  rule\b", re.MULTILINE)  # a rule of an `applies when` block, as fmt lays it out
+_BLOCK_END = re.compile(r"^\}[ \t]*$", re.MULTILINE)
 SYNTAX_CODES = frozenset({"E001", "E002"})
 KEPT = 4096  # pieces kept (each version of a piece being typed is one): all an editor has open
 MOVED = 1024  # pieces kept moved to another line (a line break typed moves all below it)
@@ -77,7 +79,8 @@ class ChunkedParser:
         found = self._pieces.get(key)
         if found is None:
             try:
-                found = (parse_module(text, name).declarations, ())
+                block = self._block(name, text) if text.startswith("applies") else None
+                found = (block if block is not None else parse_module(text, name).declarations, ())
             except LawcodeError as exc:
                 found = (None, exc.diagnostics)
             except RecursionError:  # nested past what the parser bounds: the whole file says so
@@ -88,6 +91,34 @@ class ChunkedParser:
         else:
             self._pieces.move_to_end(key)
         return found
+
+    def _block(self, name: str, text: str) -> tuple[ast.Declaration, ...] | None:
+        """An `applies when` block in `lawcode fmt`'s layout, its rules parsed one by one,
+        so a keystroke in one rule re-parses that rule, not the block (in groups-2017's
+        largest, about 6 ms instead of 25). None when the block is laid out otherwise or a
+        part of it does not parse: the caller parses it whole (and reports what it says)."""
+        close = _BLOCK_END.search(text)
+        starts = [m.start() for m in _RULE_IN_BLOCK.finditer(text, 0, close.start())] if close else []
+        if close is None or not starts or any(line.strip() and not line.lstrip().startswith("#") for line in text[close.end() :].split("\n")):
+            return None
+        try:
+            [head] = parse_module(text[: starts[0]] + "rule block-head { }\n}\n", name).declarations
+        except (LawcodeError, ValueError):
+            return None
+        if not isinstance(head, ast.Rule) or head.scope is None:
+            return None
+        end_line = text.count("\n", 0, close.start()) + 1
+        scope = dataclasses.replace(head.scope, span=Span(name, head.scope.span.line, head.scope.span.column, end_line, 2))
+        rules: list[ast.Declaration] = []
+        for index, start in enumerate(starts):
+            piece = text[start : starts[index + 1] if index + 1 < len(starts) else close.start()]
+            found, _ = self._piece(name, piece)
+            if found is None or len(found) != 1 or not isinstance(found[0], ast.Rule) or found[0].scope is not None:
+                return None
+            [rule] = self._at(name, piece, text.count("\n", 0, start), found)
+            assert isinstance(rule, ast.Rule)
+            rules.append(dataclasses.replace(rule, scope=scope, unless=(ast.Not(scope.condition, scope.head_span), *rule.unless)))
+        return tuple(rules)
 
     def _at(self, name: str, text: str, line: int, declarations: tuple[ast.Declaration, ...]) -> tuple[ast.Declaration, ...]:
         if line == 0:
