@@ -9,12 +9,13 @@ one diagnostic instead of a cascade.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lawcode.compiler import ir
 from lawcode.compiler import types as T
+from lawcode.compiler.ir_walk import children, references, split_keys, walk
 from lawcode.compiler.operators import AGGREGATES, COMPARISONS, FUNCTIONS, OPERATORS, infix
 from lawcode.compiler.schema import FieldInfo, SnapshotSchema, json_types
 from lawcode.compiler.slips import slip_hint
@@ -22,7 +23,18 @@ from lawcode.dsl import ast
 from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl.spans import Span
 
+__all__ = ["Context", "Env", "Lowerer", "children", "duration_const", "references", "split_keys", "walk"]
+
 Env = Mapping[str, T.Type]
+
+# The literals whose value is the constant as the parser read it, by node class.
+_LITERAL_TYPES: dict[type[ast.Expr], T.Type] = {
+    ast.IntLit: T.NUMBER,
+    ast.StringLit: T.STRING,
+    ast.BoolLit: T.BOOL,
+    ast.DateLit: T.DATE,
+    ast.DateTimeLit: T.DATETIME,
+}
 
 
 class Context(Protocol):
@@ -90,19 +102,12 @@ class Lowerer:
         return lowered
 
     def _expr(self, e: ast.Expr, env: Env) -> Any:
+        """One case per kind of node; a case longer than a line or two is a method of its own."""
         match e:
-            case ast.IntLit(value=v):
-                return ir.Const(v, T.NUMBER, e.span)
+            case ast.IntLit() | ast.StringLit() | ast.BoolLit() | ast.DateLit() | ast.DateTimeLit():
+                return ir.Const(e.value, _LITERAL_TYPES[type(e)], e.span)
             case ast.DecimalLit(text=text):
                 return ir.Const(float(text), T.NUMBER, e.span)
-            case ast.StringLit(value=v):
-                return ir.Const(v, T.STRING, e.span)
-            case ast.BoolLit(value=v):
-                return ir.Const(v, T.BOOL, e.span)
-            case ast.DateLit(value=v):
-                return ir.Const(v, T.DATE, e.span)
-            case ast.DateTimeLit(value=v):
-                return ir.Const(v, T.DATETIME, e.span)
             case ast.DurationLit():
                 return duration_const(e)
             case ast.ListLit(items=items):
@@ -118,47 +123,60 @@ class Lowerer:
                 return self._index(e, env)
             case ast.Call():
                 return self._call(e, env)
-            case ast.Negate(operand=operand):
-                inner = self.expr(operand, env)
-                negated = OPERATORS["neg"].result((inner.type,))
-                if negated is None:
-                    self._err("E032", f"cannot negate a {inner.type}", e.span)
-                    return self._unknown(e.span)
-                return ir.Op("neg", (inner,), negated, e.span)
+            case ast.Negate():
+                return self._negate(e, env)
             case ast.Not(operand=operand):
                 return ir.Not(self.boolean(operand, env, "the operand of `not`"), e.span)
-            case ast.BoolOp(op="implies", left=left, right=right):
-                # Kleene's implication, the registry's `implies` (it does not chain).
-                sides = (self.boolean(left, env, "each side of `implies`"), self.boolean(right, env, "each side of `implies`"))
-                return ir.Op("implies", sides, T.BOOL, e.span)
-            case ast.BoolOp(op=op):
-                first, links = ast.chain(e)
-                terms = [self.boolean(t, env, f"each side of `{op}`") for t in (first, *(link.right for link in links))]
-                return ir.balanced(ir.And if op == "and" else ir.Or, terms, e.span)
+            case ast.BoolOp():
+                return self._bool_op(e, env)
             case ast.Arith():
                 return self._arith(e, env)
             case ast.Compare():
                 return self._compare(e, env)
             case ast.Member():
                 return self._member(e, env)
-            case ast.Default(value=value, fallback=fallback):
-                lhs = self.expr(value, env)
-                rhs = self.expr(fallback, env)
-                if not T.compatible(lhs.type, rhs.type):
-                    self._err("E032", f"`??` needs a fallback of the same type: {lhs.type} ?? {rhs.type}", e.span)
-                    return self._unknown(e.span)
-                return ir.Coalesce(lhs, rhs, T.unify(lhs.type, rhs.type), e.span)
-            case ast.Conditional(condition=cond, then=then, otherwise=other):
-                c = self.boolean(cond, env, "the condition of `if`")
-                a = self.expr(then, env)
-                b = self.expr(other, env)
-                if not T.compatible(a.type, b.type):
-                    self._err("E032", f"both branches of `if` must have one type: {a.type} vs {b.type}", e.span)
-                    return self._unknown(e.span)
-                return ir.If(c, a, b, T.unify(a.type, b.type), e.span)
+            case ast.Default():
+                return self._default(e, env)
+            case ast.Conditional():
+                return self._conditional(e, env)
             case ast.Aggregate():
                 return self._aggregate(e, env)
         raise AssertionError(f"unhandled node {e!r}")  # pragma: no cover
+
+    def _negate(self, e: ast.Negate, env: Env) -> ir.Expr:
+        inner = self.expr(e.operand, env)
+        negated = OPERATORS["neg"].result((inner.type,))
+        if negated is None:
+            self._err("E032", f"cannot negate a {inner.type}", e.span)
+            return self._unknown(e.span)
+        return ir.Op("neg", (inner,), negated, e.span)
+
+    def _bool_op(self, e: ast.BoolOp, env: Env) -> ir.Expr:
+        op = e.op
+        if op == "implies":
+            # Kleene's implication, the registry's `implies` (it does not chain).
+            sides = (self.boolean(e.left, env, "each side of `implies`"), self.boolean(e.right, env, "each side of `implies`"))
+            return ir.Op("implies", sides, T.BOOL, e.span)
+        first, links = ast.chain(e)
+        terms = [self.boolean(t, env, f"each side of `{op}`") for t in (first, *(link.right for link in links))]
+        return ir.balanced(ir.And if op == "and" else ir.Or, terms, e.span)
+
+    def _default(self, e: ast.Default, env: Env) -> ir.Expr:
+        lhs = self.expr(e.value, env)
+        rhs = self.expr(e.fallback, env)
+        if not T.compatible(lhs.type, rhs.type):
+            self._err("E032", f"`??` needs a fallback of the same type: {lhs.type} ?? {rhs.type}", e.span)
+            return self._unknown(e.span)
+        return ir.Coalesce(lhs, rhs, T.unify(lhs.type, rhs.type), e.span)
+
+    def _conditional(self, e: ast.Conditional, env: Env) -> ir.Expr:
+        c = self.boolean(e.condition, env, "the condition of `if`")
+        a = self.expr(e.then, env)
+        b = self.expr(e.otherwise, env)
+        if not T.compatible(a.type, b.type):
+            self._err("E032", f"both branches of `if` must have one type: {a.type} vs {b.type}", e.span)
+            return self._unknown(e.span)
+        return ir.If(c, a, b, T.unify(a.type, b.type), e.span)
 
     # ------------------------------------------------------------ names
     def _name(self, e: ast.Name, env: Env) -> Any:
@@ -488,84 +506,6 @@ class Lowerer:
         if isinstance(source, ir.CollectionRef) and where is not None:
             keys, where = split_keys(where, e.var)
         return ir.Aggregate(func, e.var, source, keys, where, value, result, e.span)
-
-
-def split_keys(
-    where: ir.Expr, var: str
-) -> tuple[tuple[tuple[tuple[str, ...], ir.Expr], ...], ir.Expr | None]:
-    """Pull `x.path == outer` conjuncts out of a filter, for index or join evaluation."""
-    keys: list[tuple[tuple[str, ...], ir.Expr]] = []
-    rest: list[ir.Expr] = []
-    for conjunct in _conjuncts(where):
-        if isinstance(conjunct, ir.Compare) and conjunct.op == "==":
-            for inner, outer in ((conjunct.left, conjunct.right), (conjunct.right, conjunct.left)):
-                if (
-                    isinstance(inner, ir.Field)
-                    and isinstance(inner.base, ir.Var)
-                    and inner.base.name == var
-                    and inner.type in (T.STRING, T.NUMBER, T.DATE)
-                    and not references(outer, var)
-                ):
-                    keys.append((inner.path, outer))
-                    break
-            else:
-                rest.append(conjunct)
-        else:
-            rest.append(conjunct)
-    residual = ir.balanced(ir.And, rest, rest[0].span.cover(rest[-1].span)) if rest else None
-    return tuple(keys), residual
-
-
-def _conjuncts(e: ir.Expr) -> Iterator[ir.Expr]:
-    if isinstance(e, ir.And):
-        yield from _conjuncts(e.left)
-        yield from _conjuncts(e.right)
-    else:
-        yield e
-
-
-def children(e: ir.Expr) -> tuple[ir.Expr, ...]:
-    """The direct sub-expressions of an IR node, in evaluation order."""
-    match e:
-        case ir.Field(base=base):
-            return (base,)
-        case ir.Lookup(key=key):
-            return (key,)
-        case ir.Op(args=args) | ir.DefCall(args=args):
-            return args
-        case ir.Chain(first=first, steps=steps):
-            return (first, *(step.operand for step in steps))
-        case ir.And(left=a, right=b) | ir.Or(left=a, right=b) | ir.Compare(left=a, right=b):
-            return (a, b)
-        case ir.Not(operand=a):
-            return (a,)
-        case ir.Member(item=a, container=b):
-            return (a, b)
-        case ir.ListExpr(items=items):
-            return items
-        case ir.Coalesce(value=a, fallback=b):
-            return (a, b)
-        case ir.If(condition=c, then=a, otherwise=b):
-            return (c, a, b)
-        case ir.Aggregate(source=s, keys=keys, where=w, value=v):
-            out = [s, *(outer for _, outer in keys)]
-            out += [x for x in (w, v) if x is not None]
-            return tuple(out)
-        case ir.StepOf(value=v):
-            return (v,)
-        case ir.Escalate(count=c):
-            return (c,)
-    return ()
-
-
-def walk(e: ir.Expr) -> Iterator[ir.Expr]:
-    yield e
-    for child in children(e):
-        yield from walk(child)
-
-
-def references(e: ir.Expr, var: str) -> bool:
-    return any(isinstance(node, ir.Var) and node.name == var for node in walk(e))
 
 
 def duration_const(e: ast.DurationLit) -> ir.Const:
