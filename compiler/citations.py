@@ -19,6 +19,8 @@ from lawcode.dsl import ast
 from lawcode.dsl.diagnostics import Diagnostic, did_you_mean, error
 from lawcode.dsl.spans import Span
 
+Period = tuple[dt.date | None, dt.date | None]  # the first and last day in force (None: open)
+
 
 def lower_document(doc: ast.Document, problems: list[Diagnostic]) -> ir.Document:
     for field in ("title", "issuer", "issued", "in_force", "source"):
@@ -112,29 +114,40 @@ def resolve_citation(
             error("E025", f"`{doc.key}` has no {unit} {cite.article}", cite.span, f"its {unit}s are: {numbers}")
         )
         return None
-    summary = art.summary
-    period = _narrow((doc.in_force, doc.in_force_until), art.in_force_from, art.in_force_until)
-    if cite.paragraph is not None:
-        para = art.paragraphs.get(cite.paragraph)
-        if para is None:
-            have = ", ".join(str(n) for n in sorted(art.paragraphs)) or "none declared"
-            problems.append(
-                error("E025", f"{unit} {cite.article} of `{doc.key}` has no paragraph {cite.paragraph}", cite.span, f"its paragraphs: {have}")
-            )
-            return None
-        summary = para.summary or summary
-        period = _narrow(period, para.in_force_from, para.in_force_until)
-        if cite.item is not None:
-            item = para.items.get(cite.item)
-            if item is None:
-                have = ", ".join(str(n) for n in sorted(para.items)) or "none declared"
-                problems.append(
-                    error("E025", f"paragraph {cite.paragraph} of {unit} {cite.article} has no item {cite.item}", cite.span, f"its items: {have}")
-                )
-                return None
-            summary = item.summary or summary
-            period = _narrow(period, item.in_force_from, item.in_force_until)
-    elif cite.item is not None:
-        problems.append(error("E026", "an item is cited without its paragraph", cite.span, "write `para N item M`"))
+    found = _within_article(cite, doc, unit, art, _narrow((doc.in_force, doc.in_force_until), art.in_force_from, art.in_force_until), problems)
+    if found is None:
         return None
+    summary, period = found
     return ir.Citation(doc.key, unit, cite.article, cite.paragraph, cite.item, summary, cite.span, *period)
+
+
+def _within_article(
+    cite: ast.Citation, doc: ir.Document, unit: str, art: ir.Article, period: Period, problems: list[Diagnostic]
+) -> tuple[str | None, Period] | None:
+    """The summary and days in force of the paragraph and item cited inside `art` (the
+    article's own when none is cited): the most specific summary wins, the days narrow.
+    None, reported, when the paragraph or item is not declared."""
+    if cite.paragraph is None:
+        if cite.item is not None:
+            problems.append(error("E026", "an item is cited without its paragraph", cite.span, "write `para N item M`"))
+            return None
+        return art.summary, period
+    para = art.paragraphs.get(cite.paragraph)
+    if para is None:
+        have = ", ".join(str(n) for n in sorted(art.paragraphs)) or "none declared"
+        problems.append(
+            error("E025", f"{unit} {cite.article} of `{doc.key}` has no paragraph {cite.paragraph}", cite.span, f"its paragraphs: {have}")
+        )
+        return None
+    summary = para.summary or art.summary
+    period = _narrow(period, para.in_force_from, para.in_force_until)
+    if cite.item is None:
+        return summary, period
+    item = para.items.get(cite.item)
+    if item is None:
+        have = ", ".join(str(n) for n in sorted(para.items)) or "none declared"
+        problems.append(
+            error("E025", f"paragraph {cite.paragraph} of {unit} {cite.article} has no item {cite.item}", cite.span, f"its items: {have}")
+        )
+        return None
+    return item.summary or summary, _narrow(period, item.in_force_from, item.in_force_until)

@@ -79,13 +79,8 @@ def _render(e: ast.Expr) -> str:
             return f"{_emit(obj, POSTFIX)}[{_emit(key, IF)}]"
         case ast.Call(func=func, args=args):
             return f"{func}({', '.join(_emit(a, IF) for a in args)})"
-        case ast.Aggregate(func=func, var=var, collection=coll, where=where, value=value):
-            inner = f"{var} in {_emit(coll, IF)}"
-            if value is not None:
-                inner = f"{_emit(value, IF)} for {inner}"
-            if where is not None:
-                inner += f" where {_emit(where, IF)}"
-            return f"{func}({inner})"
+        case ast.Aggregate():
+            return _render_aggregate(e)
         case ast.ListLit(items=items):
             return "[" + ", ".join(_emit(i, IF) for i in items) + "]"
         case ast.MapLit(entries=entries):
@@ -119,6 +114,16 @@ def _atom(e: Atom) -> str:
         case ast.DurationLit(amount=amount, unit=unit):
             return f"{amount} {unit[:-1] if amount == 1 else unit}"
     raise AssertionError(f"unknown atom {type(e).__name__}")  # pragma: no cover
+
+
+def _render_aggregate(e: ast.Aggregate) -> str:
+    """`count(x in users where …)`, `sum(x.amount for x in fines)`."""
+    inner = f"{e.var} in {_emit(e.collection, IF)}"
+    if e.value is not None:
+        inner = f"{_emit(e.value, IF)} for {inner}"
+    if e.where is not None:
+        inner += f" where {_emit(e.where, IF)}"
+    return f"{e.func}({inner})"
 
 
 def _render_chain(e: ast.BoolOp | ast.Arith) -> str:
