@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -41,20 +40,6 @@ def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-
-
-@pytest.fixture(scope="module")
-def duckdb_engine() -> Iterator[Any]:
-    """One reusing DuckDB connection (`DuckDBBackend(reuse=True)`, as `lawcode test` runs
-    its cases) for a module's evaluations in turn: each load drops what the last one left,
-    so a Hypothesis test pays for one connection, and for each unchanged collection's
-    typed table once, rather than per example. The fresh-connection path stays covered
-    by the tests that pass no engine."""
-    from lawcode.engine.sql.duckdb_backend import DuckDBBackend
-
-    backend = DuckDBBackend(reuse=True)
-    yield backend
-    backend.close()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

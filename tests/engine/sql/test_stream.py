@@ -58,9 +58,8 @@ def outcome(run: Any) -> Any:
     return found
 
 
-def python_and_duckdb(ruleset: lawcode.Ruleset, snapshot: Any, engine: Any = None) -> tuple[Any, Any]:
-    """`engine`: a reusing DuckDB backend to evaluate on (a fresh connection if None)."""
-    return outcome(lambda: ruleset.evaluate(snapshot)), outcome(lambda: evaluate(ruleset.program, snapshot, rulesets=ruleset.paths, engine=engine))
+def python_and_duckdb(ruleset: lawcode.Ruleset, snapshot: Any) -> tuple[Any, Any]:
+    return outcome(lambda: ruleset.evaluate(snapshot)), outcome(lambda: evaluate(ruleset.program, snapshot, rulesets=ruleset.paths))
 
 
 # ---------------------------------------------------------------- the lines
@@ -145,19 +144,19 @@ SAME = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 @SAME
 @given(sql_snapshot(), JSON_STYLES)
-def test_a_snapshot_as_json_text_gives_the_python_report(duckdb_engine: Any, snapshot: dict[str, Any], style: dict[str, Any]) -> None:
+def test_a_snapshot_as_json_text_gives_the_python_report(snapshot: dict[str, Any], style: dict[str, Any]) -> None:
     raw = json.dumps(snapshot, **style).encode("utf-8")
-    expected, actual = python_and_duckdb(SQL, raw, duckdb_engine)
+    expected, actual = python_and_duckdb(SQL, raw)
     assert actual == expected
 
 
 @SAME
 @given(mini_snapshot(), JSON_STYLES)
-def test_a_mini_snapshot_file_gives_the_python_report(duckdb_engine: Any, snapshot: dict[str, Any], style: dict[str, Any]) -> None:
+def test_a_mini_snapshot_file_gives_the_python_report(snapshot: dict[str, Any], style: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "snapshot.json"
         path.write_text(json.dumps(snapshot, **style), encoding="utf-8")
-        expected, actual = python_and_duckdb(MINI, str(path), duckdb_engine)
+        expected, actual = python_and_duckdb(MINI, str(path))
     assert actual == expected
 
 
