@@ -3,8 +3,12 @@
     python docs/generate_cli.py          # rewrites docs/cli.md from the repository root
     python docs/generate_cli.py --check  # exit 1 if docs/cli.md is not what it would write
 
-Each example runs the installed `lawcode` command from the repository root, with
-colour and progress off (NO_COLOR, CI), so the page shows what a user sees in a log.
+Each example runs the `lawcode` command line from the repository root, with colour
+and progress off (NO_COLOR, CI), so the page shows what a user sees in a log. A
+`lawcode …` example runs in this process, through click's `CliRunner` (its stdout, then
+its stderr, as a log shows them): one interpreter for the page instead of one per
+example, which had made the page's test take minutes. Any other command (`env …`, for
+the completion example) runs as a subprocess.
 Regenerate it after changing a command or its output: the whole page is written here,
 nothing is spliced in by hand, and `tests/test_docs_cli.py` fails when the page is not
 what this script writes (timings aside).
@@ -15,6 +19,7 @@ Files the examples write go to a fresh private folder, shown on the page as
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -22,6 +27,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +35,8 @@ MINI = "tests/data/mini/mini.law"
 SNAP = "tests/data/mini/violations.json"
 CAC = "rulesets/cac"
 CAC_SNAP = "rulesets/cac/examples/violations.json"
-ENV = {**os.environ, "NO_COLOR": "1", "CI": "1", "COLUMNS": "100", "TERM": "dumb"}
+QUIET = {"NO_COLOR": "1", "CI": "1", "COLUMNS": "100", "TERM": "dumb"}
+ENV = {**os.environ, **QUIET}
 SCRATCH: list[Path] = []  # the private folder the examples write to (shown as /tmp), while `page` runs
 TIMING = re.compile(r"\bin \d+(\.\d+)? s\b")
 
@@ -38,13 +45,34 @@ def run(command: str, max_lines: int = 60, stdin: str | None = None) -> str:
     """A fenced block: the command, its output (stdout then stderr), its exit code."""
     real = str(SCRATCH[-1]) + "/" if SCRATCH else "/tmp/"
     args = shlex.split(command.replace("/tmp/", real))
-    argv = [sys.executable, "-m", "lawcode", *args[1:]] if args[0] == "lawcode" else args
-    done = subprocess.run(argv, cwd=ROOT, env=ENV, capture_output=True, text=True, input=stdin, timeout=600)
-    output = (done.stdout + done.stderr).replace(real, "/tmp/").rstrip("\n").splitlines()
+    if args[0] == "lawcode":
+        code, text = in_process(args[1:], stdin)
+    else:
+        done = subprocess.run(args, cwd=ROOT, env=ENV, capture_output=True, text=True, input=stdin, timeout=600)
+        code, text = done.returncode, done.stdout + done.stderr
+    output = text.replace(real, "/tmp/").rstrip("\n").splitlines()
     if len(output) > max_lines:
         output = [*output[:max_lines], f"… ({len(output) - max_lines} more lines)"]
     shown = f"$ {command}" if stdin is None else f"$ {command} <<'EOF'\n{stdin}EOF"
-    return "```console\n" + "\n".join([shown, *output, f"[exit {done.returncode}]"]) + "\n```\n\n"
+    return "```console\n" + "\n".join([shown, *output, f"[exit {code}]"]) + "\n```\n\n"
+
+
+def in_process(args: list[str], stdin: str | None) -> tuple[int, str]:
+    """`lawcode args…` run by click's CliRunner from the repository root: (exit code,
+    stdout then stderr). A crash shows its traceback and exit 1, as the interpreter would."""
+    from click.testing import CliRunner
+
+    from lawcode.cli import cli
+
+    # The help width click computes in a terminal of COLUMNS (click.formatting.HelpFormatter:
+    # at most the group's max_content_width, less 2); the runner would force 80 instead.
+    width = max(min(int(QUIET["COLUMNS"]), cli.context_settings.get("max_content_width", 80)) - 2, 50)
+    with contextlib.chdir(ROOT):
+        done = CliRunner(env=QUIET).invoke(cli, args, input=stdin, prog_name="lawcode", terminal_width=width)
+    text = done.stdout + done.stderr
+    if done.exception is not None and done.exc_info is not None and not isinstance(done.exception, SystemExit):
+        text += "".join(traceback.format_exception(*done.exc_info))
+    return done.exit_code, text
 
 
 def page() -> str:
