@@ -31,8 +31,9 @@ def test_no_example_crashed() -> None:
 @pytest.mark.slow
 def test_the_page_is_what_the_generator_writes() -> None:
     """The whole page comes from docs/generate_cli.py: nothing spliced in by hand, nothing
-    left behind by a change of a command's output (timings aside). About two minutes: it
-    runs every example."""
+    left behind by a change of a command's output (timings aside). Slow: it runs every
+    example, in this process (the generator uses click's CliRunner), not one
+    interpreter per example."""
     spec = importlib.util.spec_from_file_location("generate_cli", ROOT / "docs" / "generate_cli.py")
     assert spec is not None and spec.loader is not None
     generator = importlib.util.module_from_spec(spec)
