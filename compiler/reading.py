@@ -84,9 +84,15 @@ def _subject(written: str | None) -> str:
 
 
 def shown(path: str | Path) -> str:
-    """A path as a message shows it: a NUL byte made visible, a 4 KB name cut."""
+    """A path as a message shows it: a NUL byte made visible, a long one cut in the middle.
+
+    The middle goes, not the end: the file's own name is what tells the reader which file.
+    """
     text = str(path).replace("\0", "\\0")
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+    if len(text) <= SHOWN_CHARS:
+        return text
+    head = SHOWN_CHARS // 3
+    return text[:head] + "…" + text[len(text) - (SHOWN_CHARS - head - 1) :]
 
 
 def check_name(written: str, kind: FileKind) -> None:
