@@ -20,12 +20,18 @@ from typing import Any
 
 import orjson
 
-from lawcode.compiler.reading import CODE_TOO_LARGE, FileKind, FileRefused, read_bytes
+from lawcode.compiler.reading import FileKind
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
+from lawcode.engine.cycle.files import CycleFile, read_cycle_file
 from lawcode.engine.report import Report, Standing, Subject, Violation
 
 MAX_REPORT_BYTES = 1 << 30
 REPORT_FILE = FileKind("saved report", ".json", MAX_REPORT_BYTES, "report.json")
+_WRITE_ONE = "name a report written by `lawcode check -f json -o FILE`"
+BASELINE_FILE = CycleFile(
+    REPORT_FILE, "E080", f"the report is over {MAX_REPORT_BYTES >> 20} MB", "a saved report this large is not a JSON report",
+    "cannot read the report", _WRITE_ONE, refused_hint=_WRITE_ONE,
+)
 
 Key = tuple[str, str | None, str | None]
 
@@ -116,18 +122,11 @@ def compare(report: Report, baseline: Baseline) -> tuple[Report, Comparison]:
 
 def read_report(path: Path) -> dict[str, Any]:
     """A saved JSON report, parsed; LawcodeError (file, what is wrong, how to fix) otherwise."""
-    try:  # read as every named file is (compiler/reading.py): a `.json` name, also once linked, a regular file, bounded
-        raw = read_bytes(path, str(path), REPORT_FILE)
-    except FileRefused as exc:
-        if exc.code == CODE_TOO_LARGE:
-            raise _bad(str(path), f"the report is over {MAX_REPORT_BYTES >> 20} MB", "a saved report this large is not a JSON report") from None
-        raise _bad(str(path), exc.message, exc.hint or "name a report written by `lawcode check -f json -o FILE`") from None
-    except OSError as exc:
-        raise _bad(str(path), f"cannot read the report: {exc.strerror or exc}", "name a report written by `lawcode check -f json -o FILE`") from None
+    raw = read_cycle_file(path, BASELINE_FILE)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise _bad(str(path), f"not valid JSON: {exc}", "name a report written by `lawcode check -f json -o FILE`") from None
+        raise _bad(str(path), f"not valid JSON: {exc}", _WRITE_ONE) from None
     _report_date(data, str(path))
     return data  # type: ignore[no-any-return]
 

@@ -22,9 +22,10 @@ from typing import Any
 import orjson
 
 from lawcode.compiler import Program
-from lawcode.compiler.reading import CODE_TOO_LARGE, FileKind, FileRefused, read_bytes
+from lawcode.compiler.reading import FileKind
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine.cycle.baseline import MAX_REPORT_BYTES, is_report, read_report
+from lawcode.engine.cycle.files import CycleFile, read_cycle_file
 from lawcode.engine.cycle.waivers import WaiverFile, mark_report_json
 from lawcode.engine.report import REPORT_VERSION
 from lawcode.engine.run import evaluate
@@ -114,20 +115,18 @@ def ruleset_digest(program: Program) -> str:
     return h.hexdigest()
 
 
-HISTORY_FILE = FileKind("saved report or snapshot", ".json", MAX_REPORT_BYTES, "report.json")
+HISTORY_FILE = CycleFile(
+    FileKind("saved report or snapshot", ".json", MAX_REPORT_BYTES, "report.json"), "E088",
+    f"over {MAX_REPORT_BYTES >> 20} MB: history reads JSON snapshots and reports",
+    "convert large snapshots and save their reports with `lawcode check -f json -o`",
+    "cannot read it", "name readable JSON files",
+)
 
 
 def _read(path: Path) -> bytes:
     """A source's bytes, read as every named file is (`compiler/reading.py`: a `.json`
     name, also once symlinks are resolved, a regular file, bounded); E088 saying why not."""
-    try:
-        return read_bytes(path, str(path), HISTORY_FILE)
-    except FileRefused as exc:
-        if exc.code == CODE_TOO_LARGE:
-            raise LawcodeError([Diagnostic("E088", f"over {MAX_REPORT_BYTES >> 20} MB: history reads JSON snapshots and reports", None, "convert large snapshots and save their reports with `lawcode check -f json -o`", where=str(path))]) from None
-        raise LawcodeError([Diagnostic("E088", exc.message, None, exc.hint, where=str(path))]) from None
-    except OSError as exc:
-        raise LawcodeError([Diagnostic("E088", f"cannot read it: {exc.strerror or exc}", None, "name readable JSON files", where=str(path))]) from None
+    return read_cycle_file(path, HISTORY_FILE)
 
 
 @contextmanager

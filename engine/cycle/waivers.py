@@ -34,12 +34,13 @@ import yaml
 from lawcode.compiler import Program, ir
 from lawcode.compiler import types as T
 from lawcode.compiler.lower import Lowerer
-from lawcode.compiler.reading import CODE_TOO_LARGE, FileKind, FileRefused, read_bytes
+from lawcode.compiler.reading import FileKind
 from lawcode.compiler.schema import SnapshotSchema
 from lawcode.dsl import ast
 from lawcode.dsl.diagnostics import Diagnostic, LawcodeError, did_you_mean, error
 from lawcode.dsl.parser import parse_expression
 from lawcode.dsl.spans import Span
+from lawcode.engine.cycle.files import CycleFile, read_cycle_file
 from lawcode.engine.evaluate import Evaluator, resolve_parameters
 from lawcode.engine.report import Report, Standing, Violation
 from lawcode.engine.snapshot import Snapshot
@@ -122,19 +123,16 @@ def load_waivers(path: Path, program: Program) -> WaiverFile:
 
 # A waivers file is YAML by its name too: `.yaml` or `.yml`, once symlinks are resolved.
 WAIVERS_FILES = {suffix: FileKind("waivers file", suffix, MAX_WAIVERS_BYTES, f"waivers{suffix}") for suffix in (".yaml", ".yml")}
+WAIVERS_FILE = CycleFile(
+    WAIVERS_FILES[".yaml"], "E081", f"the waivers file is over {MAX_WAIVERS_BYTES >> 20} MB", "split it",
+    "cannot read the waivers file", "name a YAML file (docs/compliance-cycle.md)",
+)
 
 
 def read_waivers(path: Path) -> bytes:
     """The waivers file's bytes, read as every named file is (`compiler/reading.py`: its
     kind by name and by target, a regular file, bounded); E081 saying why not."""
-    try:
-        return read_bytes(path, str(path), WAIVERS_FILES.get(path.suffix, WAIVERS_FILES[".yaml"]))
-    except FileRefused as exc:
-        if exc.code == CODE_TOO_LARGE:
-            raise LawcodeError([Diagnostic("E081", f"the waivers file is over {MAX_WAIVERS_BYTES >> 20} MB", None, "split it", where=str(path))]) from None
-        raise LawcodeError([Diagnostic("E081", exc.message, None, exc.hint, where=str(path))]) from None
-    except OSError as exc:
-        raise LawcodeError([Diagnostic("E081", f"cannot read the waivers file: {exc.strerror or exc}", None, "name a YAML file (docs/compliance-cycle.md)", where=str(path))]) from None
+    return read_cycle_file(path, WAIVERS_FILE, WAIVERS_FILES.get(path.suffix))
 
 
 def parse_waivers(text: str, path: str, program: Program) -> WaiverFile:
