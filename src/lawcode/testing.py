@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
+import importlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -121,12 +122,14 @@ def _python(ruleset: Ruleset, snapshot: dict[str, Any]) -> Report:
     return ruleset.evaluate(snapshot)
 
 
-def _sql(name: str) -> Evaluate:
-    def run(ruleset: Ruleset, snapshot: dict[str, Any]) -> Report:
-        import importlib
+def _sql(name: str, engine: Callable[[], Any] | None = None) -> Evaluate:
+    """Evaluation on SQL backend `name`; `engine`, when given, supplies the backend object
+    every evaluation of a run shares."""
 
+    def run(ruleset: Ruleset, snapshot: dict[str, Any]) -> Report:
         sql = importlib.import_module("lawcode.engine.sql")  # optional: the SQL backend
-        report: Report = sql.evaluate(ruleset.program, snapshot, backend=name, rulesets=ruleset.paths)
+        shared = {} if engine is None else {"engine": engine()}
+        report: Report = sql.evaluate(ruleset.program, snapshot, backend=name, rulesets=ruleset.paths, **shared)
         return report
 
     return run
@@ -147,17 +150,13 @@ def _evaluator(backend: str) -> Iterator[Evaluate]:
         return
     engines: list[Any] = []
 
-    def run(ruleset: Ruleset, snapshot: dict[str, Any]) -> Report:
-        import importlib
-
-        sql = importlib.import_module("lawcode.engine.sql")  # optional: the SQL backend
-        if not engines:
+    def shared() -> Any:
+        if not engines:  # made on the first case, so a run with no case opens no connection
             engines.append(importlib.import_module("lawcode.engine.sql.duckdb_backend").DuckDBBackend(reuse=True))
-        report: Report = sql.evaluate(ruleset.program, snapshot, backend="duckdb", rulesets=ruleset.paths, engine=engines[0])
-        return report
+        return engines[0]
 
     try:
-        yield run
+        yield _sql("duckdb", shared)
     finally:
         for engine in engines:
             engine.close()
