@@ -171,7 +171,30 @@ def _token_slip(token: Token, text: str, path: str, expected: set[str]) -> Diagn
         )
     if token.type == "NAME" and str(token).startswith("_") and start is not None and "LBRACE" in expected:
         return _snake_case_key(token, text, path)
+    if start is not None:
+        return _scope_without_condition(text, start, path)
     return None
+
+
+# `applies when { rule … }`: the block's `{` is read as a map literal standing for the
+# condition, so the parser trips on the rule inside, far from the mistake.
+_BARE_SCOPE = re.compile(r"\bapplies\s+when\s*(\{)\s*(?:rule\s*)?$")
+
+
+def _scope_without_condition(text: str, start: int, path: str) -> Diagnostic | None:
+    """E002 at the `{` of an `applies when` block written without its condition."""
+    match = _BARE_SCOPE.search(text, 0, start)
+    if match is None:
+        return None
+    at = match.start(1)
+    line = text.count("\n", 0, at) + 1
+    column = at - text.rfind("\n", 0, at)
+    return error(
+        "E002",
+        "`applies when` has no condition before its `{`",
+        Span(path, line, column, line, column + 1),
+        'state when the block\'s rules apply: `applies when offers("groups") { … }`',
+    )
 
 
 # A message's placeholder left open before a quote: `message "a {f("x") b"` ends the
