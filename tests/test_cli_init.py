@@ -48,3 +48,19 @@ def test_init_over_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("x", encoding="utf-8")
     refused = run("init", tmp_path / "taken")
     assert refused.returncode == 2 and "error[O007]" in refused.stderr
+
+
+def test_init_into_a_link_to_nowhere_is_refused(tmp_path: Path) -> None:
+    """Following the link would create a folder wherever it points; replacing it would drop it."""
+    (tmp_path / "proj").symlink_to(tmp_path / "elsewhere" / "x")
+    refused = run("init", tmp_path / "proj")
+    assert refused.returncode == 2 and "error[O007]" in refused.stderr and "symbolic link" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "elsewhere").exists() and (tmp_path / "proj").is_symlink()
+
+
+def test_init_into_a_link_to_an_empty_folder_writes_there(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "proj").symlink_to(tmp_path / "real")
+    assert run("init", tmp_path / "proj").returncode == 0
+    assert (tmp_path / "proj").is_symlink() and (tmp_path / "real" / "rules.law").is_file()

@@ -46,6 +46,10 @@ def _clashes(folder: Path, names: list[str]) -> list[str]:
 def write_starter(folder: Path) -> list[str]:
     """Write the starter into `folder` (created if missing); `LawcodeError` if anything is in the way."""
     starter = starter_files()
+    if folder.is_symlink() and not folder.exists():
+        # A link to nowhere: following it would create a folder wherever it points (another
+        # user's /tmp entry, say), and replacing it would drop the user's link.
+        raise LawcodeError([Diagnostic("O007", f"the path is a symbolic link to {str(folder.readlink())!r}, which does not exist", where=str(folder), hint="create the folder it points to first, or name another folder")])
     if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
         target = folder_destination(folder, force=False)
         with staged_folder(target, folder) as stage:
