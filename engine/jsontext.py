@@ -65,7 +65,10 @@ def json_syntax_error(label: str, line: int, column: int, reason: str) -> Lawcod
         return LawcodeError([Diagnostic("S042", "the snapshot is not UTF-8 text", span, "save it as UTF-8 (JSON is UTF-8: RFC 8259)")])
     if reason.startswith("depth limit"):
         return LawcodeError([Diagnostic("S046", f"the snapshot nests arrays and objects more than {MAX_DEPTH} deep", span, "no platform record needs this depth: flatten it")])
-    return LawcodeError([Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", span, "check for a missing comma or quote near this place")])
+    hint = "check for a missing comma or quote near this place"
+    if label.lower().endswith((".yaml", ".yml")):  # a test file's snapshot, say, given where a snapshot goes
+        hint = "snapshots are read as JSON, JSON Lines or Parquet, not YAML: convert the file (`yq -o=json`), or write it as JSON"
+    return LawcodeError([Diagnostic("S002", f"the snapshot is not valid JSON: {reason}", span, hint)])
 
 
 def is_stdin(source: object) -> bool:

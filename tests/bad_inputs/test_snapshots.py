@@ -78,6 +78,20 @@ def test_an_endless_device_is_not_read_to_the_end(backend: str) -> None:
     assert_user_error(check("/dev/zero", backend), "/dev/zero:1:1: error[S002]")
 
 
+@BACKENDS
+def test_a_yaml_snapshot_is_told_to_be_json(tmp_path: Path, backend: str) -> None:
+    path = tmp_path / "snapshot.yaml"
+    path.write_text("users:\n  - id: u1\n", encoding="utf-8")
+    assert_user_error(check(path, backend), "snapshot.yaml:1:1: error[S002]", "not YAML")
+
+
+def test_a_json_snapshot_with_a_syntax_error_keeps_the_comma_hint(tmp_path: Path) -> None:
+    path = edited(tmp_path, ",", " ")
+    result = check(path, "python")
+    assert_user_error(result, "error[S002]", "missing comma or quote")
+    assert "YAML" not in result.stderr
+
+
 def test_an_endless_snapshot_of_a_test_file_is_not_read_to_the_end() -> None:
     assert_user_error(lawcode("test", HERE / "dev-zero.test.yaml"), "snapshot `/dev/zero`", "not valid JSON")
 
