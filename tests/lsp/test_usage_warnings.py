@@ -112,3 +112,19 @@ def test_a_rule_shadowing_a_parameter_does_not_read_it(client: Client) -> None:
     finally:
         edit(client, "rules.law", RULES)
         assert summary(edit(client, "shared.law", SHARED), SHARED) == UNUSED_IN_SHARED
+
+
+def test_message_warnings_come_as_lint_gives_them(client: Client) -> None:
+    """W010 (no placeholder) and W011 (a parameter the `require` checks, never shown) at
+    the message text, for the rule being typed; gone once the message shows the value."""
+    bare = RULES.replace("  require g.member_count <= max_group_members\n", '  require g.member_count <= max_group_members\n  message "too many members"\n')
+    hiding = bare.replace('"too many members"', '"group {g.id} has {g.member_count} members"')
+    showing = bare.replace('"too many members"', '"group {g.id} has {g.member_count} members; the cap is {max_group_members}"')
+    try:
+        assert summary(edit(client, "rules.law", bare), bare) == [("W003", WARNING, 'import "extra.law"'), ("W010", WARNING, '"too many members"')]
+        found = edit(client, "rules.law", hiding)
+        assert summary(found, hiding) == [("W003", WARNING, 'import "extra.law"'), ("W011", WARNING, '"group {g.id} has {g.member_count} members"')]
+        assert "max_group_members" in next(d for d in found if d["code"] == "W011")["message"]
+        assert summary(edit(client, "rules.law", showing), showing) == [("W003", WARNING, 'import "extra.law"')]
+    finally:
+        edit(client, "rules.law", RULES)

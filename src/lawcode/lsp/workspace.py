@@ -23,6 +23,8 @@ one unfinished line does not hide every other diagnostic of the ruleset.
 
 The usage warnings (W001–W003) are `lint`'s, computed after the compiler with what the
 rules left out of a check read (`lawcode.compiler.usage.rule_reads`, from their syntax).
+The message warnings (W010, W011) concern one rule each, so they are computed for the
+rules a check compiles; a rule reused from its memo keeps the ones it had.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lawcode.compiler.messages import message_warnings
 from lawcode.compiler.modules import EXTENSION, Loaded, display, load
 from lawcode.compiler.program import Compiler
 from lawcode.compiler.reading import RULESET, FileRefused, read_text
@@ -234,6 +237,7 @@ class Workspace:
             try:
                 program = result.compiler.compile()
                 problems.extend(program.warnings)
+                problems.extend(message_warnings(program))  # per rule: right for the rules compiled here
                 if not any(d.level is Level.ERROR for d in (*problems, *clean)):  # as `lint`: none beside an error
                     elsewhere, self.reads = _left_out(every_rule, loaded, self.reads)
                     problems.extend(unused_declarations(program, every_rule, elsewhere))
