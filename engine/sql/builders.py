@@ -53,6 +53,24 @@ def tables_of(e: exp.Expr) -> set[str]:
     return {c.table for c in e.find_all(exp.Column) if c.table}
 
 
+def canonical(e: exp.Expr) -> str:
+    """The SQL text of `e` with its table aliases renamed in order of appearance: two
+    subqueries the generator built alike for two rules (each with its own fresh aliases)
+    have the same canonical text, so a FROM clause joins one and reads it twice."""
+    e = e.copy()
+    names: dict[str, str] = {}
+
+    def renamed(name: str) -> exp.Identifier:
+        return exp.to_identifier(names.setdefault(name, f"t{len(names)}"))
+
+    for node in list(e.walk()):
+        if isinstance(node, exp.TableAlias) and node.this is not None:
+            node.set("this", renamed(node.name))
+        elif isinstance(node, exp.Column) and node.table:
+            node.set("table", renamed(node.table))
+    return e.sql()
+
+
 def selectable(e: exp.Expr) -> bool:
     """An expression that can stand alone as a SELECT item (not a WHEN arm, name or type)."""
     return not isinstance(e, exp.If | exp.Identifier | exp.DataType | exp.TableAlias | exp.Star | exp.Var)

@@ -35,6 +35,7 @@ from lawcode.engine.sql.builders import (
     Unsupported,
     aliased,
     and_,
+    canonical,
     case,
     col,
     is_null,
@@ -217,9 +218,15 @@ class Decorrelator:
         return inner.from_(exp.select(*items, copy=False)).group_by(owner.copy(), copy=False)
 
     def _join_grouped(self, scope: Scope, grouped: exp.Select, owner: exp.Expr) -> str:
-        """LEFT JOIN a grouped-by-owner subquery to the scope on the owner; its alias."""
+        """LEFT JOIN a grouped-by-owner subquery to the scope on the owner; its alias. A
+        subquery built alike before (another rule's copy of the same aggregate) is joined once."""
+        same = f"grouped:{canonical(grouped)}:{owner.sql()}"
+        found: str | None = scope.cache.get(same)
+        if found is not None:
+            return found
         name = self.gen.fresh("d")
         scope.joins.append(exp.Join(this=exp.alias_(grouped.subquery(), name, table=True, copy=False), kind="LEFT", on=exp.EQ(this=col(name, "o"), expression=owner)))
+        scope.cache[same] = name
         return name
 
     def _folded(self, node: ir.Aggregate, parts: list[tuple[str, States]]) -> tuple[exp.Expr, exp.Expr]:

@@ -51,6 +51,10 @@ class Target:
 
     name = "duckdb"
     sqlglot_dialect = "duckdb"
+    # The backend's load refuses a snapshot in which two elements of a collection share an
+    # id (S041), so a lookup by id may join the collection on `id` itself: at most one row
+    # matches, the reference's "first element with that id". Spark reads Parquet unchecked.
+    unique_ids = True
 
     def add_months_date(self, d: exp.Expr, n: exp.Expr) -> exp.Expr:
         return cast(exp.Add(this=paren(d), expression=fn("to_months", n)), "DATE")
@@ -145,6 +149,7 @@ class Target:
 class SparkTarget(Target):
     name = "spark"
     sqlglot_dialect = "spark"
+    unique_ids = False
 
     def add_months_date(self, d: exp.Expr, n: exp.Expr) -> exp.Expr:
         return fn("add_months", d, cast(n, "INT"))
