@@ -362,8 +362,33 @@ class Compiler:
         return rules
 
     def _rule(self, module: str, decl: ast.Rule) -> ir.Rule | None:
+        """The rule as IR, or None when it has an error (each reported once, in source order:
+        basis and labels, subject, conditions, message, dates)."""
         problems = self.problems
         before = len(problems)
+        cites, related, severity, kind = self._rule_labels(decl)
+        lower = Lowerer(self, module, problems)
+        env: dict[str, T.Type] = {}
+        collection, var, where = self._rule_subject(decl, lower, env)
+        if not decl.requires:
+            problems.append(error("E054", f"rule `{decl.id}` requires nothing", decl.span, "add `require CONDITION`"))
+            return None
+        require = _all(lower.boolean(r, env, "`require`") for r in decl.requires)
+        unless = _any(_unless(lower, decl, env)) if decl.unless else None
+        message: tuple[str | ir.Expr, ...]
+        if decl.message is not None:
+            message = tuple(p if isinstance(p, str) else lower.expr(p, env) for p in decl.message.parts)
+        else:
+            message = (decl.title or f"{decl.id} is not met",)
+        self._rule_dates(decl, cites)
+        if len(problems) > before:
+            return None
+        start, until = _envelope(cites, decl.in_force_from, decl.in_force_until)
+        return ir.Rule(decl.id, decl.title, severity, kind, cites, start, until, collection, var, where, unless, require, message, decl.span, related)
+
+    def _rule_labels(self, decl: ast.Rule) -> tuple[tuple[ir.Citation, ...], tuple[ir.Citation, ...], str, str]:
+        """The rule's basis (`cites`), its `see` citations, severity and kind, each checked."""
+        problems = self.problems
         if not decl.citations:
             problems.append(error("E050", f"rule `{decl.id}` cites nothing", decl.span, "every rule names the article it enforces: `cites forum-2017 art 8 para 1`"))
         cites = self._citations(decl.citations)
@@ -378,41 +403,31 @@ class Compiler:
         kind = decl.kind or "data"
         if kind not in ir.RULE_KINDS:
             problems.append(error("E051", f"unknown rule kind `{kind}`", decl.kind_span, "kinds: data, attestation"))
-        lower = Lowerer(self, module, problems)
-        env: dict[str, T.Type] = {}
-        where = None
-        collection = var = None
-        if decl.subject is not None:
-            subject = decl.subject
-            if subject.collection not in lower.collections:
-                problems.append(error("E052", f"unknown collection `{subject.collection}`", subject.collection_span, did_you_mean(subject.collection, lower.collections) or f"collections: {', '.join(lower.collections) or 'none in the schema'}"))
-                env[subject.var] = T.UNKNOWN  # the rest of the rule is still checked, without a cascade
-            else:
-                collection, var = subject.collection, subject.var
-                env[var] = T.entity_of(collection)
-                if subject.where is not None:
-                    where = lower.boolean(subject.where, env, "a `where` filter")
-        elif not decl.on_platform:
-            problems.append(error("E053", f"rule `{decl.id}` has no subject", decl.span, "add `for each x in COLLECTION` or `on platform`"))
-        if not decl.requires:
-            problems.append(error("E054", f"rule `{decl.id}` requires nothing", decl.span, "add `require CONDITION`"))
-            return None
-        require = _all(lower.boolean(r, env, "`require`") for r in decl.requires)
-        unless = _any(_unless(lower, decl, env)) if decl.unless else None
-        message: tuple[str | ir.Expr, ...]
-        if decl.message is not None:
-            message = tuple(p if isinstance(p, str) else lower.expr(p, env) for p in decl.message.parts)
-        else:
-            message = (decl.title or f"{decl.id} is not met",)
+        return cites, related, severity, kind
+
+    def _rule_subject(self, decl: ast.Rule, lower: Lowerer, env: dict[str, T.Type]) -> tuple[str | None, str | None, ir.Expr | None]:
+        """(collection, variable, `where` filter) of a `for each` rule, the variable bound in
+        `env`; all None for an `on platform` rule."""
+        subject = decl.subject
+        if subject is None:
+            if not decl.on_platform:
+                self.problems.append(error("E053", f"rule `{decl.id}` has no subject", decl.span, "add `for each x in COLLECTION` or `on platform`"))
+            return None, None, None
+        if subject.collection not in lower.collections:
+            self.problems.append(error("E052", f"unknown collection `{subject.collection}`", subject.collection_span, did_you_mean(subject.collection, lower.collections) or f"collections: {', '.join(lower.collections) or 'none in the schema'}"))
+            env[subject.var] = T.UNKNOWN  # the rest of the rule is still checked, without a cascade
+            return None, None, None
+        env[subject.var] = T.entity_of(subject.collection)
+        where = lower.boolean(subject.where, env, "a `where` filter") if subject.where is not None else None
+        return subject.collection, subject.var, where
+
+    def _rule_dates(self, decl: ast.Rule, cites: tuple[ir.Citation, ...]) -> None:
+        """E055: the rule's own `in_force` dates are backwards, or miss every day its basis is in force."""
         if decl.in_force_until and decl.in_force_from and decl.in_force_until < decl.in_force_from:
-            problems.append(error("E055", "the rule stops being in force before it starts", decl.span))
+            self.problems.append(error("E055", "the rule stops being in force before it starts", decl.span))
         elif cites and not any(_overlaps(c, decl.in_force_from, decl.in_force_until) for c in cites):
             have = "; ".join(f"{c.label} {_days(c.in_force_from, c.in_force_until)}" for c in cites)
-            problems.append(error("E055", f"rule `{decl.id}` is never in force: its own dates ({_days(decl.in_force_from, decl.in_force_until)}) miss every day its basis is in force ({have})", decl.span, "a rule applies while one of the provisions it `cites` is in force: fix its `in_force` or its citations"))
-        if len(problems) > before:
-            return None
-        start, until = _envelope(cites, decl.in_force_from, decl.in_force_until)
-        return ir.Rule(decl.id, decl.title, severity, kind, cites, start, until, collection, var, where, unless, require, message, decl.span, related)
+            self.problems.append(error("E055", f"rule `{decl.id}` is never in force: its own dates ({_days(decl.in_force_from, decl.in_force_until)}) miss every day its basis is in force ({have})", decl.span, "a rule applies while one of the provisions it `cites` is in force: fix its `in_force` or its citations"))
 
 
 def _all(items: Any) -> ir.Expr:
