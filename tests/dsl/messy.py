@@ -127,8 +127,11 @@ class Messy:
 
     def _oneline(self, e: ast.Expr) -> str:
         self.inline = True
-        try:  # a hole lives inside a string: one line, its own strings' quotes escaped
-            return self.expr(e).replace('"', '\\"')
+        try:  # a hole lives inside a string, on one line, its strings in either spelling the lexer reads
+            text = self.expr(e)
+            if "{" in text or "}" in text or self.rng.random() < 0.5:
+                return text  # the newer spelling, bare quotes: the only one whose strings may hold a brace
+            return text.replace('"', '\\"')  # the older one, every quote escaped
         finally:
             self.inline = False
 
