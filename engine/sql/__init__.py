@@ -33,7 +33,7 @@ from lawcode.dsl.diagnostics import Diagnostic, LawcodeError
 from lawcode.engine import values
 from lawcode.engine.evaluate import resolve_parameters
 from lawcode.engine.report import Report, ReportStream
-from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, schema_errors, schema_problem
+from lawcode.engine.snapshot import MAX_REPORTED_ERRORS, schema_errors, schema_problem, schema_valid
 from lawcode.engine.sql.builders import Unsupported
 from lawcode.engine.sql.dialects import Target
 from lawcode.engine.sql.generate import Generator
@@ -254,7 +254,9 @@ def validate_root(schema: SnapshotSchema, root: dict[str, Any], present: set[str
     document = dict(root)
     for name in present:
         document[name] = []
-    errors = [e for e in schema_errors(schema, document) if not (e.absolute_path and e.absolute_path[0] in tables.collections)]
+    # jsonschema (imported for its messages) only when jsonschema-rs finds the root invalid
+    valid = schema_valid(schema, document)
+    errors = [] if valid else [e for e in schema_errors(schema, document) if not (e.absolute_path and e.absolute_path[0] in tables.collections)]
     problems = sorted([schema_problem(e, label) for e in errors] + found, key=lambda d: _path_key(d.where or ""))
     if len(problems) > MAX_REPORTED_ERRORS:
         extra = len(problems) - MAX_REPORTED_ERRORS
