@@ -452,6 +452,13 @@ def _blank_above(source_lines: list[str], line: int) -> bool:
 
 def format_module(module: ast.Module, width: int = WIDTH) -> str:
     """The canonical text of a parsed file, its comments included."""
+    lines = _declaration_lines(module, width)
+    return _with_comments(lines, module)
+
+
+def _declaration_lines(module: ast.Module, width: int) -> list[_Line]:
+    """The declarations laid out, scope blocks opened and closed, blank lines decided;
+    no comment yet (they attach to these lines afterwards, by position)."""
     layout = _Layout(module.source, width)
     previous: ast.Declaration | None = None
     previous_lines = 0
@@ -473,25 +480,25 @@ def format_module(module: ast.Module, width: int = WIDTH) -> str:
         previous, previous_lines = decl, count
     if scope is not None:
         layout.add(0, "}", [_closing(scope.span)])
-    lines = layout.lines
+    return layout.lines
+
+
+def _with_comments(lines: list[_Line], module: ast.Module) -> str:
+    """The lines as text, each comment above (or after) the line it belongs to, keeping
+    the blank line the writer left between a comment and what it describes."""
     attached = _attach(lines, module.comments, module.source)
     source_lines = module.source.split("\n")
     out: list[str] = []
     for index, line in enumerate(lines):
-        pad = INDENT * line.depth
         if line.blank_before:
             out.append("")
         group = attached.leading.get(index, [])
-        comment_pad = INDENT * (line.depth + line.closes)
-        for i, comment in enumerate(group):
-            if i and _blank_above(source_lines, comment.span.line):
-                out.append("")
-            out.append(comment_pad + comment.text.rstrip())
+        _leading_comments(out, group, INDENT * (line.depth + line.closes), source_lines)
         if group and line.anchors:
             begins = min(a.start for a in line.anchors)[0]
             if begins > group[-1].span.line + 1 and _blank_above(source_lines, begins):
                 out.append("")
-        text = pad + line.text
+        text = INDENT * line.depth + line.text
         if index in attached.trailing:
             text += "  " + attached.trailing[index].text.rstrip()
         out.append(text)
@@ -500,6 +507,14 @@ def format_module(module: ast.Module, width: int = WIDTH) -> str:
             out.append("")
         out.append(comment.text.rstrip())
     return "\n".join(out) + "\n" if out else ""
+
+
+def _leading_comments(out: list[str], group: list[ast.Comment], pad: str, source_lines: list[str]) -> None:
+    """A run of comments above a line, with the blank lines the writer left between them."""
+    for i, comment in enumerate(group):
+        if i and _blank_above(source_lines, comment.span.line):
+            out.append("")
+        out.append(pad + comment.text.rstrip())
 
 
 def format_text(text: str, path: str = "<input>", width: int = WIDTH) -> str:
