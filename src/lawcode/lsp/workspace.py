@@ -188,7 +188,6 @@ class Workspace:
         return stripped
 
     # ------------------------------------------------------------ checks
-    # CC 27 (radon): the steps of one check in order, most of them a focused-or-whole choice.
     def check(self, root: Path, focus: str | None = None) -> Analysis:
         """Check the ruleset at `root` as `lint` would; with `focus`, for that file only.
 
@@ -233,20 +232,17 @@ class Workspace:
             memos = {n: m for n in names if (m := self.rule_memos.get(n)) is not None and n not in result.broken and _same(m.env, result.env)}
             every_rule = dataclasses.replace(loaded, modules={n: whole.get(n, m) for n, m in loaded.modules.items()})
             loaded, clean = _reuse(loaded, result.texts, memos)
-            result.compiler = Compiler(loaded, usage=False)  # usage warnings need every rule: added below
-            try:
-                program = result.compiler.compile()
-                problems.extend(program.warnings)
-                problems.extend(message_warnings(program))  # per rule: right for the rules compiled here
-                if not any(d.level is Level.ERROR for d in (*problems, *clean)):  # as `lint`: none beside an error
-                    elsewhere, self.reads = _left_out(every_rule, loaded, self.reads)
-                    problems.extend(unused_declarations(program, every_rule, elsewhere))
-            except LawcodeError as exc:
-                problems.extend(exc.diagnostics)
-            problems.extend(clean)
+            self._compile(result, loaded, every_rule, problems, clean)
+        self._publish(result, problems, focus, previous, remember=loaded is not None)
+        self.analyses[root] = result
+        return result
+
+    def _publish(self, result: Analysis, problems: list[Diagnostic], focus: str | None, previous: Analysis | None, remember: bool) -> None:
+        """`problems` as each file's diagnostics; the checked files' memos kept for the next
+        check (`remember`: the ruleset loaded); a focused check keeps the other files' last ones."""
         syntax = {d for name in result.broken for d in self.parsed[name].problems}
         result.diagnostics = _by_file(problems, result, focus, syntax)
-        if loaded is not None:
+        if remember:
             for name in [focus] if focus is not None else list(result.texts):
                 if name is not None and name not in result.broken and name in result.modules:
                     self.rule_memos[name] = _memo(result.modules[name], result.texts.get(name, ""), result.diagnostics.get(name, []), result.env)
@@ -254,8 +250,21 @@ class Workspace:
             merged = dict(previous.diagnostics)
             merged[focus] = result.diagnostics.get(focus, [])
             result.diagnostics = merged
-        self.analyses[root] = result
-        return result
+
+    def _compile(self, result: Analysis, loaded: Loaded, every_rule: Loaded, problems: list[Diagnostic], clean: list[Diagnostic]) -> None:
+        """Compile what `loaded` holds (the rules to check again) into `result.compiler`;
+        its errors and warnings, then those of the rules reused (`clean`), go to `problems`."""
+        result.compiler = Compiler(loaded, usage=False)  # usage warnings need every rule: added below
+        try:
+            program = result.compiler.compile()
+            problems.extend(program.warnings)
+            problems.extend(message_warnings(program))  # per rule: right for the rules compiled here
+            if not any(d.level is Level.ERROR for d in (*problems, *clean)):  # as `lint`: none beside an error
+                elsewhere, self.reads = _left_out(every_rule, loaded, self.reads)
+                problems.extend(unused_declarations(program, every_rule, elsewhere))
+        except LawcodeError as exc:
+            problems.extend(exc.diagnostics)
+        problems.extend(clean)
 
     def _texts(self, result: Analysis, refresh: bool) -> tuple[list[tuple[str, str, Path]], list[Diagnostic]]:
         """Every file's text (name, text, folder) and parse; what could not be read or parsed."""
