@@ -19,6 +19,11 @@ text holds unescaped: the caller checks for it and builds that rule in Python in
 Constructs the SQL does not write at all (lists, JSON-typed fields, escalation values,
 a definition's facts still to be shown for the first time) raise `Unrenderable`, and the
 rule keeps the Python path.
+
+A subject's display name (`x-lawcode-name`) is not in the batch rows: `SubjectName` says
+where it is (the collection's typed table, keyed by position), and `written.py` joins it
+beside them as the column `NAME`. The name member is written only where
+`snapshot.subject_name` finds one (text that Python's `strip()` leaves non-empty).
 """
 
 from __future__ import annotations
@@ -36,13 +41,15 @@ from lawcode.compiler.program import Program
 from lawcode.dsl.spans import text_at
 from lawcode.engine import values
 from lawcode.engine.jsontext import pointer
-from lawcode.engine.report import Violation
+from lawcode.engine.report import Subject, Violation
 from lawcode.engine.run import rule_source
 from lawcode.engine.sql.probes import Probe, RuleQuery
+from lawcode.engine.sql.tables import Layout, sql_type, table_name
 from lawcode.engine.sql.value_text import (
     INTEGERS,
     Unrenderable,
     any_of,
+    blank,
     cat,
     fn,
     is_null,
@@ -57,13 +64,14 @@ from lawcode.engine.sql.value_text import (
     when,
 )
 
-__all__ = ["FORMS", "SEPARATOR", "RuleText", "RuleWriter", "Unrenderable", "groups"]
+__all__ = ["FORMS", "NAME", "SEPARATOR", "RuleText", "RuleWriter", "SubjectName", "Unrenderable", "groups"]
 
 FORMS = ("json", "jsonl")
 SEPARATOR = {"json": b",\n    ", "jsonl": b"\n"}  # between two items, as the writers join them
 _EVIDENCE = (ir.Field, ir.ParamRef, ir.AsOf, ir.Aggregate, ir.Lookup, ir.Escalate)
 _NON_VALUES = (T.RecordType, T.EntityType)
 _SLOT = "\x02slot:{}\x02"  # a placeholder orjson writes as a JSON string: `"\u0002slot:name\u0002"`
+NAME = "__name"  # the column `written.py` joins beside the batch rows: the subject's display name
 
 
 # ---------------------------------------------------------------- templates
@@ -102,6 +110,16 @@ def _fill(template: list[str | bytes], slots: dict[str, exp.Expr], sure: frozens
     return cat(*parts)
 
 
+def _fold(template: list[str | bytes], slot: str) -> tuple[list[str | bytes], str]:
+    """The template with the static text just before `slot` (the comma, the line break and
+    the member's key) taken out, and that text: the slot then writes it too, or nothing,
+    for a member present in some items only."""
+    at = template.index(slot)
+    before = template[at - 1]
+    assert isinstance(before, bytes) and before.startswith(b","), "a folded member follows another member"
+    return [*template[: at - 1], b"", *template[at:]], before.decode()
+
+
 def _array(items: list[tuple[exp.Expr, exp.Expr]], form: str, depth: int) -> exp.Expr:
     """A JSON array of the items (included, text written at `depth + 1`) whose inclusion
     is TRUE: an item's text is never empty, so "none included" is asked of the conditions,
@@ -119,6 +137,16 @@ def _array(items: list[tuple[exp.Expr, exp.Expr]], form: str, depth: int) -> exp
 
 
 @dataclass(frozen=True, slots=True)
+class SubjectName:
+    """Where a rule's subjects' display names are: `value` over the collection's typed
+    table `table` (alias `t`), joined on its `POS` to the batch column `position`."""
+
+    table: str
+    position: str
+    value: exp.Expr  # the name as `rebuild` would find it: NULL where an enclosing object is absent
+
+
+@dataclass(frozen=True, slots=True)
 class RuleText:
     """Where one rule's violations come from in the batch's table, and how they are written."""
 
@@ -129,16 +157,18 @@ class RuleText:
     severity: str
     document: str
     marked: exp.Expr  # TRUE for a row whose text would hold the failure mark (`marked`)
+    name: SubjectName | None = None  # where the subjects' display names come from, if they show one
 
 
 class RuleWriter:
     """Builds `RuleText`s for the rules of one batch, given its columns' DuckDB types."""
 
-    def __init__(self, program: Program, as_of: Any, ladders: dict[str, tuple[str, ...]], present: Callable[[str], bool]) -> None:
+    def __init__(self, program: Program, as_of: Any, ladders: dict[str, tuple[str, ...]], present: Callable[[str], bool], layout: Layout | None = None) -> None:
         self.program = program
         self.as_of = as_of
         self.ladders = ladders
         self.present = present  # whether the snapshot has a collection (an absent one's facts read otherwise)
+        self.layout = layout  # the typed tables, where display names are read (None: names are not written)
 
     def rule_text(self, query: RuleQuery, types: list[T.Type], duck: list[str], seen: frozenset[str] | None = None) -> RuleText:
         """Raises `Unrenderable` when this rule keeps the Python path. `seen`: the
@@ -150,10 +180,11 @@ class RuleWriter:
         slots: dict[str, exp.Expr] = {"message": self._message(query)}
         subject: dict[str, Any] | None = None
         order: list[exp.Expr] = []
-        if rule.collection is not None and self.program.schema.display_name(rule.collection):
-            raise Unrenderable(f"subjects of `{rule.collection}` show a display name, which the batch rows do not hold")
+        name: SubjectName | None = None
         if rule.collection is not None:
-            subject = {"collection": rule.collection, "id": _SLOT.format("id"), "pointer": _SLOT.format("pointer")}
+            name = self._name_source(rule.collection, query)
+            shows = _SLOT.format("name") if name is not None else None
+            subject = Subject(rule.collection, _SLOT.format("id"), _SLOT.format("pointer"), 0, shows).to_json()
             slots["id"], order = self._subject(query)
             prefix = orjson.dumps(pointer(rule.collection) + "/").decode()[:-1]
             slots["pointer"] = cat(lit(prefix), text(self.c(query.position)), lit('"'))
@@ -164,11 +195,40 @@ class RuleWriter:
         out: dict[str, exp.Expr] = {}
         for form in FORMS:
             slots["evidence"] = _array([(included, item(form)) for included, item in items], form, 3 if form == "json" else 0)
-            out[form] = _fill(_template(sample, form, 2, record=True), slots, sure=frozenset({"evidence"}))  # `_array` is never NULL
-        return RuleText(rule, f"c{query.outcome}", out, order, rule.severity, cites[0].document, marked(out["json"]))
+            template = _template(sample, form, 2, record=True)
+            if name is not None:  # written with its separator where there is one, else nothing
+                template, before = _fold(template, "name")
+                shown_name = exp.column(NAME, quoted=True)
+                slots["name"] = when((blank(shown_name), lit("")), default=cat(lit(before), json_string(shown_name.copy())))
+            out[form] = _fill(template, slots, sure=frozenset({"evidence"}))  # `_array` is never NULL
+        return RuleText(rule, f"c{query.outcome}", out, order, rule.severity, cites[0].document, marked(out["json"]), name)
 
     def c(self, index: int) -> exp.Expr:
         return exp.column(f"c{index}", quoted=True)
+
+    def _name_source(self, collection: str, query: RuleQuery) -> SubjectName | None:
+        """Where the subjects' display names are, if the schema declares one; raises
+        `Unrenderable` when the typed table does not hold it as text."""
+        path = self.program.schema.display_name(collection)
+        if path is None:
+            return None
+        dotted = ".".join(path)
+        table = self.layout.collections.get(collection) if self.layout is not None else None
+        if table is None:
+            raise Unrenderable(f"subjects of `{collection}` show a display name, and no typed table of `{collection}` was given to read it from")
+        column = table.column(path)
+        if column is None or column.kind != "string" or sql_type(column) != "VARCHAR":
+            raise Unrenderable(f"the display name `{dotted}` of `{collection}` is not a text column of its typed table `{table.table}`")
+        value: exp.Expr = exp.column(column.name, table="t", quoted=True)
+        enclosing: list[exp.Expr] = []
+        for depth in range(1, len(path)):  # `info.name`: `info` must be there (`lazy.rebuild` skips what an absent object holds)
+            parent = table.column(path[:depth])
+            if parent is None or not parent.is_record:
+                raise Unrenderable(f"the display name `{dotted}` of `{collection}` is inside `{'.'.join(path[:depth])}`, which its typed table does not hold as an object")
+            enclosing.append(exp.Not(this=is_null(exp.column(parent.name, table="t", quoted=True))))
+        if enclosing:
+            value = when((exp.and_(*enclosing), value))
+        return SubjectName(table_name(collection), f"c{query.position}", value)
 
     def _subject(self, query: RuleQuery) -> tuple[exp.Expr, list[exp.Expr]]:
         sid, pos, kind = self.c(query.subject_id), self.c(query.position), self.duck[query.subject_id]

@@ -212,7 +212,7 @@ class Assembler:
         `_seen_before` walks them), the undetermined rows of the others."""
         text = batch.text.get("duckdb") or batch.text.setdefault("duckdb", batch.select.sql(dialect="duckdb"))
         name, duck = kept.keep(text)
-        writer = RuleWriter(self.program, self.lazy.as_of, self.ladders, self.lazy.has_collection)
+        writer = RuleWriter(self.program, self.lazy.as_of, self.ladders, self.lazy.has_collection, self.lazy.layout)
         wanted: list[exp.Expr] = []
         for query in batch.rules:
             outcome = exp.column(f"c{query.outcome}", quoted=True)

@@ -18,8 +18,10 @@ from lawcode.compiler import types as T
 __all__ = [
     "FAIL",
     "INTEGERS",
+    "WHITESPACE",
     "Unrenderable",
     "any_of",
+    "blank",
     "cat",
     "fn",
     "is_null",
@@ -35,6 +37,9 @@ __all__ = [
 ]
 
 FAIL = "\x01"  # what SQL writes where it cannot write a value exactly (never unescaped in JSON)
+# What Python's `str.strip()` and `str.isspace()` take for whitespace (tests/engine/sql/test_written.py
+# checks the list against Python's own): SQL's `trim` takes only the space.
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"})
 
 
@@ -175,6 +180,13 @@ def num(n: int | float) -> exp.Expr:
 def json_string(s: exp.Expr) -> exp.Expr:
     """A string as orjson writes it; NULL for the control characters DuckDB escapes in upper case."""
     return when((fn("regexp_matches", s, lit("[\x0b\x0e\x0f\x1a-\x1f]")), exp.Null()), default=text(fn("to_json", s)))
+
+
+def blank(s: exp.Expr) -> exp.Expr:
+    """TRUE where `s` is NULL or Python's `s.strip()` is empty (a display name that is not
+    one: `snapshot.subject_name`); never NULL. The characters are written in the pattern
+    as themselves, none of them special in a bracket expression."""
+    return fn("regexp_full_match", fn("coalesce", s, lit("")), lit(f"[{WHITESPACE}]*"))
 
 
 def _number(v: exp.Expr, duck: str, shown: bool) -> exp.Expr | None:

@@ -7,6 +7,10 @@ itself (undetermined subjects, and the violations of rules `render.py` cannot wr
 written rule's violations come back as JSON text, a run of `CHUNK` items per fetched
 value, already in report order. Used for collections of at least `MIN_SUBJECTS`
 elements: below that the extra statements cost more than the objects they save.
+
+A rule whose subjects show a display name reads it from the collection's typed table,
+joined on the subject's position beside the kept rows (`_rows`): the batch queries need
+not carry it, and only the rows asked about are joined.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import duckdb
 from sqlglot import exp
 
 from lawcode.engine.report import Written
-from lawcode.engine.sql.render import SEPARATOR, RuleText
+from lawcode.engine.sql.render import NAME, SEPARATOR, RuleText
+from lawcode.engine.sql.tables import POS
 
 MIN_SUBJECTS = 10_000  # subjects in a collection before its violations are written by the engine (tests lower it)
 CHUNK = 1_000  # items per fetched value: few Python objects, each a few hundred kB at most
@@ -33,6 +38,19 @@ def _table(name: str) -> exp.Table:
 
 def _outcome(text: RuleText, value: int) -> exp.Expr:
     return exp.EQ(this=exp.column(text.outcome, quoted=True), expression=exp.Literal.number(value))
+
+
+def _rows(name: str, text: RuleText) -> exp.Expr:
+    """What the rule's text is written from: the kept table, with the subject's display
+    name beside each row (column `NAME`) when its subjects show one."""
+    if text.name is None:
+        return _table(name)
+    source = text.name
+    kept = exp.Table(this=exp.to_identifier(name, quoted=True), alias=exp.TableAlias(this=exp.to_identifier("r")))
+    typed = exp.Table(this=exp.to_identifier(source.table, quoted=True), alias=exp.TableAlias(this=exp.to_identifier("t")))
+    on = exp.EQ(this=exp.column(POS, table="t", quoted=True), expression=exp.column(source.position, table="r", quoted=True))
+    joined = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("r")), exp.alias_(source.value.copy(), NAME, quoted=True)).from_(kept).join(typed, on=on, join_type="LEFT")
+    return exp.Subquery(this=joined, alias=exp.TableAlias(this=exp.to_identifier("r")))
 
 
 class Kept:
@@ -62,7 +80,7 @@ class Kept:
         """Whether SQL writes every violation of the rule exactly (no failure mark), asked
         of the values the text would show (`render.marked`), without writing it."""
         # Written as text around the expression's own: a copy of its tree costs more than the SQL.
-        select = f'SELECT 1 FROM "{name}" WHERE {_outcome(text, 1).sql(dialect="duckdb")} AND ({text.marked.sql(dialect="duckdb")}) LIMIT 1'
+        select = f'SELECT 1 FROM {_rows(name, text).sql(dialect="duckdb")} WHERE {_outcome(text, 1).sql(dialect="duckdb")} AND ({text.marked.sql(dialect="duckdb")}) LIMIT 1'
         return not self.con.execute(select).fetchall()  # fetchall: the result is finished before the next statement
 
     def written(self, name: str, text: RuleText) -> Written:
@@ -74,7 +92,7 @@ class Kept:
         def chunks(form: str) -> Iterator[tuple[bytes, int]]:
             ordered = f"{name}_ordered_{next(_names)}"
             window = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=o.copy()) for o in text.order]))
-            rows = exp.select(exp.Star(), exp.alias_(window, "__n", quoted=True)).from_(_table(name)).where(_outcome(text, 1)).order_by(exp.column("__n", quoted=True))
+            rows = exp.select(exp.Star(), exp.alias_(window, "__n", quoted=True)).from_(_rows(name, text)).where(_outcome(text, 1)).order_by(exp.column("__n", quoted=True))
             self.con.execute(f'CREATE TEMP TABLE "{ordered}" AS {rows.sql(dialect="duckdb")}')
             try:
                 # A projection of a table kept in order streams in that order (DuckDB keeps
