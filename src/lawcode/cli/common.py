@@ -16,11 +16,12 @@ import click
 from rich.console import Console
 
 from lawcode.api import Ruleset, load_ruleset
+from lawcode.cli.exits import EXIT_ERROR as EXIT_ERROR  # re-exported: the commands take them from here
+from lawcode.cli.exits import EXIT_FAIL as EXIT_FAIL
+from lawcode.cli.exits import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from lawcode.cli.exits import EXIT_OK as EXIT_OK
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.output import Destination, destination, write_text
-
-EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 ruleset_paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 
