@@ -51,10 +51,12 @@ class Target:
 
     name = "duckdb"
     sqlglot_dialect = "duckdb"
-    # The backend's load refuses a snapshot in which two elements of a collection share an
-    # id (S041), so a lookup by id may join the collection on `id` itself: at most one row
-    # matches, the reference's "first element with that id". Spark reads Parquet unchecked.
-    unique_ids = True
+    # The backend's load checks the collections against the schema: a required field that may
+    # not be null is in every element, and no two elements of a collection share an id (S041).
+    # So the generator may leave out the null branches of such fields (`simplify.py`) and
+    # join a lookup on `id` itself (at most one row matches, the reference's "first element
+    # with that id"). Spark reads Parquet unchecked.
+    validated = True
 
     def add_months_date(self, d: exp.Expr, n: exp.Expr) -> exp.Expr:
         return cast(exp.Add(this=paren(d), expression=fn("to_months", n)), "DATE")
@@ -149,7 +151,7 @@ class Target:
 class SparkTarget(Target):
     name = "spark"
     sqlglot_dialect = "spark"
-    unique_ids = False
+    validated = False
 
     def add_months_date(self, d: exp.Expr, n: exp.Expr) -> exp.Expr:
         return fn("add_months", d, cast(n, "INT"))

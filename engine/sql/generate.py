@@ -21,6 +21,7 @@ needs as a column (`probes.py`). The generator is read in pipeline order:
   shared GROUP BY per collection and key); `decorrelate.py`: those that read the outer
   row too; `lists.py`: aggregates over a list value;
 - `inlining.py`: definitions written out in place; `probes.py`: what the columns mean.
+- `simplify.py`: the finished queries without the null branches loading ruled out.
 
 Semantics (CONTRIBUTING.md): SQL NULL is missing; SQL's AND/OR/NOT are Kleene's;
 `if` is `CASE WHEN c THEN a WHEN NOT c THEN b END` (a missing condition gives missing);
@@ -73,6 +74,7 @@ from lawcode.engine.sql.lists import ListAggregates
 from lawcode.engine.sql.lookups import Lookups
 from lawcode.engine.sql.probes import Batch, Probe, RuleQuery, Trace, reached
 from lawcode.engine.sql.scopes import Scope, Val
+from lawcode.engine.sql.simplify import present_columns, simplify
 from lawcode.engine.sql.tables import POS, Column, Layout, scalar_sql_type
 
 # The longest chain of operators written left-deep (a chain of whole numbers is balanced):
@@ -200,8 +202,17 @@ class Generator:
             assert isinstance(select, exp.Select)
             for name, body in ctes:
                 select = select.with_(exp.to_identifier(name, quoted=True), as_=body, copy=False)
-            batch.select = select
-        return shared if materialized else []
+            batch.select = self.simplified(select)
+        return [(name, self.simplified(body)) for name, body in shared] if materialized else []
+
+    def simplified(self, select: exp.Select) -> exp.Select:
+        """The query without the null branches loading ruled out (`simplify.py`), on a target
+        whose load checks the schema."""
+        if not self.target.validated:
+            return select
+        out = simplify(select, present_columns(self.layout))
+        assert isinstance(out, exp.Select)
+        return out
 
     def shared_definitions(self) -> list[tuple[str, exp.Select]]:
         """Every shared table of the plan, each after the shared tables it reads."""
@@ -587,13 +598,20 @@ class Generator:
         return out
 
     def keys_present(self, node: ir.Aggregate) -> bool:
-        """Every join key of the aggregate is a required, non-nullable top-level field (loading
-        checked it), so no element's key is missing."""
+        """No element whose join key is missing can count: each key field is a required,
+        non-nullable top-level field (loading checked it), or the filter asks `present(e.f)`
+        of it (`where present(e.user_id) and e.user_id == a.user_id …`: for an element without
+        one the filter is false, which counts for nothing). Then the aggregate needs no part
+        for such elements (at full CAC, 1M users: a cross join of the accounts with them and
+        a GROUP BY of 2M rows)."""
         assert isinstance(node.source, ir.CollectionRef)
         collection = self.layout.collections[node.source.collection]
+        guarded = _presence_guards(node.where, node.var)
         for path, _ in node.keys:
             column = collection.column(path)
-            if column is None or len(path) != 1 or not column.required or column.nullable:
+            if column is None:
+                return False
+            if path not in guarded and (len(path) != 1 or not column.required or column.nullable):
                 return False
         return True
 
@@ -606,3 +624,18 @@ class Generator:
 
     def final(self, node: ir.Aggregate, states: dict[str, exp.Expr]) -> exp.Expr:
         return AGGREGATES[node.func].final(states)
+
+
+def _presence_guards(where: ir.Expr | None, var: str) -> set[tuple[str, ...]]:
+    """The fields `f` of the element `var` whose `present(var.f)` is a conjunct of `where`."""
+    found: set[tuple[str, ...]] = set()
+    stack = [where]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.And):
+            stack += [node.left, node.right]
+        elif isinstance(node, ir.Op) and node.name == "present" and len(node.args) == 1:
+            arg = node.args[0]
+            if isinstance(arg, ir.Field) and isinstance(arg.base, ir.Var) and arg.base.name == var:
+                found.add(arg.path)
+    return found

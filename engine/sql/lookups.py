@@ -1,7 +1,7 @@
 """Reading other rows: an entity's row by position, and an element by id (`users[g.creator_id]`).
 
 A lookup by id is the reference's: the first element with that id. Where the backend's
-load refuses repeated ids (DuckDB: `Target.unique_ids`) that element is the only one, and
+load refuses repeated ids (DuckDB: `Target.validated`) that element is the only one, and
 the collection is LEFT JOINed on `id` itself. Otherwise (Spark reads Parquet unchecked)
 every lookup into a collection reads one shared index (`lawcode_ix_<collection>`: each id
 with its first position, defined once per plan), LEFT JOINed on the key, and the element's
@@ -71,10 +71,10 @@ class Lookups:
 
     def _join(self, collection: str, key: exp.Expr, scope: Scope) -> tuple[exp.Expr, str]:
         """Join the element whose id is `key` into `scope`: (its position, the alias its fields
-        are read on). Ids known unique (`Target.unique_ids`) are joined on `id` directly; at 1M
+        are read on). Ids known unique (`Target.validated`) are joined on `id` directly; at 1M
         users that spares a `GROUP BY id` of each looked-up collection (1.6 s of CPU in all)."""
         gen = self.gen
-        if gen.target.unique_ids:
+        if gen.target.validated:
             row = gen.fresh("l")
             scope.joins.append(exp.Join(this=aliased(gen.table(collection), row), kind="LEFT", on=exp.EQ(this=col(row, "id"), expression=key)))
             return col(row, POS), row
