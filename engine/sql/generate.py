@@ -105,7 +105,7 @@ class Generator:
         self._closed: dict[int, bool] = {}
         self.columns: list[tuple[exp.Expr, T.Type]] = []
         self.collection_of = {c.table: name for name, c in layout.collections.items()}
-        # Tables shared by the queries of the plan (id indexes, aggregate partials): the
+        # Tables shared by the queries of the plan (aggregate partials; Spark's id indexes): the
         # DuckDB backend materializes each once per evaluation; otherwise they are CTEs.
         self.shared: dict[str, exp.Select | None] = {}
         self.uses: set[str] = set()
