@@ -37,7 +37,8 @@ from lawcode.engine.sql.inputs import Source, collection_file, root_file
 from lawcode.engine.sql.load_cache import (
     KeptTables,
     empty_statement,
-    typed_checks,
+    flagged_checks,
+    parquet_checks,
     typed_statements,
 )
 from lawcode.engine.sql.tables import (
@@ -312,8 +313,8 @@ class DuckDBBackend:
 
         Only when some are flagged are the lines read again, for those rows' raw values (the
         errors quote them); the flag column is dropped then. The statements are rendered
-        once per collection layout (`_typed_statements`): every load of a ruleset's
-        snapshots runs the same ones.
+        once per collection layout (`load_cache.typed_statements`, `flagged_checks`): every
+        load of a ruleset's snapshots runs the same ones.
         """
         create, flagged = typed_statements(coll)
         self._register(create)
@@ -322,12 +323,10 @@ class DuckDBBackend:
             return []
         found: list[Diagnostic] = []
         if self.con.execute(flagged).fetchall()[0][0]:
-            raw, checks, bad = typed_checks(coll)
-            assert bad is not None
-            rows = exp.select(exp.Star(), copy=False).from_(table("lawcode_lines"), copy=False).where(bad, copy=False)
-            self.execute(exp.Create(this=table("lawcode_flagged"), kind="TABLE", expression=rows))
-            found = self._check(coll, "lawcode_flagged", raw, label, typed=set(), only=checks)
-            self.execute(exp.Drop(tables=[table("lawcode_flagged")], kind="TABLE"))
+            rows, query, checks = flagged_checks(coll)
+            self.con.execute(rows)
+            found = self._check(coll, query, checks, label)
+            self.con.execute("DROP TABLE lawcode_flagged")
         self.con.execute(f"ALTER TABLE {_ident(coll.table)} DROP COLUMN lawcode_bad")
         return found
 
@@ -421,11 +420,8 @@ class DuckDBBackend:
 
         # Checks the file's statistics already settle (no nulls in a required column, a
         # bound its least/greatest value keeps) are not run: they could find nothing.
-        def raw(p: tuple[str, ...]) -> exp.Expr:
-            return exp.column(".".join(p), quoted=True)
-
-        pending = [c for c in validate.checks(coll, raw, typed) if not validate.proven(c, facts)]
-        return self._check(coll, f"rawp_{name}", raw, label, typed, only=pending)
+        query, pending = parquet_checks(coll, f"rawp_{name}", frozenset(typed), facts)
+        return self._check(coll, query, pending, label)
 
     def _parquet_columns(self, coll: Collection, types: dict[str, str], typed: set[str]) -> list[exp.Expr]:
         """The typed view's columns: each as the file has it when its type is the schema's,
@@ -546,12 +542,13 @@ class DuckDBBackend:
         rows = self.query(exp.select(exp.Count(this=exp.Star()), copy=False).from_(table(coll.table), copy=False))
         return int(rows[0][0])
 
-    def _check(self, coll: Collection, raw_table: str, raw: Any, label: str, typed: set[str], only: list[validate.Check] | None = None) -> list[Diagnostic]:
-        """The schema checks (`only` these, if given) over a raw table: their diagnostics."""
-        query, found = validate.check_query(coll, table(raw_table), raw, typed=typed, found=only)
+    def _check(self, coll: Collection, query: str | None, found: list[validate.Check], label: str) -> list[Diagnostic]:
+        """The diagnostics of a rendered check query (`validate.check_query`; None: no check
+        to run), its first column an index into `found`."""
         if query is None:
             return []
-        rows = self.query(query)
+        self._register(query)
+        rows: list[tuple[Any, ...]] = self.con.execute(query).fetchall()
         return validate.diagnostics(coll, found, rows, label)
 
     # ------------------------------------------------------------ locating type errors

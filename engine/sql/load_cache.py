@@ -7,7 +7,11 @@ for the CAC rulesets that was most of a case's time, and nearly all of it repeat
 
 - the statements that read, convert and check a collection depend only on its layout (the
   frozen `Collection`, which holds every column's type and schema), so they are rendered
-  once per layout (`typed_statements`, `empty_statement`), not once per load;
+  once per layout (`typed_statements`, `empty_statement`), not once per load; so is the
+  query that names the schema errors (`flagged_checks` for JSON and JSON Lines,
+  `parquet_checks` for Parquet, keyed also on which columns the file already types and
+  which checks its statistics leave): building its checks and rendering it took most of
+  a refused snapshot's load (0.7 s for the CAC-like schemas of tests/engine/sql);
 - a reusing backend (`DuckDBBackend(reuse=True)`, one connection for many evaluations in
   turn) keeps each collection's typed table under a key made of everything the table is
   a function of: the schema document, the collection's layout and the exact bytes of its
@@ -19,9 +23,10 @@ for the CAC rulesets that was most of a case's time, and nearly all of it repeat
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlglot import exp
@@ -34,9 +39,42 @@ REUSE_BYTES = 8 << 20  # a collection's lines beyond this are read every time (a
 REUSE_KEPT = 512  # kept tables at most; the least recently used go first
 REUSE_PREFIX = "lawcode_reuse_"
 
-# Rendered statements by collection layout, bounded (first in, first out).
-_RENDERED: dict[tuple[str, str], tuple[str, str | None]] = {}
-_RENDERED_KEPT = 1024
+RENDERED_KEPT = 256  # rendered statements (and checks) per kind at most; the least recently used go first
+
+_V = TypeVar("_V")
+
+
+class Rendered(Generic[_V]):
+    """What is rendered from a collection's layout, by a key that holds every input of it;
+    bounded, the least recently used entry going first (a `lawcode test` run alternates a
+    few layouts, a long-lived process may see many)."""
+
+    def __init__(self, size: int = RENDERED_KEPT) -> None:
+        self.size = size
+        self.entries: OrderedDict[Hashable, _V] = OrderedDict()
+
+    def get(self, key: Hashable, make: Callable[[], _V]) -> _V:
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return self.entries[key]
+        made = make()
+        self.entries[key] = made
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return made
+
+
+def layout_key(coll: Collection) -> str:
+    """A digest of everything a collection's statements are rendered from: its name, every
+    column's path, type, JSON kind and schema (the frozen dataclasses' `repr` holds them all)."""
+    return hashlib.sha256(repr(coll).encode()).hexdigest()
+
+
+_TYPED: Rendered[tuple[str, str | None]] = Rendered()
+_EMPTY: Rendered[str] = Rendered()
+_FLAGGED: Rendered[tuple[str, str | None, list[validate.Check]]] = Rendered()
+_PARQUET_CHECKS: Rendered[list[validate.Check]] = Rendered()
+_PARQUET_QUERIES: Rendered[str | None] = Rendered()
 
 
 def table(name: str) -> exp.Table:
@@ -52,13 +90,6 @@ def struct_path(base: exp.Expr, path: tuple[str, ...]) -> exp.Expr:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _remember(key: tuple[str, str], texts: tuple[str, str | None]) -> tuple[str, str | None]:
-    if len(_RENDERED) >= _RENDERED_KEPT:
-        _RENDERED.pop(next(iter(_RENDERED)))
-    _RENDERED[key] = texts
-    return texts
 
 
 def typed_checks(coll: Collection) -> tuple[Callable[[tuple[str, ...]], exp.Expr], list[validate.Check], exp.Expr | None]:
@@ -80,10 +111,10 @@ def typed_checks(coll: Collection) -> tuple[Callable[[tuple[str, ...]], exp.Expr
 def typed_statements(coll: Collection) -> tuple[str, str | None]:
     """`CREATE TABLE t_<name>` from the view `lawcode_lines` (typed columns and the
     `lawcode_bad` flag), and the count of flagged rows (None: the collection has no checks)."""
-    key = ("typed", repr(coll))
-    found = _RENDERED.get(key)
-    if found is not None:
-        return found
+    return _TYPED.get(layout_key(coll), lambda: _typed_statements(coll))
+
+
+def _typed_statements(coll: Collection) -> tuple[str, str | None]:
     raw, _, bad = typed_checks(coll)
     items = [exp.alias_(exp.column(POS, quoted=True), POS, quoted=True, copy=False)]
     items += [exp.alias_(validate.convert(raw(c.path), c), c.name, quoted=True, copy=False) for c in coll.columns]
@@ -94,20 +125,58 @@ def typed_statements(coll: Collection) -> tuple[str, str | None]:
         count = exp.select(exp.Count(this=exp.Star()), copy=False).from_(table(coll.table), copy=False).where(exp.column("lawcode_bad", quoted=True), copy=False)
         flagged = count.sql(dialect="duckdb")
     create = exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).from_(table("lawcode_lines"), copy=False))
-    return _remember(key, (create.sql(dialect="duckdb"), flagged))
+    return create.sql(dialect="duckdb"), flagged
+
+
+def flagged_checks(coll: Collection) -> tuple[str, str | None, list[validate.Check]]:
+    """For lines some check flagged: `CREATE TABLE lawcode_flagged` (those rows of the view
+    `lawcode_lines`, as read), the query naming their errors (`validate.check_query`: check
+    index, position, value, element) and the checks its first column indexes."""
+    return _FLAGGED.get(layout_key(coll), lambda: _flagged_checks(coll))
+
+
+def _flagged_checks(coll: Collection) -> tuple[str, str | None, list[validate.Check]]:
+    raw, checks, bad = typed_checks(coll)
+    rows = exp.select(exp.Star(), copy=False).from_(table("lawcode_lines"), copy=False)
+    if bad is not None:
+        rows = rows.where(bad, copy=False)
+    create = exp.Create(this=table("lawcode_flagged"), kind="TABLE", expression=rows).sql(dialect="duckdb")
+    query, found = validate.check_query(coll, table("lawcode_flagged"), raw, found=checks)
+    return create, None if query is None else query.sql(dialect="duckdb"), found
+
+
+def parquet_raw(path: tuple[str, ...]) -> exp.Expr:
+    """A leaf's raw value in a Parquet file: its column, named by the dotted path."""
+    return exp.column(".".join(path), quoted=True)
+
+
+def parquet_checks(coll: Collection, source: str, typed: frozenset[str], facts: dict[str, validate.ColumnFacts]) -> tuple[str | None, list[validate.Check]]:
+    """The query naming the schema errors of a Parquet file's raw view `source`, with the
+    checks its first column indexes: those of `coll` (columns in `typed` are stored as the
+    schema's type already: no format check) that the file's statistics do not settle."""
+    layout = layout_key(coll)
+    every = _PARQUET_CHECKS.get((layout, typed), lambda: validate.checks(coll, parquet_raw, typed))
+    pending = tuple(i for i, check in enumerate(every) if not validate.proven(check, facts))
+    found = [every[i] for i in pending]
+
+    def render() -> str | None:
+        query, _ = validate.check_query(coll, table(source), parquet_raw, typed=typed, found=found)
+        return None if query is None else query.sql(dialect="duckdb")
+
+    return _PARQUET_QUERIES.get((layout, source, typed, pending), render), found
 
 
 def empty_statement(coll: Collection) -> str:
     """`CREATE TABLE t_<name>` with the typed columns and no rows (a collection absent or empty)."""
-    key = ("empty", repr(coll))
-    found = _RENDERED.get(key)
-    if found is not None:
-        return found[0]
+    return _EMPTY.get(layout_key(coll), lambda: _empty_statement(coll))
+
+
+def _empty_statement(coll: Collection) -> str:
     items = [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT")), POS, quoted=True, copy=False)]
     items += [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(sql_type(c), dialect="duckdb")), c.name, quoted=True, copy=False) for c in coll.columns]
     items += [exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(typed_sql_type(c), dialect="duckdb")), c.typed_name, quoted=True, copy=False) for c in coll.columns if c.typed_name]
     create = exp.Create(this=table(coll.table), kind="TABLE", expression=exp.select(*items, copy=False).limit(0, copy=False))
-    return _remember(key, (create.sql(dialect="duckdb"), None))[0]
+    return create.sql(dialect="duckdb")
 
 
 class KeptTables:
@@ -169,4 +238,19 @@ class KeptTables:
             self.con.execute(f"DROP TABLE IF EXISTS {_ident(name)}")
 
 
-__all__ = ["REUSE_BYTES", "REUSE_KEPT", "KeptTables", "empty_statement", "struct_path", "table", "typed_checks", "typed_statements"]
+__all__ = [
+    "RENDERED_KEPT",
+    "REUSE_BYTES",
+    "REUSE_KEPT",
+    "KeptTables",
+    "Rendered",
+    "empty_statement",
+    "flagged_checks",
+    "layout_key",
+    "parquet_checks",
+    "parquet_raw",
+    "struct_path",
+    "table",
+    "typed_checks",
+    "typed_statements",
+]

@@ -25,6 +25,8 @@ from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.sql import evaluate as sql_evaluate
 from lawcode.engine.sql import load_cache
 from lawcode.engine.sql.duckdb_backend import DuckDBBackend
+from lawcode.engine.sql.inputs import collection_file, root_file
+from lawcode.engine.sql.tables import layout
 
 MINI = lawcode.load_ruleset(DATA / "mini")
 VIOLATIONS: dict[str, Any] = json.loads((DATA / "mini" / "violations.json").read_text(encoding="utf-8"))
@@ -104,6 +106,80 @@ def test_spliced_snapshots_on_one_connection_equal_python(first: dict[str, Any],
             assert outcome(MINI, snapshot, backend) == outcome(MINI, snapshot)
     finally:
         backend.close()
+
+
+def _errors(ruleset: lawcode.Ruleset, snapshot: Any) -> list[tuple[str | None, str]]:
+    """The schema errors a fresh DuckDB connection gives (where, message); [] when it accepts."""
+    try:
+        sql_evaluate(ruleset.program, snapshot, backend="duckdb")
+    except LawcodeError as exc:
+        return [(d.where, d.message) for d in exc.errors]
+    return []
+
+
+def test_check_queries_follow_the_schema(tmp_path: Path) -> None:
+    """Two schemas alike but for a bound, both refusing the same line: each load names its
+    own bound. A check query cached on less than the collection's whole layout (its name,
+    its columns' kinds) would name the first schema's."""
+    lines = {"as_of": "2024-01-01", "items": [{"id": "a", "n": 7}]}
+    five = _ruleset(tmp_path / "five", {"type": "integer", "maximum": 5}, "i.n < 9")
+    six = _ruleset(tmp_path / "six", {"type": "integer", "maximum": 6}, "i.n < 9")
+    says = [[(d.where, d.message) for d in _refused(r, lines)] for r in (five, six)]
+    assert says[0] != says[1]
+    for index in (0, 1, 0, 1):
+        assert _errors((five, six)[index], lines) == says[index]
+    first, second = (layout(r.program.schema).collections["items"] for r in (five, six))
+    assert load_cache.flagged_checks(first)[1] != load_cache.flagged_checks(second)[1]
+    assert load_cache.flagged_checks(first) is load_cache.flagged_checks(first)  # served, not rendered again
+
+
+def _refused(ruleset: lawcode.Ruleset, snapshot: Any) -> list[Any]:
+    with pytest.raises(LawcodeError) as refused:
+        ruleset.evaluate(snapshot)
+    return list(refused.value.errors)
+
+
+def _parquet(folder: Path, rows: str) -> str:
+    """A Parquet snapshot whose `items` are the SELECT `rows` (DuckDB types its columns)."""
+    import duckdb
+
+    folder.mkdir()
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT '\"2024-01-01\"' AS as_of) TO '{root_file(str(folder), 'parquet')}' (FORMAT parquet)")
+    con.execute(f"COPY ({rows}) TO '{collection_file(str(folder), 'items', 'parquet')}' (FORMAT parquet)")
+    con.close()
+    return str(folder)
+
+
+def test_parquet_check_queries_follow_the_file(tmp_path: Path) -> None:
+    """The same collection from Parquet files that differ in what the check query leaves
+    out: a date stored as DATE needs no format check, one stored as text does; a required
+    column without nulls (in the footer's statistics) needs no presence check, one with a
+    null does. Each file after the other gets its own query: one cached on the layout
+    alone would run the first file's and miss the second's errors."""
+    dated = _ruleset(tmp_path / "dated", {"type": "string", "format": "date"}, "present(i.n)")
+    good = _parquet(tmp_path / "good", "SELECT 'a' AS id, DATE '2024-01-02' AS n")
+    text = _parquet(tmp_path / "text", "SELECT 'a' AS id, '2024-02-30' AS n")
+    nulls = _parquet(tmp_path / "nulls", "SELECT * FROM (VALUES ('a', DATE '2024-01-02'), (NULL, DATE '2024-01-03')) AS t(id, n)")
+    assert _errors(dated, good) == []
+    for _ in range(2):
+        assert _errors(dated, text) == [(f"{text} /items/0/n", "'2024-02-30' is not a 'date'")]
+        assert _errors(dated, nulls) == [(f"{nulls} /items/1", "'id' is a required property")]
+        assert _errors(dated, good) == []
+
+
+def test_rendered_statements_are_bounded_least_recently_used_first() -> None:
+    rendered: load_cache.Rendered[str] = load_cache.Rendered(size=2)
+    made: list[str] = []
+
+    def make(key: str) -> str:
+        made.append(key)
+        return key.upper()
+
+    for key in ("a", "b", "a", "c", "a", "b"):
+        assert rendered.get(key, lambda key=key: make(key)) == key.upper()
+    assert made == ["a", "b", "c", "b"]  # `a`, used last before `c` came, stayed; `b` went
+    assert list(rendered.entries) == ["a", "b"]
 
 
 def _ruleset(folder: Path, field: dict[str, Any], requirement: str) -> lawcode.Ruleset:
