@@ -200,18 +200,20 @@ def stream_to(handle: IO[bytes], pieces: Iterable[bytes]) -> None:
 # ---------------------------------------------------------------- folders
 
 
-def folder_destination(path: Path, *, force: bool, inputs: Iterable[str | os.PathLike[str]] = ()) -> Path:
-    """Check a folder to build (`snapshot convert`) before any work; returns the folder written.
+def folder_destination(path: Path, *, force: bool, inputs: Iterable[str | os.PathLike[str]] = (), not_empty_hint: str | None = None) -> Path:
+    """Check a folder to build (`snapshot convert`, `check`'s Spark parts) before any work;
+    returns the folder written.
 
     A folder that holds anything is refused (O006) unless `force`, and even then it is
-    only replaced once the new one is complete (`staged_folder`).
+    only replaced once the new one is complete (`staged_folder`). `not_empty_hint`: the
+    hint of that refusal, for a command without `--force`.
     """
     target = Path(os.path.realpath(path))
     if target.exists() and not target.is_dir():
         raise _refuse("O007", "the output exists and is not a folder", path, hint="remove it, or name a new folder")
     _refuse_inputs(path, target, inputs)
     if target.is_dir() and not force and any(target.iterdir()):
-        raise _refuse("O006", "the output folder is not empty", path, hint="name a new folder, or pass --force to replace it whole once the new snapshot is complete")
+        raise _refuse("O006", "the output folder is not empty", path, hint=not_empty_hint or "name a new folder, or pass --force to replace it whole once the new snapshot is complete")
     ancestor = target.parent
     while not ancestor.exists():
         ancestor = ancestor.parent

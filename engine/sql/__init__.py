@@ -121,16 +121,21 @@ def evaluating(
     spark_master: str | None = None,
     engine: Backend | None = None,
     timings: dict[str, float] | None = None,
+    spark_writes: bool = False,
 ) -> Iterator[ReportStream]:
     """`evaluate`, as a stream to write inside the block (the backend stays open until it ends):
-    each violation is built when a writer asks for it (`engine.formats.pieces`)."""
+    each violation is built when a writer asks for it (`engine.formats.pieces`).
+
+    `spark_writes`: on Spark, large batches' rows stay in Spark and their violations are
+    Spark's text (`spark_written.py`: for `write_folder`, a folder of parts); otherwise
+    the driver builds every violation, as it always has."""
     import time
 
     started = time.perf_counter()
     source = detect(snapshot, name)
     owned = engine is None
     runner = engine or make_backend(backend, spark_master=spark_master)
-    kept = Kept(runner) if runner.name == "duckdb" and hasattr(runner, "con") else None  # rows kept for the engine to write the report
+    kept = _kept(runner, spark_writes)  # rows kept for the engine to write the report
     try:
         tables = layout(program.schema)
         loaded = runner.load(source, tables, program.schema)
@@ -156,6 +161,17 @@ def evaluating(
             kept.drop()
         if owned:
             runner.close()
+
+
+def _kept(runner: Backend, spark_writes: bool) -> Kept | None:
+    """Where large batches' rows stay while the engine writes their violations (None: nowhere)."""
+    if runner.name == "duckdb" and hasattr(runner, "con"):
+        return Kept(runner)
+    if spark_writes and runner.name == "spark" and hasattr(runner, "spark"):
+        from lawcode.engine.sql.spark_written import SparkKept
+
+        return SparkKept(runner)
+    return None
 
 
 Shared = list[tuple[str, Any, dict[str, str]]]  # (table name, its SELECT, rendered CREATE per dialect)

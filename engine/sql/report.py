@@ -210,14 +210,15 @@ class Assembler:
         """Keep the batch's rows in the engine; returns those Python still needs: every
         unsatisfied row of the rules it builds itself (or that show a definition's facts:
         `_seen_before` walks them), the undetermined rows of the others."""
-        text = batch.text.get("duckdb") or batch.text.setdefault("duckdb", batch.select.sql(dialect="duckdb"))
+        dialect = kept.dialect
+        text = batch.text.get(dialect) or batch.text.setdefault(dialect, batch.select.sql(dialect=dialect))
         name, duck = kept.keep(text)
         writer = RuleWriter(self.program, self.lazy.as_of, self.ladders, self.lazy.has_collection, self.lazy.layout)
         wanted: list[exp.Expr] = []
         for query in batch.rules:
             outcome = exp.column(f"c{query.outcome}", quoted=True)
             try:
-                self.texts[query.rule.id] = (name, writer.rule_text(query, batch.types, duck))
+                self.texts[query.rule.id] = (name, kept.adapt(writer.rule_text(query, batch.types, duck), query))
             except Unrenderable as exc:
                 self.built_in_python[query.rule.id] = str(exc)
             if query.rule.id in self.texts and not groups(query):

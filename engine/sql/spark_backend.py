@@ -25,13 +25,14 @@ snapshots, so for those (at most `SMALL_ROWS` elements, converted here from JSON
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import os
 import re
 import shutil
 import tempfile
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -214,11 +215,17 @@ class SparkBackend:
         return rows
 
     def _run(self, text: str) -> list[tuple[Any, ...]]:
+        with self.refused():
+            return [tuple(row) for row in self.spark.sql(text).collect()]
+
+    @contextlib.contextmanager
+    def refused(self) -> Iterator[None]:
+        """Spark's refusal of a statement in the block as B003 (`spark_written.py` runs its own)."""
         from py4j.protocol import Py4JError
         from pyspark.errors import PySparkException
 
         try:
-            return [tuple(row) for row in self.spark.sql(text).collect()]
+            yield
         except (PySparkException, Py4JError) as exc:
             raise LawcodeError([Diagnostic("B003", f"Spark failed on a query of this ruleset: {_first_line(exc)}", hint="use --backend duckdb or --backend python")]) from None
 

@@ -23,6 +23,7 @@ import duckdb
 from sqlglot import exp
 
 from lawcode.engine.report import Written
+from lawcode.engine.sql.probes import RuleQuery
 from lawcode.engine.sql.render import NAME, SEPARATOR, RuleText
 from lawcode.engine.sql.tables import POS
 
@@ -54,7 +55,11 @@ def _rows(name: str, text: RuleText) -> exp.Expr:
 
 
 class Kept:
-    """The temporary tables of one evaluation on one DuckDB connection; `drop` ends them."""
+    """The temporary tables of one evaluation on one DuckDB connection; `drop` ends them.
+
+    `spark_written.SparkKept` is the same on Spark (`dialect`, `adapt`: its SQL)."""
+
+    dialect = "duckdb"  # the SQL a batch's rows are kept with
 
     def __init__(self, runner: Any) -> None:
         self.runner = runner  # the DuckDB backend: its `query` registers the functions a query calls
@@ -70,6 +75,10 @@ class Kept:
         self.names.append(name)
         types = [str(row[1]) for row in self.con.execute(f'DESCRIBE "{name}"').fetchall()]
         return name, types
+
+    def adapt(self, text: RuleText, query: RuleQuery) -> RuleText:
+        """The rule's text in this engine's SQL (`render.py` writes DuckDB's)."""
+        return text
 
     def rows(self, name: str, where: exp.Expr) -> list[tuple[Any, ...]]:
         select = exp.select(exp.Star()).from_(_table(name)).where(where)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,8 +33,8 @@ from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.cycle import Baseline, WaiverFile, annotate, failing, load_waivers
 from lawcode.engine.formats import FORMATS, View, pieces, render
 from lawcode.engine.formats.view import COLORS, EVIDENCE_SHOWN, MAX_BYTES
-from lawcode.engine.output import Destination, stream_to, write_pieces
-from lawcode.engine.report import Report, ReportStream, Undetermined, Violation
+from lawcode.engine.output import Destination, folder_destination, staged_folder, stream_to, write_pieces
+from lawcode.engine.report import Report, ReportStream, Undetermined, Violation, Written
 from lawcode.engine.snapshot import Snapshot
 
 _Item = TypeVar("_Item", Violation, Undetermined)
@@ -44,7 +44,7 @@ _Item = TypeVar("_Item", Violation, Undetermined)
 @ruleset_paths
 @click.option("--snapshot", "-s", "snapshot", required=True, type=click.Path(path_type=Path), help="Platform state snapshot: a JSON file, or a directory of JSON Lines or Parquet files (see `lawcode snapshot convert`).")
 @click.option("--format", "-f", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True, help="Report format (json and jsonl are written as they are produced; jsonl: one record per line, the summary last).")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file instead of stdout.")
+@click.option("--output", "-o", type=click.Path(), help="Write the report to a file instead of stdout. With --backend spark --format jsonl, a path ending in / (or an empty folder) is a new folder of JSON Lines parts, written by Spark.")
 @click.option("--fail-on", type=click.Choice([*SEVERITIES, "new"]), default="info", show_default=True, help="Lowest severity that makes the exit code 1; `new`: only violations new since --baseline (actively waived ones never fail).")
 @click.option("--baseline", type=click.Path(path_type=Path), help="A previous JSON report: mark violations new or unchanged (by rule and subject), list the resolved ones, carry first_seen.")
 @click.option("--waivers", type=click.Path(path_type=Path), help="A waivers file (YAML, docs/waivers.schema.json): waived violations are reported as waived, stale and expired waivers said so.")
@@ -54,7 +54,7 @@ _Item = TypeVar("_Item", Violation, Undetermined)
 @click.option("--color", type=click.Choice(COLORS), default="auto", show_default=True, help="Colour the text report: auto = on a terminal, unless NO_COLOR is set.")
 @click.option("--evidence", default=str(EVIDENCE_SHOWN), show_default=True, metavar="N|all", callback=lambda _c, _p, v: _evidence(v), help="Evidence values shown per violation in the text report.")
 @click.option("--max-bytes", type=click.IntRange(min=0), default=MAX_BYTES, show_default=True, help="Cut the markdown report to fit (a GitHub comment takes 65,536); 0: no limit.")
-def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Path | None, fail_on: str, baseline: Path | None, waivers: Path | None, max_snapshot_mb: int, backend: str, spark_master: str | None, color: str, evidence: int | None, max_bytes: int) -> None:
+def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: str | None, fail_on: str, baseline: Path | None, waivers: Path | None, max_snapshot_mb: int, backend: str, spark_master: str | None, color: str, evidence: int | None, max_bytes: int) -> None:
     """Check a snapshot against rulesets (files or folders of .law files)."""
     from lawcode.progress import TerminalProgress, wanted
 
@@ -62,7 +62,8 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
     if fail_on == "new" and baseline is None:
         raise click.UsageError("--fail-on new needs --baseline PREVIOUS_REPORT.json (new since what?)")
     inputs: list[str | Path] = [*ruleset_files(ruleset), snapshot, *([baseline] if baseline else []), *([waivers] if waivers else [])]
-    target = destination_or_exit(output, inputs) if output is not None else None
+    folder = _folder_or_exit(output, fmt, backend, inputs)  # Spark writes the parts there
+    target = destination_or_exit(Path(output), inputs) if output is not None and folder is None else None
     cycle = Cycle.load_or_exit(ruleset.program, baseline, waivers) if (baseline or waivers or fmt == "html") else None
     gate = Gate(SEVERITIES.index(fail_on) if fail_on != "new" else 0)
     terminal = output is None and sys.stdout.isatty()
@@ -76,7 +77,10 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: Pat
             from lawcode.engine.sql import evaluating
 
             # the report is written inside the block: each violation is built as it is written
-            with evaluating(ruleset.program, str(snapshot), backend=backend, rulesets=ruleset.paths, spark_master=spark_master) as stream:
+            with evaluating(ruleset.program, str(snapshot), backend=backend, rulesets=ruleset.paths, spark_master=spark_master, spark_writes=folder is not None) as stream:
+                if folder is not None:
+                    _write_folder(cycle.mark(stream.collect(), None).stream() if cycle is not None else stream, folder, gate)
+                    sys.exit(EXIT_FAIL if gate.failing else EXIT_OK)
                 if cycle is not None:  # baselines and waivers read the whole report
                     report = cycle.mark(stream.collect(), None)
                     _write(iter([render(fmt, report, ruleset.program, view=view).encode()]), target)
@@ -108,6 +112,28 @@ def _evidence(value: str) -> int | None:
     if value.isdigit():
         return int(value)
     raise click.BadParameter(f"{value!r} is neither a count nor `all`", param_hint="--evidence")
+
+
+def _folder_or_exit(output: str | None, fmt: str, backend: str, inputs: list[str | Path]) -> Path | None:
+    """The folder Spark writes the JSON Lines parts in (checked before any work), when `-o`
+    names one (a trailing slash, or an existing folder) and Spark writes jsonl; else None."""
+    if output is None or fmt != "jsonl" or backend != "spark" or not (output.endswith(("/", os.sep)) or os.path.isdir(output)):
+        return None
+    try:
+        return folder_destination(Path(output), force=False, inputs=inputs, not_empty_hint="name a new folder (or empty this one): parts are never mixed with other files")
+    except LawcodeError as error:
+        print_error(error)
+        sys.exit(EXIT_ERROR)
+
+
+def _write_folder(stream: ReportStream, folder: Path, gate: Gate) -> None:
+    """The jsonl report as a folder of parts (`spark_written.write_folder`), staged beside
+    the folder and renamed into place once complete; the gate learns Spark's counts."""
+    from lawcode.engine.sql.spark_written import write_folder
+
+    with staged_folder(folder) as stage:
+        summary = write_folder(gate.watch(stream), stage)
+    gate.counted(summary["by_severity"])
 
 
 def _write(report: Iterator[bytes], target: Destination | None) -> None:
@@ -146,13 +172,42 @@ class Gate:
         self.failing = False
 
     def watch(self, stream: ReportStream) -> ReportStream:
-        return dataclasses.replace(stream, violations=lambda: self._see(stream.violations()), undetermined=lambda: self._see(stream.undetermined()))
+        parts = stream.parts
+        return dataclasses.replace(
+            stream,
+            violations=lambda: self._see(stream.violations()),
+            undetermined=lambda: self._see(stream.undetermined()),
+            parts=(lambda: self._see_parts(parts())) if parts is not None else None,
+        )
 
     def _see(self, items: Iterator[_Item]) -> Iterator[_Item]:
         for item in items:
             if SEVERITIES.index(item.severity) >= self.threshold:
                 self.failing = True
             yield item
+
+    def _see_parts(self, parts: Iterator[Violation | Written]) -> Iterator[Violation | Written]:
+        """The violations the engine wrote count too: a rule's block, once it wrote one."""
+        for part in parts:
+            if isinstance(part, Violation):
+                yield from self._see(iter([part]))
+            elif SEVERITIES.index(part.severity) < self.threshold:
+                yield part
+            else:
+                yield dataclasses.replace(part, chunks=self._seen_chunks(part.chunks))
+
+    def _seen_chunks(self, chunks: Callable[[str], Iterator[tuple[bytes, int]]]) -> Callable[[str], Iterator[tuple[bytes, int]]]:
+        def seen(form: str) -> Iterator[tuple[bytes, int]]:
+            for text, count in chunks(form):
+                self.failing = self.failing or count > 0
+                yield text, count
+
+        return seen
+
+    def counted(self, by_severity: dict[str, int]) -> None:
+        """Counts of violations by severity that passed elsewhere (a folder Spark wrote)."""
+        if any(count and SEVERITIES.index(severity) >= self.threshold for severity, count in by_severity.items()):
+            self.failing = True
 
 
 @click.command("lint")
