@@ -164,13 +164,15 @@ class _Simplifier:
             if isinstance(inner, exp.Boolean):
                 return exp.false() if inner.this else exp.true()
             if isinstance(inner, exp.Not):
-                return inner.this
+                twice: exp.Expr = inner.this
+                return twice
         if self.never_null(e.this):
             self._mark(e)
         return e
 
     def _logic(self, e: exp.And | exp.Or) -> exp.Expr:
-        a, b = e.this, e.expression
+        a: exp.Expr = e.this
+        b: exp.Expr = e.expression
         absorbing, neutral = (_is_false, _is_true) if isinstance(e, exp.And) else (_is_true, _is_false)
         if absorbing(a) or absorbing(b):
             return exp.false() if isinstance(e, exp.And) else exp.true()
@@ -221,6 +223,6 @@ class _Simplifier:
         if not arms:
             return default if default is not None else exp.null()
         out = exp.Case(ifs=arms, default=default)
-        if default is not None and all(self.never_null(a.args.get("true")) for a in arms) and self.never_null(default):
+        if default is not None and all(self.never_null(a.args["true"]) for a in arms) and self.never_null(default):
             self._mark(out)
         return out
