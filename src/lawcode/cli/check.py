@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -30,12 +30,14 @@ from lawcode.cli.common import (
 from lawcode.compiler import Program
 from lawcode.compiler.ir import SEVERITIES
 from lawcode.dsl.diagnostics import LawcodeError
-from lawcode.engine.cycle import Baseline, WaiverFile, annotate, failing, load_waivers
 from lawcode.engine.formats import FORMATS, View, pieces, render
 from lawcode.engine.formats.view import COLORS, EVIDENCE_SHOWN, MAX_BYTES
 from lawcode.engine.output import Destination, folder_destination, staged_folder, stream_to, write_pieces
 from lawcode.engine.report import Report, ReportStream, Undetermined, Violation, Written
 from lawcode.engine.snapshot import Snapshot
+
+if TYPE_CHECKING:  # baselines and waivers (and YAML) are imported only for a run that has them
+    from lawcode.engine.cycle import Baseline, WaiverFile
 
 _Item = TypeVar("_Item", Violation, Undetermined)
 
@@ -84,7 +86,7 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: str
                 if cycle is not None:  # baselines and waivers read the whole report
                     report = cycle.mark(stream.collect(), None)
                     _write(iter([render(fmt, report, ruleset.program, view=view).encode()]), target)
-                    sys.exit(EXIT_FAIL if failing(report, gate.threshold, new_only=fail_on == "new") else EXIT_OK)
+                    sys.exit(EXIT_FAIL if cycle.failing(report, gate.threshold, fail_on == "new") else EXIT_OK)
                 _write(pieces(fmt, gate.watch(stream), ruleset.program, view=view), target)
         else:
             with TerminalProgress(enabled=wanted()) as progress:
@@ -93,7 +95,7 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: str
             if cycle is not None:
                 report = cycle.mark(report, loaded)
                 _write(iter([render(fmt, report, ruleset.program, view=view).encode()]), target)
-                sys.exit(EXIT_FAIL if failing(report, gate.threshold, new_only=fail_on == "new") else EXIT_OK)
+                sys.exit(EXIT_FAIL if cycle.failing(report, gate.threshold, fail_on == "new") else EXIT_OK)
             _write(pieces(fmt, gate.watch(report.stream()), ruleset.program, view=view), target)
     except LawcodeError as error:
         print_error(error)
@@ -154,6 +156,8 @@ class Cycle:
 
     @classmethod
     def load_or_exit(cls, program: Program, baseline: Path | None, waivers: Path | None) -> Cycle:
+        from lawcode.engine.cycle import Baseline, load_waivers
+
         try:
             return cls(program, Baseline.load(baseline) if baseline else None, load_waivers(waivers, program) if waivers else None)
         except LawcodeError as error:
@@ -161,7 +165,16 @@ class Cycle:
             sys.exit(EXIT_ERROR)
 
     def mark(self, report: Report, snapshot: Snapshot | None) -> Report:
+        from lawcode.engine.cycle import annotate
+
         return annotate(report, self.program, baseline=self.baseline, waivers=self.waivers, snapshot=snapshot)
+
+    @staticmethod
+    def failing(report: Report, threshold: int, new_only: bool) -> bool:
+        """Whether the marked report fails `--fail-on` (waived violations never do)."""
+        from lawcode.engine.cycle import failing
+
+        return failing(report, threshold, new_only=new_only)
 
 
 class Gate:
@@ -221,6 +234,8 @@ def lint_command(paths: tuple[Path, ...], fmt: str, waivers: Path | None) -> Non
     try:
         ruleset = load_ruleset(list(paths))
         if waivers is not None:
+            from lawcode.engine.cycle import load_waivers
+
             load_waivers(waivers, ruleset.program)
     except LawcodeError as error:
         if fmt == "json":
