@@ -123,13 +123,15 @@ def _fold(template: list[str | bytes], slot: str) -> tuple[list[str | bytes], st
 def _array(items: list[tuple[exp.Expr, exp.Expr]], form: str, depth: int) -> exp.Expr:
     """A JSON array of the items (included, text written at `depth + 1`) whose inclusion
     is TRUE: an item's text is never empty, so "none included" is asked of the conditions,
-    not of the joined text (which `marked` would then have to write)."""
+    not of the joined text (which `marked` would then have to write). The conditions are
+    not copied: a subtree may sit in several places (sqlglot writes it the same in each;
+    nothing here changes a tree once built), and copies were most of `rule_text`'s time."""
     if not items:
         return lit("[]")
     inner = "\n" + "  " * (depth + 1) if form == "json" else ""
-    joined = fn("concat_ws", lit("," + inner), *[when((included.copy(), item)) for included, item in items])
+    joined = fn("concat_ws", lit("," + inner), *[when((included, item)) for included, item in items])
     close = "\n" + "  " * depth + "]" if form == "json" else "]"
-    none = exp.Not(this=exp.Paren(this=any_of([exp.Is(this=exp.Paren(this=included.copy()), expression=exp.true()) for included, _ in items])))
+    none = exp.Not(this=exp.Paren(this=any_of([exp.Is(this=exp.Paren(this=included), expression=exp.true()) for included, _ in items])))
     return when((none, lit("[]")), default=cat(lit("[" + inner), joined, lit(close)))
 
 
@@ -394,9 +396,9 @@ def _dynamic(value: exp.Expr, where: exp.Expr, note: exp.Expr | None) -> Callabl
         document["note"] = _SLOT.format("note")
 
     def writer(form: str, slots: dict[str, exp.Expr]) -> exp.Expr:
-        filled = {**slots, "value": value.copy(), "pointer": where.copy()}
+        filled = {**slots, "value": value, "pointer": where}  # shared by both forms' texts, as the slots are (`_array`)
         if note is not None:
-            filled["note"] = note.copy()
+            filled["note"] = note
         return _fill(_template(document, form, 4), filled)
 
     return writer

@@ -36,12 +36,14 @@ from lawcode.engine.report import NotInForce, Report, ReportStream, Subject, Und
 from lawcode.engine.run import MAX_MISSING, evidence, rule_source, subject_key
 from lawcode.engine.snapshot import Entity, Snapshot, subject_name
 from lawcode.engine.sql import written
-from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot
+from lawcode.engine.sql.lazy import EPOCH, Engine, LazySnapshot, rebuild
 from lawcode.engine.sql.probes import Batch, Probe, RuleQuery, reached
 from lawcode.engine.sql.render import RuleText, RuleWriter, Unrenderable, groups
+from lawcode.engine.sql.tables import POS
 from lawcode.engine.sql.written import Kept
 
 Row = tuple[Any, ...]
+NAMES_PER_QUERY = 10_000  # positions per query reading display names (`_read_names`)
 
 
 def from_sql(value: Any, t: T.Type) -> Any:
@@ -131,6 +133,7 @@ class Assembler:
         self.origins = origins
         self.ladders = {name: ladder.steps for name, ladder in program.ladders.items()}
         self.seen: set[str] = set()
+        self.names: dict[str, dict[int, str | None]] = {}  # collection → position → display name, read ahead
 
     def report(self, snapshot_name: str, rulesets: tuple[str, ...], lengths: dict[str, int], backend: str, batches: list[Batch]) -> Report:
         return self.stream(snapshot_name, rulesets, lengths, backend, batches).collect()
@@ -186,6 +189,7 @@ class Assembler:
         def undetermined() -> Iterator[Undetermined]:
             for batch, query, rows in ordered:
                 self.seen = set(seen_before[query.rule.id])
+                self._read_names(query, [row for row in rows if row[query.outcome] and row[query.outcome] != 1])
                 for row in rows:
                     if row[query.outcome] == 1:
                         self._walk(query, row)
@@ -243,6 +247,7 @@ class Assembler:
             name, text = self.texts[query.rule.id]
             found = self.kept.rows(name, exp.column(text.outcome, quoted=True).eq(1))
             rows = sorted(found, key=_subject_order(query))
+        self._read_names(query, [row for row in rows if row[query.outcome] == 1])
         for row in rows:
             if row[query.outcome] == 1:
                 yield self._violation(query, batch.types, row)
@@ -279,8 +284,38 @@ class Assembler:
         position = int(row[query.position])
         raw_id = _subject_id(query, row)
         sid = raw_id if raw_id is not None else f"#{position}"
-        name = subject_name(self.program.schema, rule.collection, self.lazy.collection(rule.collection)[position]) if self.program.schema.display_name(rule.collection) else None
+        name = self._name(rule.collection, position) if self.program.schema.display_name(rule.collection) else None
         return Subject(rule.collection, sid, pointer(rule.collection, position), position, name)
+
+    def _name(self, collection: str, position: int) -> str | None:
+        read = self.names.get(collection, {})
+        if position in read:
+            return read[position]
+        return subject_name(self.program.schema, collection, self.lazy.collection(collection)[position])
+
+    def _read_names(self, query: RuleQuery, rows: list[Row]) -> None:
+        """The display names of these rows' subjects, read in one query per `NAMES_PER_QUERY`:
+        `_name` would otherwise fetch each subject's whole element, with its neighbours
+        (`lazy.LazyRows`), for one field. Rebuilt as `lazy.rebuild` rebuilds an element, so
+        `subject_name` reads them as it reads the element."""
+        collection = query.rule.collection
+        path = self.program.schema.display_name(collection) if collection is not None else None
+        table = self.lazy.layout.collections.get(collection) if collection is not None and path is not None else None
+        if collection is None or path is None or table is None:
+            return
+        columns = [table.column(path[:depth]) for depth in range(1, len(path) + 1)]
+        if any(c is None for c in columns):
+            return
+        read = self.names.setdefault(collection, {})
+        wanted = sorted({int(row[query.position]) for row in rows if row[query.position] is not None} - read.keys())
+        alias = exp.TableAlias(this=exp.to_identifier("t"))
+        for start in range(0, len(wanted), NAMES_PER_QUERY):
+            part = wanted[start : start + NAMES_PER_QUERY]
+            items = [exp.column(POS, table="t", quoted=True), *[self.engine.target.wire(exp.column(c.name, table="t", quoted=True), c.type) for c in columns if c is not None]]
+            where = exp.In(this=exp.column(POS, table="t", quoted=True), expressions=[exp.Literal.number(p) for p in part])
+            select = exp.select(*items).from_(exp.Table(this=exp.to_identifier(table.table, quoted=True), alias=alias.copy())).where(where)
+            for found in self.engine.query(select):
+                read[int(found[0])] = subject_name(self.program.schema, collection, rebuild(columns, found[1:]))
 
     def _trace(self, query: RuleQuery, row: Row) -> TraceNode:
         root = TraceNode(ir.Const(None, T.UNKNOWN, query.rule.span))

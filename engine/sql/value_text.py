@@ -94,8 +94,17 @@ def _is_mark(node: exp.Expr) -> bool:
     return isinstance(last, exp.Literal) and last.is_string and last.this == FAIL
 
 
-def _has_mark(node: exp.Expr) -> bool:
-    return any(_is_mark(n) for n in node.find_all(exp.Anonymous))
+def _holders(node: exp.Expr, out: set[int]) -> bool:
+    """Notes in `out` the id of every node under `node` (itself included) that holds an
+    `ok(…)`, in one walk: asking each node's subtree again at each level was quadratic in
+    the text's depth (a CAC rule's text is thousands of nodes). Ids, not parents: a slot's
+    expression sits in both forms' texts, and sqlglot keeps one parent."""
+    held = _is_mark(node)
+    for child in node.iter_expressions():
+        held = _holders(child, out) or held
+    if held:
+        out.add(id(node))
+    return held
 
 
 def any_of(tests: list[exp.Expr]) -> exp.Expr:
@@ -125,40 +134,42 @@ def _null_test(v: exp.Expr) -> exp.Expr:
     if isinstance(v, exp.Case):
         case = exp.Case()
         for arm in v.args.get("ifs") or []:
-            case = case.when(arm.this.copy(), _null_test(arm.args["true"]), copy=False)
+            case = case.when(arm.this, _null_test(arm.args["true"]), copy=False)
         default = v.args.get("default")
         return case.else_(_null_test(default) if default is not None else exp.true(), copy=False)
     if isinstance(v, exp.Cast) and v.to.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT):
         return _null_test(v.this)
     if isinstance(v, exp.Anonymous) and str(v.this).lower() in _NULL_ONLY_FROM_NULL:
         return any_of([exp.Paren(this=_null_test(a)) for a in v.expressions])
-    return is_null(v.copy())
+    return is_null(v)
 
 
-def _marks(node: exp.Expr) -> exp.Expr:
+def _marks(node: exp.Expr, held: set[int]) -> exp.Expr:
     """`marked` of a node known to hold an `ok(…)`: the expression mirrors the text's
-    CASEs (their conditions copied once), so it grows with the text, not with the number
-    of marks times their guards, and evaluates nothing the text would not evaluate."""
+    CASEs (their conditions shared with the text, not copied: sqlglot writes a subtree
+    the same wherever it sits, and nothing changes these trees once built), so it grows
+    with the text, not with the number of marks times their guards, and evaluates
+    nothing the text would not evaluate."""
     if _is_mark(node):
         value = node.expressions[0]
         test = _null_test(value)
-        return exp.Or(this=test, expression=exp.Paren(this=_marks(value))) if _has_mark(value) else test
+        return exp.Or(this=test, expression=exp.Paren(this=_marks(value, held))) if id(value) in held else test
     if isinstance(node, exp.Case):
         arms = node.args.get("ifs") or []
         guarded = exp.Case()
         conditions: list[exp.Expr] = []
         for i, arm in enumerate(arms):
-            if _has_mark(arm.this):  # a condition is evaluated when the earlier ones were not true
+            if id(arm.this) in held:  # a condition is evaluated when the earlier ones were not true
                 before = exp.Case()
                 for earlier in arms[:i]:
-                    before = before.when(earlier.this.copy(), exp.false(), copy=False)
-                conditions.append(before.else_(_marks(arm.this), copy=False) if i else _marks(arm.this))
+                    before = before.when(earlier.this, exp.false(), copy=False)
+                conditions.append(before.else_(_marks(arm.this, held), copy=False) if i else _marks(arm.this, held))
             then = arm.args.get("true")
-            guarded = guarded.when(arm.this.copy(), _marks(then) if then is not None and _has_mark(then) else exp.false(), copy=False)
+            guarded = guarded.when(arm.this, _marks(then, held) if then is not None and id(then) in held else exp.false(), copy=False)
         default = node.args.get("default")
-        guarded = guarded.else_(_marks(default) if default is not None and _has_mark(default) else exp.false(), copy=False)
+        guarded = guarded.else_(_marks(default, held) if default is not None and id(default) in held else exp.false(), copy=False)
         return any_of([*conditions, exp.Paren(this=guarded)])
-    return any_of([exp.Paren(this=_marks(child)) for child in node.iter_expressions() if _has_mark(child)])
+    return any_of([exp.Paren(this=_marks(child, held)) for child in node.iter_expressions() if id(child) in held])
 
 
 def marked(text_expr: exp.Expr) -> exp.Expr:
@@ -167,7 +178,8 @@ def marked(text_expr: exp.Expr) -> exp.Expr:
 
     Checking the written text for the mark (`contains`) wrote every violation twice,
     about 40 % of the report's time at 1M users; this evaluates only the values."""
-    return _marks(text_expr) if _has_mark(text_expr) else exp.false()
+    held: set[int] = set()
+    return _marks(text_expr, held) if _holders(text_expr, held) else exp.false()
 
 
 def num(n: int | float) -> exp.Expr:
