@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from lawcode.engine.sql.tables import POS, Layout
 
+_LEAVES = (exp.Column, exp.Identifier, exp.Literal, exp.DataType, exp.Boolean, exp.Null)  # nothing to rewrite below
 _STRICT = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Add, exp.Sub, exp.Mul)  # NULL only of a NULL operand
 
 
@@ -58,7 +59,8 @@ def _never_null(tree: exp.Expr, present: dict[str, set[str]]) -> set[tuple[str, 
         else:
             bound[alias] = columns
 
-    for select in tree.find_all(exp.Select):
+    selects = (n for n in tree.walk(prune=lambda n: isinstance(n, _LEAVES)) if isinstance(n, exp.Select))
+    for select in selects:
         sources: list[tuple[exp.Expr, bool]] = []
         from_ = select.args.get("from_") or select.args.get("from")
         if from_ is not None:
@@ -106,11 +108,17 @@ class _Simplifier:
 
     def run(self, tree: exp.Expr) -> exp.Expr:
         """Children first, so each rule sees its operands simplified."""
+        if isinstance(tree, _LEAVES):
+            return tree
         for key, child in list(tree.args.items()):
             if isinstance(child, exp.Expr):
-                tree.set(key, self.run(child))
+                new = self.run(child)
+                if new is not child:  # `set` re-parents: only when something changed
+                    tree.set(key, new)
             elif isinstance(child, list):
-                tree.set(key, [self.run(c) if isinstance(c, exp.Expr) else c for c in child])
+                items = [self.run(c) if isinstance(c, exp.Expr) else c for c in child]
+                if any(a is not b for a, b in zip(items, child, strict=True)):
+                    tree.set(key, items)
         return self._node(tree)
 
     def never_null(self, e: exp.Expr) -> bool:
