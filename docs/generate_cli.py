@@ -131,7 +131,9 @@ a pipe or when `CI` is set.
 `--backend` picks the evaluator: `python` (the reference), `duckdb` (embedded; streams
 JSON of any size, reads folders of JSON Lines or Parquet, see `lawcode snapshot convert`)
 or `spark` (`pip install 'lawcode[spark]'` and Java 17; `--spark-master URL` for a cluster,
-`local[*]` by default). `auto`, the default, takes duckdb for a folder and, for JSON, the
+`local[*]` by default; with `--format jsonl`, `-o FOLDER/`, a trailing slash or an empty
+folder, is a folder of JSON Lines parts Spark writes itself, so the violations do not pass
+through the driver: docs/api.md, "A folder of parts"). `auto`, the default, takes duckdb for a folder and, for JSON, the
 backend a cost model measured on both expects to be faster for the file's size and the
 rules' size (python up to about 1 MB, duckdb beyond; `python -m bench.auto_cost`).
 Every backend gives the same report (docs/performance.md lists the few
