@@ -11,7 +11,7 @@ for the CAC rulesets that was most of a case's time, and nearly all of it repeat
   query that names the schema errors (`flagged_checks` for JSON and JSON Lines,
   `parquet_checks` for Parquet, keyed also on which columns the file already types and
   which checks its statistics leave): building its checks and rendering it took most of
-  a refused snapshot's load (0.7 s for the CAC-like schemas of tests/engine/sql);
+  a refused snapshot's load (under cProfile, 108 of the 231 s of tests/engine/sql/test_inputs.py);
 - a reusing backend (`DuckDBBackend(reuse=True)`, one connection for many evaluations in
   turn) keeps each collection's typed table under a key made of everything the table is
   a function of: the schema document, the collection's layout and the exact bytes of its
