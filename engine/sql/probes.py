@@ -110,5 +110,6 @@ class Batch:
     rules: list[RuleQuery]
     types: list[T.Type]  # per output column: the type of the value it carries
     text: dict[str, str] = field(default_factory=dict)  # rendered SQL per dialect (cached)
+    written: dict[Any, dict[str, Any]] = field(default_factory=dict)  # report.py: rule texts per evaluation key (cached)
     ctes: list[tuple[str, exp.Select]] = field(default_factory=list)  # its own CTEs (attached by `finish`)
     shared: set[str] = field(default_factory=set)  # shared tables it reads

@@ -29,7 +29,7 @@ beside them as the column `NAME`. The name member is written only where
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -160,6 +160,18 @@ class RuleText:
     document: str
     marked: exp.Expr  # TRUE for a row whose text would hold the failure mark (`marked`)
     name: SubjectName | None = None  # where the subjects' display names come from, if they show one
+    rendered: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)  # (part, dialect) → SQL text, by `sql`
+
+    def sql(self, part: str, dialect: str) -> str:
+        """The SQL text of `marked` or of a form's text, rendered once: a rule text is kept
+        across evaluations (`report.Assembler._rule_texts`), and rendering its trees is most
+        of what writing a small report costs."""
+        key = (part, dialect)
+        found = self.rendered.get(key)
+        if found is None:
+            tree = self.marked if part == "marked" else self.text[part]
+            found = self.rendered[key] = tree.sql(dialect=dialect)
+        return found
 
 
 class RuleWriter:

@@ -43,6 +43,7 @@ from lawcode.engine.sql.tables import POS
 from lawcode.engine.sql.written import Kept
 
 Row = tuple[Any, ...]
+KEPT_TEXTS = 4  # evaluation keys whose rule texts a batch keeps (`Assembler._rule_texts`)
 NAMES_PER_QUERY = 10_000  # positions per query reading display names (`_read_names`)
 
 
@@ -217,20 +218,45 @@ class Assembler:
         dialect = kept.dialect
         text = batch.text.get(dialect) or batch.text.setdefault(dialect, batch.select.sql(dialect=dialect))
         name, duck = kept.keep(text)
-        writer = RuleWriter(self.program, self.lazy.as_of, self.ladders, self.lazy.has_collection, self.lazy.layout)
+        texts = self._rule_texts(kept, batch, duck)
         wanted: list[exp.Expr] = []
         for query in batch.rules:
             outcome = exp.column(f"c{query.outcome}", quoted=True)
-            try:
-                self.texts[query.rule.id] = (name, kept.adapt(writer.rule_text(query, batch.types, duck), query))
-            except Unrenderable as exc:
-                self.built_in_python[query.rule.id] = str(exc)
+            found = texts[query.rule.id]
+            if isinstance(found, RuleText):
+                self.texts[query.rule.id] = (name, found)
+            else:
+                self.built_in_python[query.rule.id] = found
             if query.rule.id in self.texts and not groups(query):
                 self.partial.add(query.rule.id)
                 wanted.append(exp.EQ(this=outcome, expression=exp.Literal.number(2)))
             else:
                 wanted.append(exp.NEQ(this=outcome, expression=exp.Literal.number(0)))
         return kept.rows(name, exp.or_(*wanted))
+
+    def _rule_texts(self, kept: Kept, batch: Batch, duck: list[str]) -> dict[str, RuleText | str]:
+        """Per rule of the batch, how the engine writes its violations, or why it cannot.
+
+        Building them is most of a small evaluation's time (sqlglot trees for every rule's
+        item, its marks): kept on the batch, which the plan cache keeps, for as long as
+        what they are built from is the same: the engine, the result's column types, the
+        day of the snapshot (citations in force) and which collections it has."""
+        present = frozenset(c for c in self.lazy.layout.collections if self.lazy.has_collection(c))
+        key = (kept.dialect, tuple(duck), self.lazy.as_of, present)
+        found = batch.written.get(key)
+        if found is not None:
+            return found
+        writer = RuleWriter(self.program, self.lazy.as_of, self.ladders, self.lazy.has_collection, self.lazy.layout)
+        found = {}
+        for query in batch.rules:
+            try:
+                found[query.rule.id] = kept.adapt(writer.rule_text(query, batch.types, duck), query)
+            except Unrenderable as exc:
+                found[query.rule.id] = str(exc)
+        if len(batch.written) >= KEPT_TEXTS:
+            del batch.written[next(iter(batch.written))]  # the oldest: a process evaluating many days
+        batch.written[key] = found
+        return found
 
     def _written(self, query: RuleQuery, seen_before: dict[str, frozenset[str]]) -> Written | None:
         """The rule's violations as the engine writes them, when it can write them all exactly."""

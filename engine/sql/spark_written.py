@@ -240,7 +240,7 @@ class SparkKept(Kept):
         name = text.name
         if name is not None:
             name = dataclasses.replace(name, value=to_spark(name.value))
-        return dataclasses.replace(text, text=forms, order=[to_spark(o) for o in text.order], marked=marked(forms["json"]), name=name)
+        return dataclasses.replace(text, text=forms, order=[to_spark(o) for o in text.order], marked=marked(forms["json"]), name=name, rendered={})
 
     def rows(self, name: str, where: exp.Expr) -> list[tuple[Any, ...]]:
         return self._collect(exp.select(exp.Star()).from_(_table(name)).where(where))

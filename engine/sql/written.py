@@ -89,7 +89,7 @@ class Kept:
         """Whether SQL writes every violation of the rule exactly (no failure mark), asked
         of the values the text would show (`render.marked`), without writing it."""
         # Written as text around the expression's own: a copy of its tree costs more than the SQL.
-        select = f'SELECT 1 FROM {_rows(name, text).sql(dialect="duckdb")} WHERE {_outcome(text, 1).sql(dialect="duckdb")} AND ({text.marked.sql(dialect="duckdb")}) LIMIT 1'
+        select = f'SELECT 1 FROM {_rows(name, text).sql(dialect="duckdb")} WHERE {_outcome(text, 1).sql(dialect="duckdb")} AND ({text.sql("marked", "duckdb")}) LIMIT 1'
         return not self.con.execute(select).fetchall()  # fetchall: the result is finished before the next statement
 
     def written(self, name: str, text: RuleText) -> Written:
@@ -106,7 +106,7 @@ class Kept:
             try:
                 # A projection of a table kept in order streams in that order (DuckDB keeps
                 # insertion order): no sort, no aggregate holds the text.
-                result = self.con.execute(f'SELECT {text.text[form].sql(dialect="duckdb")} FROM "{ordered}"')
+                result = self.con.execute(f'SELECT {text.sql(form, "duckdb")} FROM "{ordered}"')
                 separator = SEPARATOR[form].decode()
                 while True:
                     found = result.fetchmany(CHUNK)
