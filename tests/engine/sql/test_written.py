@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -250,3 +251,25 @@ def test_sql_with_display_names_written_as_python_writes(named: dict[str, lawcod
 @given(data=st.data())
 def test_mini_with_display_names_written_as_python_writes(named: dict[str, lawcode.Ruleset], data: st.DataObject) -> None:
     compare(named["mini"], data.draw(named_snapshot(mini_snapshot())))
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_check_exits_1_when_only_the_engine_wrote_violations(fmt: str, tmp_path: Path) -> None:
+    """The exit code counts the violations the engine wrote, which Python never sees as
+    objects (`check` once exited 0 on DuckDB with -f json when every violation was written)."""
+    from click.testing import CliRunner
+
+    from lawcode.cli import cli
+
+    sys.path.insert(0, str(ROOT / "bench" / "five"))
+    import generate
+
+    snapshot = tmp_path / "five.json"
+    generate.write(snapshot, 2000, rate=0.05)
+    violated = {v.rule for v in FIVE.evaluate(str(snapshot)).violations}
+    platform = {r.id for r in FIVE.program.rules if r.collection is None}
+    assert violated and not violated & platform, "every violation must be one the engine writes"
+    out = tmp_path / f"report.{fmt}"
+    result = CliRunner().invoke(cli, ["check", str(ROOT / "bench" / "five"), "-s", str(snapshot), "-b", "duckdb", "-f", fmt, "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert b'"violations"' in out.read_bytes() or fmt == "jsonl"
