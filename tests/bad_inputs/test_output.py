@@ -350,3 +350,21 @@ def test_fmt_formats_the_target_of_a_symlink_and_keeps_the_link(tmp_path: Path) 
     assert lawcode("fmt", "--check", target).returncode == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert leftovers(tmp_path / "shared") == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", str(MINI_RULESET), "-s", str(COMPLIANT), "-f", "json"),
+        ("graph", str(MINI_RULESET)),
+        ("export", "catalog", str(MINI_RULESET)),
+        ("schema", "infer", str(COMPLIANT)),
+        ("history", str(COMPLIANT), "--rules", str(MINI_RULESET)),
+    ],
+    ids=lambda a: a[0],
+)
+def test_an_output_typed_as_a_folder_is_refused(args: tuple[str, ...], tmp_path: Path) -> None:
+    """`-o reports/` means a folder: `Path` would drop the slash and write a file `reports`."""
+    result = lawcode(*args, "-o", f"{tmp_path}/reports/")
+    assert_user_error(result, "names a folder", "report.json")
+    assert list(tmp_path.iterdir()) == []

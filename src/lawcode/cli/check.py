@@ -21,8 +21,10 @@ from lawcode.cli.common import (
     EXIT_ERROR,
     EXIT_FAIL,
     EXIT_OK,
+    FOLDER_HINT,
     compile_or_exit,
     destination_or_exit,
+    ends_as_folder,
     print_error,
     ruleset_files,
     ruleset_paths,
@@ -65,6 +67,8 @@ def check_command(paths: tuple[Path, ...], snapshot: Path, fmt: str, output: str
         raise click.UsageError("--fail-on new needs --baseline PREVIOUS_REPORT.json (new since what?)")
     inputs: list[str | Path] = [*ruleset_files(ruleset), snapshot, *([baseline] if baseline else []), *([waivers] if waivers else [])]
     folder = _folder_or_exit(output, fmt, backend, inputs)  # Spark writes the parts there
+    if output is not None and folder is None and ends_as_folder(output):
+        raise click.BadParameter(f"{output!r} names a folder; {FOLDER_HINT.format(output)} (a folder of parts is for --backend spark --format jsonl)", param_hint="'--output' / '-o'")
     target = destination_or_exit(Path(output), inputs) if output is not None and folder is None else None
     cycle = Cycle.load_or_exit(ruleset.program, baseline, waivers) if (baseline or waivers or fmt == "html") else None
     gate = Gate(SEVERITIES.index(fail_on) if fail_on != "new" else 0)

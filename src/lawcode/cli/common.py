@@ -8,6 +8,7 @@ mistakes print diagnostics, never a traceback. Files are written by
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,6 +49,27 @@ def ruleset_files(ruleset: Ruleset) -> list[str]:
     """Every file a ruleset was compiled from (its `.law` files and schema): never an output."""
     schema = ruleset.program.schema.path
     return [*ruleset.program.sources, *([schema] if schema else [])]
+
+
+FOLDER_HINT = "name a file, e.g. `{}report.json`"
+
+
+def ends_as_folder(text: str) -> bool:
+    """Whether the path as typed ends in a separator: `-o reports/` means a folder, and
+    `Path` would drop the slash and write a file called `reports`."""
+    return text.endswith(("/", os.sep))
+
+
+class OutputFile(click.Path):
+    """`-o FILE`: a `Path`, refused (exit 2, as a usage error) when typed as a folder."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)
+
+    def convert(self, value: str | os.PathLike[str], param: click.Parameter | None, ctx: click.Context | None) -> str | bytes | os.PathLike[str]:
+        if isinstance(value, str) and ends_as_folder(value):
+            self.fail(f"{value!r} names a folder; {FOLDER_HINT.format(value)}", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def destination_or_exit(path: Path, inputs: Iterable[str | Path] = ()) -> Destination:

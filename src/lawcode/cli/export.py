@@ -17,6 +17,7 @@ from click.shell_completion import CompletionItem
 from lawcode.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    OutputFile,
     compile_or_exit,
     destination_or_exit,
     print_error,
@@ -49,7 +50,7 @@ def export_group() -> None:
 
 @export_group.command("catalog")
 @ruleset_paths
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the catalog to a file instead of stdout.")
+@click.option("--output", "-o", type=OutputFile(), help="Write the catalog to a file instead of stdout.")
 @click.option("--document", "-d", "documents", multiple=True, metavar="KEY", shell_complete=complete_document_keys, help="Only this document (repeatable; default: every document the rulesets declare).")
 @click.option("--title", default=None, help="The catalog's title (default: the documents' titles).")
 def catalog_command(paths: tuple[Path, ...], output: Path | None, documents: tuple[str, ...], title: str | None) -> None:

@@ -15,6 +15,7 @@ import click
 from lawcode.api import Ruleset
 from lawcode.cli.common import (
     EXIT_ERROR,
+    OutputFile,
     compile_or_exit,
     print_error,
     ruleset_files,
@@ -91,7 +92,7 @@ def _overview(ruleset: Ruleset) -> str:
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", *sorted(EXPORTERS)]), default="text", show_default=True, help="text for people; dot, json or mermaid for tools.")
 @click.option("--impact", "impact_of", metavar="FIELD_OR_PARAM", help="Everything that depends on a snapshot field (groups.member_count), parameter, ladder or definition.")
 @click.option("--rule", "rule_id", metavar="RULE", shell_complete=complete_rule_ids, help="What one rule reads, and the articles it cites.")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@click.option("--output", "-o", type=OutputFile(), help="Write to a file instead of stdout.")
 def graph_command(paths: tuple[Path, ...], fmt: str, impact_of: str | None, rule_id: str | None, output: Path | None) -> None:
     """The dependency graph: snapshot fields → parameters, definitions → rules → articles."""
     if impact_of and rule_id:

@@ -17,6 +17,7 @@ import orjson
 from lawcode.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    OutputFile,
     compile_or_exit,
     destination_or_exit,
     print_error,
@@ -31,7 +32,7 @@ from lawcode.dsl.diagnostics import LawcodeError
 @click.option("--cache", type=click.Path(path_type=Path), help="An SQLite file keeping each snapshot's report by content hash, so it is evaluated once.")
 @click.option("--waivers", type=click.Path(path_type=Path), help="A waivers file: each report's violations marked on its own day (needs --rules).")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@click.option("--output", "-o", type=OutputFile(), help="Write to a file instead of stdout.")
 def history_command(sources: tuple[Path, ...], rules: tuple[Path, ...], cache: Path | None, waivers: Path | None, fmt: str, output: Path | None) -> None:
     """Timelines of violations over dated snapshots or saved JSON reports (files or folders)."""
     from lawcode.engine.cycle import history, load_waivers

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from lawcode.cli.common import EXIT_ERROR, EXIT_OK, print_error
+from lawcode.cli.common import EXIT_ERROR, EXIT_OK, OutputFile, print_error
 from lawcode.dsl.diagnostics import LawcodeError
 from lawcode.engine.output import file_destination, write_text
 
@@ -24,7 +24,7 @@ def schema_group() -> None:
 
 @schema_group.command("infer")
 @click.argument("samples", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the draft to this file (new, unless --force) instead of stdout.")
+@click.option("--output", "-o", type=OutputFile(), help="Write the draft to this file (new, unless --force) instead of stdout.")
 @click.option("--title", default="Platform snapshot", show_default=True, help="The schema's title.")
 @click.option("--force", is_flag=True, help="Replace the --output file if it exists.")
 def infer_command(samples: tuple[Path, ...], output: Path | None, title: str, force: bool) -> None:
