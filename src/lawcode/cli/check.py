@@ -123,7 +123,7 @@ def _evidence(value: str) -> int | None:
 def _folder_or_exit(output: str | None, fmt: str, backend: str, inputs: list[str | Path]) -> Path | None:
     """The folder Spark writes the JSON Lines parts in (checked before any work), when `-o`
     names one (a trailing slash, or an existing folder) and Spark writes jsonl; else None."""
-    if output is None or fmt != "jsonl" or backend != "spark" or not (output.endswith(("/", os.sep)) or os.path.isdir(output)):
+    if output is None or fmt != "jsonl" or backend != "spark" or not (ends_as_folder(output) or os.path.isdir(output)):
         return None
     try:
         return folder_destination(Path(output), force=False, inputs=inputs, not_empty_hint="name a new folder (or empty this one): parts are never mixed with other files")
